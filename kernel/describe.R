@@ -1,0 +1,283 @@
+# Describing values for the variable explorer.
+#
+# A description must be cheap whatever the size of the object (a 1e7-row
+# data.frame, a list of 1e6 elements), must not copy the object, and must not
+# run user code where that can be avoided: no str(), no object.size() on big
+# recursive objects, and formatting only through base classes known to be safe.
+
+PREVIEW_VALUES <- 20L
+SUMMARY_CHARS <- 120L
+SAFE_FORMAT_CLASSES <- c("Date", "POSIXct", "difftime", "numeric_version")
+
+# Which environment bindings are promises or active bindings, without forcing
+# or calling them. rlang's C helpers can tell; base R cannot see a promise
+# without forcing it, so without rlang every promise is treated as a value
+# (and gets forced by the snapshot; docs/protocol.md says so).
+has_rlang <- FALSE
+rlang_binding_types <- NULL
+
+binding_kinds <- function(env, names) {
+  if (!length(names)) return(integer(0))
+  if (has_rlang) {
+    # 0 = an ordinary value, 1 = an unforced promise, 2 = an active binding
+    # (rlang's own coding). rlang returns NULL when all are ordinary values.
+    if (is.null(rlang_binding_types)) {
+      rlang_binding_types <<- tryCatch(get("ffi_env_binding_types", envir = asNamespace("rlang")), error = function(e) FALSE)
+    }
+    if (!isFALSE(rlang_binding_types)) {
+      kinds <- .Call(rlang_binding_types, env, names)
+      return(if (is.null(kinds)) integer(length(names)) else as.integer(kinds))
+    }
+    lazy <- rlang::env_binding_are_lazy(env, names)
+    active <- rlang::env_binding_are_active(env, names)
+  } else {
+    lazy <- logical(length(names))
+    active <- vapply(names, bindingIsActive, NA, env, USE.NAMES = FALSE)
+  }
+  as.integer(lazy) + 2L * as.integer(active)
+}
+
+truncate_text <- function(text) {
+  text <- gsub("[\r\n\t]+", " ", text)
+  long <- nchar(text, type = "chars", allowNA = TRUE)
+  long[is.na(long)] <- 0L
+  cut <- long > SUMMARY_CHARS
+  if (any(cut)) text[cut] <- paste0(substr(text[cut], 1L, SUMMARY_CHARS - 1L), "\u2026")
+  text
+}
+
+safe_length <- function(x) {
+  # length() dispatches on classed objects; a broken method must not break
+  # the explorer.
+  if (!is.object(x)) return(length(x))
+  n <- tryCatch(length(x), error = function(e) NA_real_)
+  if (length(n) != 1L || !is.numeric(n)) NA_real_ else as.numeric(n)
+}
+
+safe_dim <- function(x) {
+  if (is.data.frame(x)) return(c(.row_names_info(x, 2L), length(x)))
+  d <- attr(x, "dim", exact = TRUE)
+  if (is.null(d)) NULL else as.numeric(d)
+}
+
+atomic_size <- function(x) {
+  bytes <- switch(typeof(x), logical = 4, integer = 4, double = 8, complex = 16, raw = 1, NA_real_)
+  if (is.na(bytes)) return(NA_real_)
+  48 + bytes * length(x)
+}
+
+# An estimate of the memory an object holds, only where it is cheap to get:
+# atomic vectors by arithmetic, character vectors and small lists through
+# object.size(); NA where walking the object would cost too much.
+cheap_size <- function(x) {
+  if (is.atomic(x) && !is.character(x)) return(atomic_size(x))
+  if (is.character(x) && length(x) <= 1e4) return(as.numeric(utils::object.size(x)))
+  if (is.list(x) && !is.object(x) && length(x) <= 1e3) return(as.numeric(utils::object.size(x)))
+  if (is.data.frame(x)) {
+    parts <- vapply(x, function(col) if (is.atomic(col) && !is.character(col)) atomic_size(col) else NA_real_, 0)
+    return(if (anyNA(parts)) NA_real_ else sum(parts))
+  }
+  NA_real_
+}
+
+preview_atomic <- function(x) {
+  n <- length(x)
+  if (n == 0L) return(paste0(typeof(x), "(0)"))
+  k <- min(n, PREVIEW_VALUES)
+  if (is.factor(x)) {
+    codes <- .subset(x, seq_len(k))
+    values <- levels(x)[codes]
+    values[is.na(values)] <- "NA"
+    text <- paste0("Factor w/ ", length(levels(x)), " levels: ", paste(values, collapse = " "))
+  } else {
+    head <- .subset(x, seq_len(k))
+    cls <- oldClass(x)
+    if (length(cls) && any(cls %in% SAFE_FORMAT_CLASSES)) {
+      attributes(head) <- attributes(x)[c("class", "tzone", "units")[c("class", "tzone", "units") %in% names(attributes(x))]]
+      values <- format(head)
+    } else if (is.character(head)) {
+      values <- ifelse(is.na(head), "NA", paste0("\"", head, "\""))
+    } else {
+      values <- format(head, trim = TRUE, digits = 7L)
+    }
+    text <- paste(values, collapse = " ")
+  }
+  if (n > k) text <- paste(text, "\u2026")
+  text
+}
+
+function_signature <- function(f) {
+  if (is.primitive(f)) return("primitive function")
+  formals <- names(formals(f))
+  paste0("function (", paste(formals, collapse = ", "), ")")
+}
+
+summarize <- function(x) {
+  if (is.null(x)) return("NULL")
+  if (isS4(x) && !is.environment(x)) {
+    return(paste0("Formal class '", class(x)[1L], "' with ", length(methods::slotNames(x)), " slots"))
+  }
+  if (is.data.frame(x)) {
+    return(paste0(.row_names_info(x, 2L), " obs. of ", length(x), " variable", if (length(x) != 1L) "s"))
+  }
+  if (is.environment(x)) {
+    name <- environmentName(x)
+    label <- if (nzchar(name)) name else format(x)
+    return(paste0("<environment> ", label, " (", length(x), " bindings)"))
+  }
+  if (is.function(x)) return(function_signature(x))
+  if (is.atomic(x)) return(preview_atomic(x))
+  if (is.list(x)) return(paste0("List of ", length(x)))
+  if (is.symbol(x)) return(paste0("`", as.character(x), "`"))
+  if (is.language(x)) return(paste(deparse(x, nlines = 1L, width.cutoff = 60L), collapse = " "))
+  typeof(x)
+}
+
+has_children <- function(x) {
+  if (isS4(x) && !is.environment(x)) return(length(methods::slotNames(x)) > 0L)
+  if (is.environment(x)) return(length(x) > 0L)
+  (is.list(x) || is.pairlist(x)) && !is.null(x) && length(x) > 0L
+}
+
+# One Variable record as an R list (see Variable in docs/protocol.md).
+describe_value <- function(name, path, x) {
+  tryCatch(
+    list(
+      name = name,
+      path = path,
+      type = if (isS4(x) && !is.environment(x)) "S4" else typeof(x),
+      class = class(x),
+      length = safe_length(x),
+      dim = safe_dim(x),
+      size = cheap_size(x),
+      summary = truncate_text(summarize(x)),
+      hasChildren = has_children(x)
+    ),
+    error = function(e) describe_broken(name, path, conditionMessage(e))
+  )
+}
+
+describe_broken <- function(name, path, why) {
+  list(
+    name = name, path = path, type = "unknown", class = character(0), length = NA_real_,
+    dim = NULL, size = NA_real_, summary = paste0("<cannot describe: ", why, ">"), hasChildren = FALSE
+  )
+}
+
+describe_special <- function(name, path, kind) {
+  list(
+    name = name, path = path,
+    type = if (kind == 1L) "promise" else "active",
+    class = character(0), length = NA_real_, dim = NULL, size = NA_real_,
+    summary = if (kind == 1L) "<promise: not yet evaluated>" else "<active binding>",
+    hasChildren = FALSE
+  )
+}
+
+describe_binding <- function(env, name, path, kind) {
+  if (kind != 0L) return(describe_special(name, path, kind))
+  describe_value(name, path, env[[name]])
+}
+
+# JSON, by hand: the explorer may describe thousands of bindings at once and
+# jsonlite's per-call cost (about 0.2 ms) would dominate.
+json_string <- function(x) {
+  x <- enc2utf8(as.character(x))
+  x <- gsub("\\", "\\\\", x, fixed = TRUE)
+  x <- gsub("\"", "\\\"", x, fixed = TRUE)
+  if (any(grepl("[\001-\037]", x, useBytes = TRUE))) {
+    x <- gsub("\n", "\\n", x, fixed = TRUE)
+    x <- gsub("\r", "\\r", x, fixed = TRUE)
+    x <- gsub("\t", "\\t", x, fixed = TRUE)
+    x <- gsub("[\001-\037]", "?", x, useBytes = TRUE)
+  }
+  out <- paste0("\"", x, "\"")
+  out[is.na(x)] <- "null"
+  out
+}
+
+json_array_of_strings <- function(x) paste0("[", paste(json_string(x), collapse = ","), "]")
+
+json_number <- function(x) {
+  if (is.null(x) || !length(x) || is.na(x[1L])) return("null")
+  format(x[1L], scientific = FALSE, trim = TRUE)
+}
+
+variable_json <- function(v) {
+  paste0(
+    "{\"name\":", json_string(v$name),
+    ",\"path\":", json_array_of_strings(v$path),
+    ",\"type\":", json_string(v$type),
+    ",\"class\":", json_array_of_strings(v$class),
+    ",\"length\":", json_number(v$length),
+    if (!is.null(v$dim)) paste0(",\"dim\":[", paste(format(v$dim, scientific = FALSE, trim = TRUE), collapse = ","), "]"),
+    if (!is.na(v$size)) paste0(",\"size\":", json_number(v$size)),
+    ",\"summary\":", json_string(v$summary),
+    ",\"hasChildren\":", if (isTRUE(v$hasChildren)) "true" else "false",
+    "}"
+  )
+}
+
+# Children of the value at `path` (list elements, data.frame columns,
+# environment members, S4 slots), paged. `start` is 0-based.
+resolve_path <- function(path) {
+  env <- globalenv()
+  name <- path[[1L]]
+  if (!exists(name, envir = env, inherits = FALSE)) stop("no variable named '", name, "'")
+  kind <- binding_kinds(env, name)
+  if (kind == 1L) stop("'", name, "' is a promise that has not been evaluated")
+  if (kind == 2L) stop("'", name, "' is an active binding")
+  x <- env[[name]]
+  for (segment in path[-1L]) x <- child_value(x, segment)
+  x
+}
+
+child_value <- function(x, segment) {
+  head <- substr(segment, 1L, 1L)
+  if (head == "@") return(methods::slot(x, substring(segment, 2L)))
+  if (head == "$") {
+    name <- substring(segment, 2L)
+    if (!is.environment(x)) stop("not an environment")
+    kind <- binding_kinds(x, name)
+    if (kind != 0L) stop("'", name, "' is a ", if (kind == 1L) "promise" else "active binding")
+    return(x[[name]])
+  }
+  index <- suppressWarnings(as.integer(sub("^\\[\\[([0-9]+)\\]\\]$", "\\1", segment)))
+  if (is.na(index)) stop("bad path segment '", segment, "'")
+  .subset2(x, index)
+}
+
+children <- function(path, start, count) {
+  x <- resolve_path(path)
+  start <- max(0L, as.integer(start))
+  count <- max(0L, as.integer(count))
+  if (isS4(x) && !is.environment(x)) {
+    slots <- methods::slotNames(x)
+    take <- window_of(length(slots), start, count)
+    vars <- lapply(slots[take], function(s) describe_value(s, c(path, paste0("@", s)), methods::slot(x, s)))
+    return(list(total = length(slots), variables = vars))
+  }
+  if (is.environment(x)) {
+    names <- sort(ls(x, all.names = TRUE))
+    take <- window_of(length(names), start, count)
+    kinds <- binding_kinds(x, names[take])
+    vars <- Map(function(n, k) describe_binding(x, n, c(path, paste0("$", n)), k), names[take], kinds)
+    return(list(total = length(names), variables = unname(vars)))
+  }
+  if (is.list(x) || is.pairlist(x)) {
+    total <- length(x)
+    take <- window_of(total, start, count)
+    labels <- names(x)
+    vars <- lapply(take, function(i) {
+      label <- if (!is.null(labels) && !is.na(labels[i]) && nzchar(labels[i])) labels[i] else paste0("[[", i, "]]")
+      describe_value(label, c(path, paste0("[[", i, "]]")), .subset2(x, i))
+    })
+    return(list(total = total, variables = vars))
+  }
+  list(total = 0L, variables = list())
+}
+
+window_of <- function(total, start, count) {
+  if (start >= total || count == 0L) return(integer(0))
+  seq.int(start + 1L, min(total, start + count))
+}

@@ -1,0 +1,301 @@
+# Executing code with the semantics of R's console: each top-level expression
+# is evaluated in the global environment in turn, visible values are printed
+# (print() for S3 and plain values, show() for S4, dispatched from the global
+# environment so that user methods are found), warnings are printed the way R
+# prints them, and an error stops the rest of the code when asked to.
+
+# The call that evaluates user code. Conditions raised directly at top level
+# carry this call; R's console shows those without a call, and so do we.
+EVAL_CALL <- quote(eval(expr, .GlobalEnv))
+PRINT_CALL <- as.call(list(base::print, quote(x)))
+SHOW_CALL <- as.call(list(methods::show, quote(x)))
+
+FLAG_STOP_ON_ERROR <- 1L
+FLAG_ECHO <- 2L
+FLAG_DISCARD_INTERRUPT <- 4L
+
+discard_interrupt <- function() {
+  tryCatch(allowInterrupts(Sys.sleep(0)), interrupt = function(e) NULL)
+}
+
+exec_request <- function(id, flags, code) {
+  current_exec$id <- id
+  on.exit(current_exec$id <- "0")
+  if (bitwAnd(flags, FLAG_DISCARD_INTERRUPT)) discard_interrupt()
+  outcome <- run_code(code, bitwAnd(flags, FLAG_STOP_ON_ERROR) != 0L, bitwAnd(flags, FLAG_ECHO) != 0L)
+  end_of_output(id)
+  symbols <- symbol_changes(outcome$targets)
+  if (!is.null(symbols)) write_frame("symbols", id, body = symbols)
+  write_frame("done", id, c(outcome$status, outcome$line), body = outcome$detail)
+}
+
+# Writes the end-of-output marker to both of R's output streams. The server
+# answers an execution only once it has read the marker on both, so that all
+# of the execution's output (from R, from C code, from child processes) has
+# reached it first.
+end_of_output <- function(id) {
+  flush(stdout())
+  flush(stderr())
+  mark <- paste0(state$marker, id, "\036")
+  cat(mark, file = state$out)
+  flush(state$out)
+  cat(mark, file = state$err)
+  flush(state$err)
+}
+
+outcome_of <- function(status, line = 0L, detail = "", targets = character(0)) {
+  list(status = status, line = line, detail = detail, targets = targets)
+}
+
+condition_json <- function(message, call) {
+  paste0("{\"message\":", json_string(message), ",\"call\":", if (is.null(call)) "null" else json_string(call), "}")
+}
+
+# What srcfilecopy() makes, without its checks and clock reads (this is on
+# the path of every execution).
+code_srcfile <- function(lines) {
+  srcfile <- new.env(hash = FALSE, parent = emptyenv())
+  srcfile$filename <- "<code>"
+  srcfile$wd <- ""
+  srcfile$isFile <- FALSE
+  srcfile$lines <- lines
+  srcfile$fixedNewlines <- TRUE
+  srcfile$timestamp <- SRCFILE_TIME
+  srcfile$Enc <- "unknown"
+  class(srcfile) <- c("srcfilecopy", "srcfile")
+  srcfile
+}
+SRCFILE_TIME <- Sys.time()
+
+parse_code <- function(code) {
+  lines <- strsplit(code, "\n", fixed = TRUE)[[1L]]
+  srcfile <- code_srcfile(lines)
+  # Parse data (for getParseData()) costs ten times the parse itself, and
+  # console code has no use for it; the user's own setting is kept.
+  saved <- options(keep.parse.data = FALSE)
+  exprs <- tryCatch(
+    parse(text = code, keep.source = TRUE, srcfile = srcfile, encoding = "UTF-8"),
+    error = function(e) e
+  )
+  options(saved)
+  list(exprs = exprs, lines = lines, srcfile = srcfile)
+}
+
+parse_failure <- function(e, lines) {
+  message <- conditionMessage(e)
+  where <- regmatches(message, regexec("^[^\n]*?:([0-9]+):([0-9]+): ([^\n]*)", message))[[1L]]
+  if (length(where) == 4L) {
+    line <- as.integer(where[2L])
+    column <- as.integer(where[3L])
+    what <- where[4L]
+  } else {
+    line <- 1L
+    column <- 0L
+    what <- message
+  }
+  incomplete <- grepl("INCOMPLETE_STRING", message, fixed = TRUE) || (column == 0L && line > length(lines))
+  if (incomplete) {
+    return(outcome_of("incomplete", min(line, max(1L, length(lines))), condition_json("incomplete expression", NULL)))
+  }
+  context <- if (line >= 1L && line <= length(lines)) lines[line] else ""
+  text <- paste0("Error: ", what, " in line ", line, ": ", context, "\n")
+  cat(text, file = stderr())
+  outcome_of("parseError", line, condition_json(paste0(what, " (line ", line, ", column ", column, ")"), NULL))
+}
+
+run_code <- function(code, stop_on_error, echo) {
+  if (grepl("\r", code, fixed = TRUE)) code <- gsub("\r\n?", "\n", code)
+  parsed <- parse_code(code)
+  if (inherits(parsed$exprs, "error")) return(parse_failure(parsed$exprs, parsed$lines))
+  exprs <- parsed$exprs
+  srcrefs <- attr(exprs, "srcref")
+  targets <- assignment_targets(exprs, code)
+  result <- outcome_of("ok", targets = targets)
+  for (i in seq_along(exprs)) {
+    if (echo) echo_source(srcrefs[[i]])
+    failure <- eval_top(exprs[[i]], parsed$srcfile)
+    flush_warnings()
+    if (is.null(failure)) next
+    if (failure$status == "interrupted") {
+      return(outcome_of("interrupted", srcrefs[[i]][1L], condition_json("interrupted", NULL), targets))
+    }
+    line <- if (is.na(failure$line)) srcrefs[[i]][1L] else failure$line
+    if (result$status == "ok") result <- outcome_of("error", line, failure$detail, targets)
+    if (stop_on_error) break
+  }
+  result
+}
+
+echo_source <- function(srcref) {
+  text <- as.character(srcref)
+  prompts <- c(getOption("prompt", "> "), rep(getOption("continue", "+ "), length(text) - 1L))
+  cat(paste0(prompts, text, "\n"), sep = "", file = stdout())
+}
+
+# Evaluates one top-level expression; NULL on success, else a description of
+# the failure.
+eval_top <- function(expr, srcfile) {
+  error_line <- NA_integer_
+  tryCatch(
+    withCallingHandlers(
+      {
+        allowInterrupts({
+          value <- withVisible(eval(expr, .GlobalEnv))
+          set_last_value(value$value)
+          if (value$visible) print_value(value$value)
+          # Drop the list's reference so that the value can still be modified
+          # in place later (a reference held here would force a copy).
+          value[1L] <- list(NULL)
+        })
+        NULL
+      },
+      warning = on_warning,
+      error = function(e) {
+        error_line <<- innermost_line(srcfile)
+        record_traceback()
+      }
+    ),
+    interrupt = function(e) list(status = "interrupted"),
+    error = function(e) {
+      call <- conditionCall(e)
+      if (identical(call, EVAL_CALL)) call <- NULL
+      message <- conditionMessage(e)
+      cat(format_error(message, call), file = stderr())
+      dcall <- if (is.null(call)) NULL else deparse_call(call)
+      write_frame("cond", current_exec$id, "error", body = condition_json(message, dcall))
+      list(status = "error", line = error_line, detail = condition_json(message, dcall))
+    }
+  )
+}
+
+set_last_value <- function(value) {
+  base <- baseenv()
+  unlockBinding(".Last.value", base)
+  assign(".Last.value", value, envir = base)
+  lockBinding(".Last.value", base)
+}
+
+print_value <- function(x) {
+  # As R's console: plain values print directly, objects and functions
+  # through print()/show() called from the global environment.
+  if (!is.object(x) && !is.function(x)) return(print.default(x))
+  env <- new.env(parent = .GlobalEnv)
+  env$x <- x
+  on.exit(rm("x", envir = env))
+  if (isS4(x) && !is.environment(x)) eval(SHOW_CALL, env) else eval(PRINT_CALL, env)
+}
+
+# The line, within the executed code, of the innermost call that failed.
+innermost_line <- function(srcfile) {
+  calls <- sys.calls()
+  for (i in rev(seq_along(calls))) {
+    ref <- attr(calls[[i]], "srcref")
+    if (!is.null(ref) && identical(attr(ref, "srcfile"), srcfile)) return(ref[1L])
+  }
+  NA_integer_
+}
+
+record_traceback <- function() {
+  calls <- sys.calls()
+  start <- 0L
+  for (i in seq_along(calls)) if (identical(calls[[i]], EVAL_CALL)) start <- i
+  keep <- calls[-seq_len(start)]
+  # Drop the handler frames at the end, as R's own traceback does.
+  n <- length(keep)
+  while (n > 0L && (identical(keep[[n]][[1L]], quote(h)) || identical(keep[[n]][[1L]], quote(.handleSimpleError)) ||
+    is.function(keep[[n]][[1L]]))) n <- n - 1L
+  last$traceback <- rev(keep[seq_len(n)])
+}
+
+deparse_call <- function(call) paste(deparse(call, nlines = 1L, width.cutoff = 500L), collapse = " ")
+
+format_error <- function(message, call) {
+  if (is.null(call)) return(paste0("Error: ", message, "\n"))
+  dcall <- deparse_call(call)
+  sep <- if (nchar(dcall, "w") + nchar(message, "w") > 77L || grepl("\n", message, fixed = TRUE)) " : \n  " else " : "
+  paste0("Error in ", dcall, sep, message, "\n")
+}
+
+# What traceback() and warnings() report: R keeps these in the base
+# environment only when its own console loop handles the error or warning,
+# so the kernel keeps them and those two functions are pointed here.
+last <- new.env(parent = emptyenv())
+last$traceback <- NULL
+last$warnings <- NULL
+
+install_console_functions <- function() {
+  original_traceback <- base::traceback
+  traceback_impl <- function(x = NULL, max.lines = getOption("traceback.max.lines", getOption("deparse.max.lines", -1L))) {
+    if (is.null(x)) x <- last$traceback
+    if (is.null(x)) {
+      cat(gettext("No traceback available"), "\n")
+      return(invisible(NULL))
+    }
+    original_traceback(x, max.lines = max.lines)
+  }
+  warnings_impl <- function(...) {
+    if (is.null(last$warnings)) return(invisible(NULL))
+    structure(last$warnings, dots = list(...), class = "warnings")
+  }
+  replace_binding("traceback", traceback_impl, baseenv())
+  replace_binding("warnings", warnings_impl, baseenv())
+}
+
+# Warnings follow options(warn): below 0 ignored, 0 collected and printed
+# after the top-level expression, 1 printed at once, 2 and above left to R,
+# which turns them into errors.
+pending <- new.env(parent = emptyenv())
+pending$warnings <- list()
+pending$count <- 0L
+
+on_warning <- function(w) {
+  level <- getOption("warn", 0L)
+  if (!is.numeric(level) || is.na(level)) level <- 0L
+  if (level >= 2L) return()
+  call <- conditionCall(w)
+  if (identical(call, EVAL_CALL)) call <- NULL
+  message <- conditionMessage(w)
+  if (level >= 0L) {
+    if (pending$count < 50L) {
+      write_frame("cond", current_exec$id, "warning",
+        body = condition_json(message, if (is.null(call)) NULL else deparse_call(call)))
+    }
+    if (level >= 1L) {
+      cat(format_warning(message, call, "Warning"), file = stderr())
+    } else {
+      pending$count <- pending$count + 1L
+      if (length(pending$warnings) < 50L) pending$warnings[[length(pending$warnings) + 1L]] <- list(message = message, call = call)
+    }
+  }
+  invokeRestart("muffleWarning")
+}
+
+format_warning <- function(message, call, label) {
+  if (is.null(call)) return(paste0(label, ": ", message, "\n"))
+  paste0(label, " in ", deparse_call(call), " : ", message, "\n")
+}
+
+flush_warnings <- function() {
+  ws <- pending$warnings
+  count <- pending$count
+  if (!count) return(invisible())
+  pending$warnings <- list()
+  pending$count <- 0L
+  one <- function(w) {
+    if (is.null(w$call)) w$message else paste0("In ", deparse_call(w$call), " : ", w$message)
+  }
+  text <- if (count == 1L) {
+    paste0("Warning message:\n", one(ws[[1L]]), "\n")
+  } else if (count <= 10L) {
+    paste0("Warning messages:\n", paste0(seq_along(ws), ": ", vapply(ws, one, ""), "\n", collapse = ""))
+  } else if (count < 50L) {
+    paste0("There were ", count, " warnings (use warnings() to see them)\n")
+  } else {
+    "There were 50 or more warnings (use warnings() to see the first 50)\n"
+  }
+  cat(text, file = stderr())
+  calls <- lapply(ws, function(w) w$call)
+  names(calls) <- vapply(ws, function(w) w$message, "")
+  last$warnings <- calls
+  invisible()
+}

@@ -1,0 +1,96 @@
+# Console input (readline(), menu(), readLines(stdin()), scan(file = "")).
+#
+# R's stdin is not a terminal the user types into, so the functions that read
+# the console are replaced, in base and utils, by versions that ask the
+# client through the server (an `input` frame; the server turns it into an
+# r/input request) and wait for the answer on the kernel connection. A
+# cancelled request interrupts the code that asked, as Ctrl+C would.
+
+current_exec <- new.env(parent = emptyenv())
+current_exec$id <- "0"
+
+interrupt_condition <- function(message) {
+  structure(class = c("interrupt", "condition"), list(message = message, call = NULL))
+}
+
+ask_client <- function(prompt) {
+  prompt <- paste(as.character(prompt), collapse = "")
+  write_frame("input", current_exec$id, body = prompt)
+  repeat {
+    frame <- read_frame()
+    if (is.null(frame)) stop(interrupt_condition("the server went away while R was waiting for input"))
+    if (frame$kind == "reply" && frame$id == current_exec$id) {
+      if (length(frame$fields) && frame$fields[1L] == "eof") return(NULL)
+      return(body_text(frame$body))
+    }
+    if (frame$kind == "cancel" && frame$id == current_exec$id) {
+      stop(interrupt_condition("input cancelled"))
+    }
+    # Anything else that arrives now is stale (an answer to an input request
+    # that an interrupt already ended): drop it.
+  }
+}
+
+input_readline <- function(prompt = "") {
+  text <- ask_client(prompt)
+  if (is.null(text)) "" else sub("\n$", "", text)
+}
+
+is_console_input <- function(con) {
+  if (is.character(con)) return(identical(con, "stdin") || identical(con, ""))
+  if (!inherits(con, "connection")) return(FALSE)
+  identical(tryCatch(summary(con)$description, error = function(e) ""), "stdin")
+}
+
+install_input_functions <- function() {
+  original_readlines <- base::readLines
+  original_scan <- base::scan
+
+  readLines_impl <- function(con = stdin(), n = -1L, ok = TRUE, warn = TRUE, encoding = "unknown", skipNul = FALSE) {
+    if (!is_console_input(con)) {
+      return(original_readlines(con, n, ok, warn, encoding, skipNul))
+    }
+    lines <- character(0)
+    while (n < 0L || length(lines) < n) {
+      text <- ask_client("")
+      if (is.null(text)) break
+      lines <- c(lines, sub("\n$", "", text))
+    }
+    lines
+  }
+  scan_impl <- function(file = "", ...) {
+    if (!is_console_input(file)) return(original_scan(file, ...))
+    # Read until an empty line, as R's console does, then let scan() parse it.
+    lines <- character(0)
+    repeat {
+      text <- ask_client(paste0(length(lines) + 1L, ": "))
+      if (is.null(text) || !nzchar(text <- sub("\n$", "", text))) break
+      lines <- c(lines, text)
+    }
+    original_scan(text = lines, ...)
+  }
+  menu_impl <- function(choices, graphics = FALSE, title = NULL) {
+    n <- length(choices)
+    if (!is.null(title)) cat(title, "\n\n", sep = "")
+    cat(paste0(format(seq_len(n)), ": ", choices), sep = "\n")
+    repeat {
+      answer <- trimws(input_readline("\nSelection: "))
+      choice <- suppressWarnings(as.integer(answer))
+      if (!is.na(choice) && choice >= 0L && choice <= n) return(choice)
+      cat("Enter an item from the menu, or 0 to exit\n")
+    }
+  }
+  replace_binding("readline", input_readline, baseenv())
+  replace_binding("readLines", readLines_impl, baseenv())
+  replace_binding("scan", scan_impl, baseenv())
+  utils <- asNamespace("utils")
+  replace_binding("menu", menu_impl, utils)
+  if ("package:utils" %in% search()) replace_binding("menu", menu_impl, as.environment("package:utils"))
+}
+
+replace_binding <- function(name, value, env) {
+  locked <- bindingIsLocked(name, env)
+  if (locked) unlockBinding(name, env)
+  assign(name, value, envir = env)
+  if (locked) lockBinding(name, env)
+}

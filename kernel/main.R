@@ -1,0 +1,117 @@
+# The kernel loop: connect, announce ourselves, run the profile the server
+# allows, then serve requests one at a time until the server goes away.
+#
+# Interrupts: the whole loop runs with interrupts suspended, and only user
+# code runs with them allowed (see eval_top). A SIGINT that lands while the
+# kernel waits for a request or does its own bookkeeping stays pending
+# instead of unwinding the loop; the server asks for a stale one to be
+# discarded before the next execution (FLAG_DISCARD_INTERRUPT).
+
+take_env <- function(name) {
+  value <- Sys.getenv(name)
+  Sys.unsetenv(name)
+  value
+}
+
+main <- function() {
+  port <- as.integer(take_env("RBRIDGE_PORT"))
+  secret <- take_env("RBRIDGE_SECRET")
+  state$marker <- paste0("\036RBM", take_env("RBRIDGE_MARKER"), ":")
+  profile <- take_env("RBRIDGE_PROFILE")
+  Sys.unsetenv("R_PROFILE_USER")
+  # Private handles on the two output pipes, so that the end-of-output marker
+  # reaches the server even while user code diverts output with sink().
+  state$out <- file("/dev/fd/1", open = "ab", raw = TRUE)
+  state$err <- file("/dev/fd/2", open = "ab", raw = TRUE)
+  connect(port, secret)
+  # Only look for the packages here: loading them costs start-up time and
+  # happens on first use (rlang at the first non-empty snapshot, jsonlite at
+  # the first request with a JSON body).
+  has_rlang <<- nzchar(system.file(package = "rlang"))
+  has_jsonlite <- nzchar(system.file(package = "jsonlite"))
+  write_frame("hello", 0L, body = hello_json(has_jsonlite))
+  if (!has_jsonlite) return(1L)
+  install_input_functions()
+  install_console_functions()
+  options(keep.source = TRUE, device.ask.default = FALSE)
+  run_profile(profile)
+  # R attaches the default packages (utils, stats, graphics, ...) after the
+  # user profile, from .First.sys(); the kernel loop runs inside the profile
+  # stage and never returns, so it does that step itself.
+  .First.sys()
+  suspendInterrupts(serve())
+}
+
+hello_json <- function(has_jsonlite) {
+  paste0(
+    "{\"protocol\":", PROTOCOL_VERSION,
+    ",\"pid\":", Sys.getpid(),
+    ",\"rVersion\":", json_string(paste(R.version$major, R.version$minor, sep = ".")),
+    ",\"rlang\":", if (has_rlang) "true" else "false",
+    ",\"jsonlite\":", if (has_jsonlite) json_string(as.character(utils::packageVersion("jsonlite"))) else "null",
+    "}"
+  )
+}
+
+# R's own rule for the user profile, applied only when the client said the
+# workspace is trusted: ./.Rprofile if there is one, else ~/.Rprofile. In an
+# untrusted workspace only the user's own ~/.Rprofile runs.
+run_profile <- function(which) {
+  files <- switch(which,
+    trusted = if (file.exists(".Rprofile")) ".Rprofile" else path.expand("~/.Rprofile"),
+    home = path.expand("~/.Rprofile"),
+    character(0)
+  )
+  files <- files[file.exists(files)]
+  for (f in files) {
+    outcome <- tryCatch(
+      {
+        sys.source(f, envir = globalenv(), keep.source = FALSE)
+        NULL
+      },
+      error = function(e) conditionMessage(e)
+    )
+    if (!is.null(outcome)) cat("Error in the profile ", f, ": ", outcome, "\n", sep = "", file = stderr())
+  }
+  if (length(files) && exists(".First", envir = globalenv(), inherits = FALSE)) {
+    tryCatch(get(".First", envir = globalenv())(), error = function(e) {
+      cat("Error in .First(): ", conditionMessage(e), "\n", sep = "", file = stderr())
+    })
+  }
+}
+
+serve <- function() {
+  write_frame("ready", 0L, body = reset_snapshot() %||% "{\"added\":[],\"changed\":[],\"removed\":[]}")
+  repeat {
+    frame <- read_frame()
+    if (is.null(frame)) return(0L)
+    status <- tryCatch(handle(frame), error = function(e) {
+      log_line("kernel error while handling '", frame$kind, "': ", conditionMessage(e))
+      write_frame("failed", frame$id, body = condition_json(conditionMessage(e), NULL))
+      NULL
+    })
+    if (identical(status, "stop")) return(0L)
+  }
+}
+
+handle <- function(frame) {
+  switch(frame$kind,
+    exec = exec_request(frame$id, as.integer(frame$fields[1L]), body_text(frame$body)),
+    children = {
+      request <- from_json(frame$body)
+      result <- children(unlist(request$path), request$start %||% 0L, request$count %||% 100L)
+      body <- paste0("{\"total\":", result$total, ",\"variables\":[",
+        paste(vapply(result$variables, variable_json, ""), collapse = ","), "]}")
+      write_frame("children", frame$id, body = body)
+    },
+    refresh = write_frame("refreshed", frame$id, body = reset_snapshot() %||% "{\"added\":[],\"changed\":[],\"removed\":[]}"),
+    # Input replies and cancellations that arrive after the code that asked
+    # has ended are stale.
+    reply = NULL,
+    cancel = NULL,
+    shutdown = "stop",
+    log_line("unknown frame kind '", frame$kind, "'")
+  )
+}
+
+`%||%` <- function(a, b) if (is.null(a)) b else a

@@ -1,0 +1,129 @@
+# Changed-symbol bookkeeping for the global environment.
+#
+# After each execution the kernel compares the global environment with the
+# previous snapshot. A snapshot keeps, per binding, the object's address (an
+# external pointer that does not keep the object alive and adds no
+# reference, so a later in-place change such as x[1] <- 0 still happens in
+# place), its kind (value, promise, active binding) and the JSON of its last
+# description. The comparison is one identical() over the address lists when
+# nothing moved, and a bisection over them when something did; only what
+# changed is described again.
+#
+# Objects modified in place keep their address (a regular vector after
+# x[2] <- 0, a data.table after :=, an environment after env$a <- 1). Those are
+# found from the code itself: every symbol that is the target of an
+# assignment, or that data.table-style code modifies, is described again and
+# reported when its description differs.
+
+snapshot <- NULL
+
+take_snapshot <- function() {
+  env <- globalenv()
+  names <- ls(env, sorted = FALSE)
+  kinds <- binding_kinds(env, names)
+  addresses <- vector("list", length(names))
+  for (i in which(kinds == 0L)) addresses[[i]] <- .Internal(address(env[[names[i]]]))
+  list(names = names, kinds = kinds, addresses = addresses)
+}
+
+# Positions where two equally long lists of addresses differ, by bisection:
+# one identical() call when nothing differs.
+differing <- function(a, b, offset = 0L) {
+  if (identical(a, b)) return(integer(0))
+  n <- length(a)
+  if (n == 1L) return(offset + 1L)
+  h <- n %/% 2L
+  c(
+    differing(a[seq_len(h)], b[seq_len(h)], offset),
+    differing(a[(h + 1L):n], b[(h + 1L):n], offset + h)
+  )
+}
+
+# Symbols that `exprs` may have modified in place. `code` is its text: code
+# with no assignment operator and no call that could modify in place is
+# not walked at all.
+MAY_ASSIGN <- "<-|->|=|assign|set"
+
+assignment_targets <- function(exprs, code) {
+  if (!grepl(MAY_ASSIGN, code, perl = TRUE)) return(character(0))
+  found <- character(0)
+  target_of <- function(lhs) {
+    while (is.call(lhs) && length(lhs) >= 2L) lhs <- lhs[[2L]]
+    if (is.symbol(lhs)) as.character(lhs) else if (is.character(lhs) && length(lhs) == 1L) lhs else NULL
+  }
+  walk <- function(e) {
+    if (!is.call(e)) return()
+    head <- e[[1L]]
+    if (is.symbol(head)) {
+      fn <- as.character(head)
+      if (fn %in% c("<-", "=", "<<-") && length(e) == 3L) {
+        found <<- c(found, target_of(e[[2L]]))
+      } else if (fn %in% c("->", "->>") && length(e) == 3L) {
+        found <<- c(found, target_of(e[[3L]]))
+      } else if (fn == "assign" && length(e) >= 2L && is.character(e[[2L]])) {
+        found <<- c(found, e[[2L]])
+      } else if (fn == "[" && length(e) >= 3L && any(vapply(as.list(e)[-(1:2)], is_walrus, NA))) {
+        found <<- c(found, target_of(e[[2L]]))
+      } else if (startsWith(fn, "set") && length(e) >= 2L && is.symbol(e[[2L]])) {
+        found <<- c(found, as.character(e[[2L]]))
+      }
+    }
+    for (part in as.list(e)) walk(part)
+  }
+  for (e in exprs) walk(e)
+  unique(found)
+}
+
+is_walrus <- function(e) is.call(e) && identical(e[[1L]], as.name(":="))
+
+# Compares the global environment with the last snapshot. Returns NULL when
+# nothing changed, else the JSON body of a `symbols` frame.
+symbol_changes <- function(suspects = character(0)) {
+  now <- take_snapshot()
+  before <- snapshot
+  if (!length(suspects) && identical(now$names, before$names) && identical(now$kinds, before$kinds) &&
+    identical(now$addresses, before$addresses)) {
+    return(NULL)
+  }
+  env <- globalenv()
+  if (identical(now$names, before$names)) {
+    m <- seq_along(now$names)
+    moved <- differing(now$addresses, before$addresses)
+  } else {
+    m <- match(now$names, before$names)
+    common <- which(!is.na(m))
+    moved <- common[differing(now$addresses[common], before$addresses[m[common]])]
+  }
+  added <- which(is.na(m))
+  removed <- before$names[is.na(match(before$names, now$names))]
+  kind_changed <- which(!is.na(m) & now$kinds != before$kinds[m])
+  changed <- union(setdiff(moved, added), kind_changed)
+  now$json <- character(length(now$names))
+  keep <- !is.na(m)
+  now$json[keep] <- before$json[m[keep]]
+  describe_at <- function(i) variable_json(describe_binding(env, now$names[i], now$names[i], now$kinds[i]))
+  for (i in c(added, changed)) now$json[i] <- describe_at(i)
+  suspects <- setdiff(match(suspects, now$names), c(NA, added, changed))
+  for (i in suspects) {
+    fresh <- describe_at(i)
+    if (!identical(fresh, now$json[i])) {
+      now$json[i] <- fresh
+      changed <- c(changed, i)
+    }
+  }
+  snapshot <<- now
+  if (!length(added) && !length(changed) && !length(removed)) return(NULL)
+  paste0(
+    "{\"added\":[", paste(now$json[added], collapse = ","),
+    "],\"changed\":[", paste(now$json[changed], collapse = ","),
+    "],\"removed\":", if (length(removed)) json_array_of_strings(removed) else "[]",
+    "}"
+  )
+}
+
+# The whole global environment, described afresh (after start-up and for a
+# client's full refresh).
+reset_snapshot <- function() {
+  snapshot <<- list(names = character(0), kinds = integer(0), addresses = list(), json = character(0))
+  symbol_changes()
+}

@@ -1,0 +1,79 @@
+# The kernel wire: framed messages on a loopback TCP connection to the server.
+#
+# A frame is a 12-byte header (the length L of the rest as 11 zero-padded
+# decimal digits, then "\n") followed by L bytes: one line of space-separated
+# ASCII fields (kind, id, extra fields), "\n", then the body (raw bytes, UTF-8
+# text or JSON depending on the kind). docs/protocol.md describes every kind.
+#
+# The hot path (exec in, done out) never calls jsonlite: headers are plain text
+# and the body of an exec frame is the code itself.
+
+PROTOCOL_VERSION <- 1L
+
+state <- new.env(parent = emptyenv())
+
+NEWLINE <- as.raw(10L)
+
+connect <- function(port, secret) {
+  con <- socketConnection(
+    host = "127.0.0.1", port = port, server = FALSE, blocking = TRUE,
+    open = "r+b", timeout = 3e7, options = "no-delay"
+  )
+  state$con <- con
+  # The secret goes first, before any frame: the server drops a connection
+  # that does not start with it.
+  writeBin(charToRaw(paste0(secret, "\n")), con)
+  invisible(con)
+}
+
+write_frame <- function(kind, id = 0L, fields = NULL, body = raw(0)) {
+  if (is.character(body)) body <- charToRaw(enc2utf8(body))
+  head <- charToRaw(paste(c(kind, id, fields), collapse = " "))
+  rest <- length(head) + 1L + length(body)
+  writeBin(c(charToRaw(sprintf("%011.0f\n", rest)), head, NEWLINE, body), state$con)
+}
+
+read_exactly <- function(n) {
+  if (n <= 0) return(raw(0))
+  out <- readBin(state$con, "raw", n)
+  # A blocking socket may still hand back a short read; keep reading until
+  # the frame is complete or the connection is gone.
+  while (length(out) < n) {
+    more <- readBin(state$con, "raw", n - length(out))
+    if (!length(more)) return(NULL)
+    out <- c(out, more)
+  }
+  out
+}
+
+# Returns NULL when the server has closed the connection.
+read_frame <- function() {
+  header <- read_exactly(12L)
+  if (is.null(header) || length(header) < 12L) return(NULL)
+  n <- as.numeric(rawToChar(header[1:11]))
+  rest <- read_exactly(n)
+  if (is.null(rest)) return(NULL)
+  nl <- match(NEWLINE, rest)
+  fields <- strsplit(rawToChar(rest[seq_len(nl - 1L)]), " ", fixed = TRUE)[[1L]]
+  body <- if (nl < length(rest)) rest[(nl + 1L):length(rest)] else raw(0)
+  list(kind = fields[1L], id = fields[2L], fields = fields[-(1:2)], body = body)
+}
+
+body_text <- function(body) {
+  if (!length(body)) return("")
+  text <- rawToChar(body)
+  Encoding(text) <- "UTF-8"
+  text
+}
+
+to_json <- function(x) {
+  jsonlite::toJSON(x, auto_unbox = TRUE, null = "null", na = "null", digits = NA)
+}
+
+from_json <- function(body) {
+  jsonlite::parse_json(body_text(body), simplifyVector = FALSE)
+}
+
+log_line <- function(...) {
+  write_frame("log", 0L, body = paste0(...))
+}

@@ -1,0 +1,377 @@
+/**
+ * One R process running the kernel (kernel/*.R): launch, handshake, frames
+ * in and out, output streams, interrupt, exit. Owned by Session, which
+ * decides what to run; this class only knows how to talk to R.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import { randomBytes, timingSafeEqual } from 'crypto';
+import * as fs from 'fs';
+import * as net from 'net';
+import * as os from 'os';
+import * as path from 'path';
+import { FrameDecoder, Frame, encodeFrame, KERNEL_PROTOCOL_VERSION } from './kernelWire';
+import { OutputStream, StreamEvent } from './outputStream';
+import { createOutputPipe, killProcess, sendInterrupt } from './platform';
+
+export const MINIMUM_R_VERSION = '4.1.0';
+
+export interface KernelOptions {
+    rPath: string;
+    rArgs: string[];
+    cwd?: string;
+    env?: Record<string, string>;
+    /** Which user profile R runs: see run_profile() in kernel/main.R. */
+    profile: 'trusted' | 'home';
+    kernelDir: string;
+    /** How long R may take to connect and say hello. */
+    startTimeoutMs?: number;
+}
+
+export interface Hello {
+    protocol: number;
+    pid: number;
+    rVersion: string;
+    rlang: boolean;
+}
+
+export interface ExitInfo {
+    code: number | null;
+    signal: string | null;
+    stderrTail: string;
+    /** Set when the kernel did not die by itself (killed by us, or broke the protocol). */
+    reason?: string;
+}
+
+export interface KernelEvents {
+    frame(frame: Frame): void;
+    output(stream: 'stdout' | 'stderr', events: StreamEvent[]): void;
+    exit(info: ExitInfo): void;
+}
+
+/** A start-up failure with a message meant for the user. */
+export class KernelStartError extends Error {}
+
+const STDERR_TAIL_CHARS = 4000;
+
+export class KernelProcess {
+    readonly secret = randomBytes(32).toString('hex');
+    readonly markerToken = randomBytes(8).toString('hex');
+    pid: number | undefined;
+    hello: Hello | undefined;
+
+    private child: ChildProcess | undefined;
+    private socket: net.Socket | undefined;
+    private listener: net.Server | undefined;
+    private tmpDir: string | undefined;
+    private stderrTail = '';
+    private exited = false;
+    private exitReason: string | undefined;
+    private outputs: (net.Socket | NodeJS.ReadableStream)[] = [];
+    private readonly decoder = new FrameDecoder();
+
+    constructor(private readonly options: KernelOptions, private readonly events: KernelEvents) {}
+
+    /** Starts R; resolves with the kernel's hello once it is connected and ready to serve. */
+    async start(): Promise<Hello> {
+        this.tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rbridge-'));
+        const port = await this.listen();
+        const stdout = createOutputPipe(this.tmpDir, 'out');
+        const stderr = createOutputPipe(this.tmpDir, 'err');
+        const env: NodeJS.ProcessEnv = {
+            ...process.env,
+            ...this.options.env,
+            R_PROFILE_USER: path.join(this.options.kernelDir, 'bootstrap.R'),
+            RBRIDGE_KERNEL_DIR: this.options.kernelDir,
+            RBRIDGE_PORT: String(port),
+            RBRIDGE_SECRET: this.secret,
+            RBRIDGE_MARKER: this.markerToken,
+            RBRIDGE_PROFILE: this.options.profile,
+        };
+        const args = ['--interactive', '--no-echo', '--no-restore', '--no-save', '--no-readline', '--quiet', ...this.options.rArgs];
+        return new Promise<Hello>((resolve, reject) => {
+            let settled = false;
+            const fail = (message: string) => {
+                if (settled) return;
+                settled = true;
+                this.kill(message);
+                reject(new KernelStartError(message));
+            };
+            const timeout = setTimeout(
+                () => fail(`R did not start within ${(this.options.startTimeoutMs ?? 30000) / 1000} s.${this.tailForMessage()}`),
+                this.options.startTimeoutMs ?? 30000,
+            );
+            let child: ChildProcess;
+            try {
+                child = spawn(this.options.rPath, args, {
+                    cwd: this.options.cwd,
+                    env,
+                    stdio: ['pipe', stdout.childEnd, stderr.childEnd],
+                    windowsHide: true,
+                });
+            } catch (e) {
+                clearTimeout(timeout);
+                stdout.closeChildEnd();
+                stderr.closeChildEnd();
+                fail(spawnFailureMessage(this.options.rPath, e as NodeJS.ErrnoException));
+                return;
+            }
+            this.child = child;
+            stdout.closeChildEnd();
+            stderr.closeChildEnd();
+            this.pid = child.pid;
+            this.attachOutput('stdout', stdout.open(child.stdout));
+            this.attachOutput('stderr', stderr.open(child.stderr));
+            // R never reads its stdin (console input goes through the kernel
+            // connection), but an error there must not take the server down.
+            child.stdin?.on('error', () => undefined);
+            child.on('error', (e: NodeJS.ErrnoException) => {
+                clearTimeout(timeout);
+                fail(spawnFailureMessage(this.options.rPath, e));
+            });
+            child.on('exit', (code, signal) => {
+                clearTimeout(timeout);
+                this.onExit(code, signal);
+                if (!settled) fail(startExitMessage(code, signal, this.stderrTail));
+            });
+            this.onHello = (hello) => {
+                const problem = checkHello(hello);
+                if (problem) {
+                    clearTimeout(timeout);
+                    fail(problem);
+                    return;
+                }
+                this.hello = hello;
+            };
+            this.onReady = () => {
+                clearTimeout(timeout);
+                if (settled) return;
+                settled = true;
+                resolve(this.hello!);
+            };
+        });
+    }
+
+    private onHello: (hello: Hello) => void = () => undefined;
+    private onReady: () => void = () => undefined;
+
+    send(kind: string, id: string | number, fields: readonly (string | number)[] = [], body: Buffer | string = ''): void {
+        if (!this.socket || this.socket.destroyed) return;
+        this.socket.write(encodeFrame(kind, id, fields, body));
+    }
+
+    interrupt(): boolean {
+        return this.pid !== undefined && !this.exited && sendInterrupt(this.pid);
+    }
+
+    get alive(): boolean {
+        return this.pid !== undefined && !this.exited;
+    }
+
+    /** Stops R for good. Safe to call more than once. */
+    kill(reason: string): void {
+        this.exitReason ??= reason;
+        this.listener?.close();
+        this.socket?.destroy();
+        if (this.pid !== undefined && !this.exited) {
+            killProcess(this.pid, 'SIGKILL');
+        }
+    }
+
+    /** Asks R to finish its loop and exit; kills it after a grace period. */
+    shutdown(graceMs = 2000): Promise<void> {
+        if (!this.alive) return Promise.resolve();
+        return new Promise((resolve) => {
+            const timer = setTimeout(() => {
+                this.kill('shut down');
+            }, graceMs);
+            this.child?.once('exit', () => {
+                clearTimeout(timer);
+                resolve();
+            });
+            this.exitReason ??= 'shut down';
+            this.send('shutdown', 0);
+            this.socket?.end();
+        });
+    }
+
+    private listen(): Promise<number> {
+        return new Promise((resolve, reject) => {
+            const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+            this.listener = server;
+            server.on('error', reject);
+            // Loopback only, and only until the kernel has connected.
+            server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
+        });
+    }
+
+    /**
+     * A connection counts only once it has presented the secret; anything
+     * else is dropped. The first good connection closes the listener.
+     */
+    private accept(socket: net.Socket): void {
+        if (this.socket) {
+            socket.destroy();
+            return;
+        }
+        const expected = Buffer.from(this.secret + '\n', 'latin1');
+        let received = Buffer.alloc(0);
+        const timer = setTimeout(() => socket.destroy(), 10000);
+        const onData = (chunk: Buffer) => {
+            received = Buffer.concat([received, chunk]);
+            if (received.length < expected.length) {
+                if (!expected.subarray(0, received.length).equals(received)) fail();
+                return;
+            }
+            const presented = received.subarray(0, expected.length);
+            if (this.socket || !timingSafeEqual(presented, expected)) {
+                fail();
+                return;
+            }
+            clearTimeout(timer);
+            socket.off('data', onData);
+            this.adopt(socket, received.subarray(expected.length));
+        };
+        const fail = () => {
+            clearTimeout(timer);
+            socket.off('data', onData);
+            socket.destroy();
+        };
+        socket.on('data', onData);
+        socket.on('error', () => socket.destroy());
+    }
+
+    private adopt(socket: net.Socket, rest: Buffer): void {
+        this.socket = socket;
+        this.listener?.close();
+        this.listener = undefined;
+        socket.setNoDelay(true);
+        const handle = (chunk: Buffer) => {
+            let frames: Frame[];
+            try {
+                frames = this.decoder.push(chunk);
+            } catch (e) {
+                this.kill(`the kernel broke the protocol: ${(e as Error).message}`);
+                return;
+            }
+            for (const frame of frames) this.dispatch(frame);
+        };
+        socket.on('data', handle);
+        socket.on('close', () => {
+            // R closing its end without exiting means the kernel loop is gone
+            // (user code closed the connection, or the loop failed).
+            if (!this.exited) this.kill('the kernel closed its connection');
+        });
+        if (rest.length) handle(rest);
+    }
+
+    private dispatch(frame: Frame): void {
+        if (frame.kind === 'hello') {
+            let hello: Hello;
+            try {
+                hello = JSON.parse(frame.body.toString('utf8')) as Hello;
+            } catch {
+                this.kill('the kernel sent a malformed hello');
+                return;
+            }
+            this.onHello(hello);
+            return;
+        }
+        this.events.frame(frame);
+        if (frame.kind === 'ready') this.onReady();
+    }
+
+    private attachOutput(stream: 'stdout' | 'stderr', source: net.Socket | NodeJS.ReadableStream): void {
+        this.outputs.push(source);
+        const splitter = new OutputStream(this.markerToken);
+        source.on('data', (chunk: Buffer) => {
+            const events = splitter.push(chunk);
+            if (stream === 'stderr') {
+                for (const event of events) if (event.kind === 'text') this.keepTail(event.text);
+            }
+            if (events.length) this.events.output(stream, events);
+        });
+        source.on('end', () => {
+            const events = splitter.end();
+            if (events.length) this.events.output(stream, events);
+        });
+        source.on('error', () => undefined);
+    }
+
+    /** Flow control: stop reading R's output while the client is behind. */
+    pauseOutput(paused: boolean): void {
+        for (const source of this.outputs) {
+            if (paused) source.pause();
+            else source.resume();
+        }
+    }
+
+    private keepTail(text: string): void {
+        this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL_CHARS);
+    }
+
+    private tailForMessage(): string {
+        const tail = this.stderrTail.trim();
+        return tail ? ` R said:\n${tail}` : '';
+    }
+
+    private onExit(code: number | null, signal: NodeJS.Signals | null): void {
+        if (this.exited) return;
+        this.exited = true;
+        this.listener?.close();
+        this.socket?.destroy();
+        // Output sources end by themselves when the last writer closes; a
+        // background child of R may keep them open, so they are destroyed
+        // after a moment rather than waited for.
+        setTimeout(() => {
+            for (const source of this.outputs) (source as net.Socket).destroy?.();
+        }, 200).unref();
+        if (this.tmpDir) fs.rm(this.tmpDir, { recursive: true, force: true }, () => undefined);
+        this.events.exit({ code, signal, stderrTail: this.stderrTail, reason: this.exitReason });
+    }
+}
+
+function checkHello(hello: Hello & { error?: string; jsonlite?: string | null }): string | undefined {
+    if (hello.protocol !== KERNEL_PROTOCOL_VERSION) {
+        return (
+            `The R kernel speaks protocol version ${hello.protocol}, but this server expects version ${KERNEL_PROTOCOL_VERSION}. ` +
+            'The kernel files do not belong to this server: reinstall the extension (or rebuild with `npm run build`).'
+        );
+    }
+    if (compareVersions(hello.rVersion, MINIMUM_R_VERSION) < 0) {
+        return `R ${hello.rVersion} is too old: R ${MINIMUM_R_VERSION} or newer is needed. Install a newer R or point the R path setting at one.`;
+    }
+    if (!hello.jsonlite) {
+        return (
+            'The R package jsonlite is not installed, and the kernel needs it. Install it with ' +
+            'install.packages("jsonlite") in R, or on Debian and Ubuntu with `apt-get install r-cran-jsonlite`.'
+        );
+    }
+    return undefined;
+}
+
+export function compareVersions(a: string, b: string): number {
+    const pa = a.split('.').map(Number);
+    const pb = b.split('.').map(Number);
+    for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+        const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+        if (d) return d;
+    }
+    return 0;
+}
+
+function spawnFailureMessage(rPath: string, e: NodeJS.ErrnoException): string {
+    if (e.code === 'ENOENT') {
+        return (
+            `R was not found (tried '${rPath}'). Install R (https://cloud.r-project.org), or set the R path: ` +
+            'the `rbridge.rPath` setting in VS Code, the `rPath` initialization option, or `--r` for the command-line client.'
+        );
+    }
+    if (e.code === 'EACCES') return `'${rPath}' cannot be run (permission denied). Check the R path setting (\`rbridge.rPath\`).`;
+    return `R could not be started from '${rPath}': ${e.message}`;
+}
+
+function startExitMessage(code: number | null, signal: string | null, tail: string): string {
+    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    const said = tail.trim() ? `\nR said:\n${tail.trim()}` : '';
+    return `R ${how} before the kernel was ready.${said}`;
+}

@@ -1,0 +1,139 @@
+/**
+ * The language server entry point (`node dist/server.js --stdio`): LSP base
+ * protocol on stdin/stdout, one R session behind it. Nothing but protocol is
+ * written to stdout; diagnostics go through window/logMessage.
+ */
+import * as path from 'path';
+import {
+    CancellationToken,
+    ErrorCodes,
+    InitializeResult,
+    ResponseError,
+    StreamMessageReader,
+    StreamMessageWriter,
+    createConnection,
+} from 'vscode-languageserver/node';
+import {
+    ConditionNotification,
+    ExecuteParams,
+    ExecuteRequest,
+    ExecutionStateNotification,
+    InitializationOptions,
+    InputRequest,
+    InterruptParams,
+    InterruptRequest,
+    KernelStatusNotification,
+    OutputNotification,
+    RestartRequest,
+    StatusRequest,
+    SymbolsChangedNotification,
+    VariablesParams,
+    VariablesRequest,
+} from '../../common/protocol';
+import { CoalescingWriter } from './coalescingWriter';
+import { Session, SessionError } from './session';
+import { validateExecute, validateInitOptions, validateInterrupt, validateVariables } from './validate';
+
+const reader = new StreamMessageReader(process.stdin);
+const writer = new StreamMessageWriter(CoalescingWriter.forStdout() as unknown as NodeJS.WritableStream);
+const connection = createConnection(reader, writer);
+
+let session: Session | undefined;
+let initOptions: InitializationOptions = {};
+
+const kernelDir = process.env.RBRIDGE_KERNEL_DIR || path.join(__dirname, '..', 'kernel');
+
+function requireSession(): Session {
+    if (!session) throw new ResponseError(-32002, 'the server has not been initialized');
+    return session;
+}
+
+/** Turns session errors into JSON-RPC errors with their codes. */
+async function answer<T>(work: () => T | Promise<T>): Promise<T> {
+    try {
+        return await work();
+    } catch (e) {
+        if (e instanceof ResponseError) throw e;
+        if (e instanceof SessionError) throw new ResponseError(e.code, e.message);
+        throw new ResponseError(ErrorCodes.InternalError, (e as Error).message ?? String(e));
+    }
+}
+
+connection.onInitialize((params): InitializeResult => {
+    initOptions = validateInitOptions(params.initializationOptions);
+    session = new Session(
+        {
+            rPath: initOptions.rPath || 'R',
+            rArgs: initOptions.rArgs ?? [],
+            cwd: initOptions.cwd || params.rootUri?.replace(/^file:\/\//, '') || process.cwd(),
+            env: initOptions.env,
+            autoRestart: initOptions.autoRestart ?? false,
+            workspaceTrusted: initOptions.workspaceTrusted ?? false,
+            kernelDir,
+        },
+        {
+            output: (p) => connection.sendNotification(OutputNotification, p),
+            executionState: (p) => void connection.sendNotification(ExecutionStateNotification, p),
+            condition: (p) => void connection.sendNotification(ConditionNotification, p),
+            symbolsChanged: (p) => void connection.sendNotification(SymbolsChangedNotification, p),
+            kernelStatus: (p) => void connection.sendNotification(KernelStatusNotification, p),
+            input: (p, token) => connection.sendRequest(InputRequest, p, token),
+            log: (message) => connection.console.log(message),
+        },
+    );
+    return { capabilities: {}, serverInfo: { name: 'rbridge', version: '0.1.0' } };
+});
+
+connection.onInitialized(() => {
+    void requireSession().start();
+});
+
+connection.onRequest(ExecuteRequest, (params: ExecuteParams, token: CancellationToken) =>
+    answer(() => requireSession().execute(validateExecute(params), token)),
+);
+
+connection.onRequest(InterruptRequest, (params: InterruptParams) =>
+    answer(() => requireSession().interrupt(validateInterrupt(params).keepQueue)),
+);
+
+connection.onRequest(RestartRequest, () => answer(() => requireSession().restart()));
+
+connection.onRequest(StatusRequest, () => answer(() => requireSession().status()));
+
+connection.onRequest(VariablesRequest, (params: VariablesParams) =>
+    answer(() => requireSession().variablesRequest(validateVariables(params))),
+);
+
+connection.onShutdown(async () => {
+    await session?.dispose();
+});
+
+// The client going away (its end of stdio closing) ends everything: queued
+// executions are dropped, the running one is interrupted, R is stopped, and
+// the server exits cleanly.
+let leaving = false;
+function leave(): void {
+    if (leaving) return;
+    leaving = true;
+    const done = () => process.exit(0);
+    setTimeout(done, 4000).unref();
+    void (session?.dispose() ?? Promise.resolve()).then(done, done);
+}
+process.stdin.on('end', leave);
+process.stdin.on('close', leave);
+process.stdout.on('error', leave);
+reader.onError(() => {
+    // Malformed input has already been answered or dropped by the reader;
+    // the server carries on.
+});
+
+process.on('uncaughtException', (e) => {
+    // A bug must not take the user's R session down with the server.
+    try {
+        connection.console.error(`internal error: ${e.stack ?? e}`);
+    } catch {
+        // The connection itself may be the problem.
+    }
+});
+
+connection.listen();
