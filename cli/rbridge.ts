@@ -1,1 +1,698 @@
-console.log("todo")
+/**
+ * `rbridge`, the command-line client: starts the rbridge server (server.js,
+ * next to this bundle in dist/) and drives one R session through it over the
+ * same JSON-RPC contract as the VS Code extension (common/protocol.ts). It
+ * runs `-e` expressions, a script, or an interactive console.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { pathToFileURL } from 'url';
+import {
+    CancellationToken,
+    MessageConnection,
+    StreamMessageReader,
+    StreamMessageWriter,
+    createMessageConnection,
+} from 'vscode-jsonrpc/node';
+import {
+    ExecuteParams,
+    ExecuteRequest,
+    ExecuteResult,
+    ExecutionStatus,
+    InitializationOptions,
+    InputParams,
+    InputRequest,
+    InputResult,
+    InterruptRequest,
+    KernelState,
+    KernelStatusNotification,
+    KernelStatusParams,
+    OutputNotification,
+    OutputParams,
+} from '../common/protocol';
+import { CliOptions, USAGE, parseArgs } from './args';
+import { LineSource, ReadCancelled } from './lines';
+
+
+const HISTORY_FILE = path.join(os.homedir(), '.rbridge_history');
+const HISTORY_LINES = 1000;
+/** How long the server gets to shut R down and exit before it is killed. */
+const SHUTDOWN_MS = 3000;
+/**
+ * How long to wait for the server to begin restarting a dead R: its longest
+ * back-off is 8 s. Once it is restarting, R itself gets the server's 30 s
+ * start-up limit, plus a margin.
+ */
+const RESTART_BEGIN_MS = 15000;
+const RESTART_READY_MS = 40000;
+/** Ctrl+C presses, while one execution runs, after which rbridge gives up on R and quits. */
+const INTERRUPTS_BEFORE_QUIT = 4;
+/** A partial output line longer than this is not carried into the prompt; the prompt starts a new line. */
+const PROMPT_PREFIX_MAX = 200;
+
+interface Running {
+    interrupts: number;
+}
+
+class Cli {
+    private child: ChildProcess | undefined;
+    private connection: MessageConnection | undefined;
+    private serverExited = false;
+    private serverExit: Promise<void> = Promise.resolve();
+    private finishing: Promise<never> | undefined;
+
+    private kernelState: KernelState = 'starting';
+    private everReady = false;
+    /** Set once the server has said it will not restart R again. */
+    private restartAbandoned = false;
+    /** Deaths of a kernel that had been ready, each already reported to the user. */
+    private deaths = 0;
+    /** R's exit status when user code ended R with q(): rbridge then exits with it. */
+    private quitStatus: number | undefined;
+    private readonly statusListeners = new Set<(params: KernelStatusParams) => void>();
+
+    /** The execution in progress, if any: Ctrl+C interrupts it. */
+    private running: Running | undefined;
+    /** Executions that wrote to stderr, so that their errors are not printed a second time. */
+    private readonly wroteStderr = new Set<string>();
+
+    /** The REPL's input, or (in -e and file mode) stdin once R asks for input. */
+    private lines: LineSource | undefined;
+    /** Lines of an incomplete expression, in the REPL. */
+    private pending: string[] = [];
+    /** Consecutive Ctrl+C presses at an empty prompt. */
+    private ctrlC = 0;
+    /** Called when R dies while the REPL waits for a line. */
+    private abortRead: (() => void) | undefined;
+    private diedWhileIdle = false;
+
+    /** What the terminal shows after the last line break of R's output, for the next prompt. */
+    private tail = '';
+    private readonly blocked = new Set<NodeJS.WriteStream>();
+
+    constructor(private readonly options: CliOptions) {}
+
+    // -----------------------------------------------------------------------
+    // The server
+
+    async start(serverPath: string): Promise<void> {
+        const child = spawn(process.execPath, [serverPath, '--stdio'], {
+            stdio: ['pipe', 'pipe', 'inherit'],
+            // A process group of its own keeps the terminal's Ctrl+C (SIGINT
+            // to the whole foreground group) away from the server and R: the
+            // server does not handle it and would die. rbridge turns Ctrl+C
+            // into r/interrupt instead.
+            detached: process.platform !== 'win32',
+            windowsHide: true,
+        });
+        this.child = child;
+        this.serverExit = new Promise((resolve) => {
+            // 'close' rather than 'exit': by then everything the server wrote
+            // has been read, so its last output is not lost.
+            child.on('close', (code, signal) => {
+                this.serverExited = true;
+                resolve();
+                if (this.finishing) return;
+                // An R left behind by a crashed server would run on until it
+                // next looked for work; it is in the server's process group.
+                killTree(child);
+                this.message(`the server exited unexpectedly (${signal ? `killed by ${signal}` : `exit code ${code}`})`);
+                void this.finish(1);
+            });
+        });
+        child.on('error', (e) => {
+            if (this.finishing) return;
+            this.message(`could not start the server: ${e.message}`);
+            void this.finish(1);
+        });
+        // Writes to a server that has gone are reported by its exit handler.
+        child.stdin!.on('error', () => undefined);
+
+        const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+        this.connection = connection;
+        connection.onNotification(OutputNotification, (p: OutputParams) => this.onOutput(p));
+        connection.onNotification(KernelStatusNotification, (p: KernelStatusParams) => this.onKernelStatus(p));
+        // The server's diagnostics are for editors' log panels, not for the terminal.
+        connection.onNotification('window/logMessage', () => undefined);
+        connection.onRequest(InputRequest, (p: InputParams, token: CancellationToken) => this.onInput(p, token));
+        connection.listen();
+
+        const init: InitializationOptions = {
+            rPath: this.options.rPath && /[\\/]/.test(this.options.rPath) ? path.resolve(this.options.rPath) : this.options.rPath,
+            rArgs: this.options.scriptArgs.length ? ['--args', ...this.options.scriptArgs] : [],
+            cwd: path.resolve(this.options.cwd ?? process.cwd()),
+            autoRestart: this.options.autoRestart,
+            workspaceTrusted: this.options.trusted,
+        };
+        await connection.sendRequest('initialize', {
+            processId: process.pid,
+            rootUri: null,
+            capabilities: {},
+            initializationOptions: init,
+        });
+        await connection.sendNotification('initialized', {});
+    }
+
+    /** Shuts the server (and with it R) down and exits with `code`. Only the first call counts. */
+    finish(code: number): Promise<never> {
+        this.finishing ??= this.shutdown(code);
+        return this.finishing;
+    }
+
+    private async shutdown(code: number): Promise<never> {
+        if (this.lines?.interactive) saveHistory(this.lines.history);
+        this.lines?.close();
+        const child = this.child;
+        const connection = this.connection;
+        if (child && connection && !this.serverExited) {
+            const deadline = Date.now() + SHUTDOWN_MS;
+            try {
+                await Promise.race([connection.sendRequest('shutdown'), delay(SHUTDOWN_MS - 500)]);
+                await connection.sendNotification('exit');
+            } catch {
+                // The server is already gone; its exit is awaited below.
+            }
+            child.stdin?.end();
+            await Promise.race([this.serverExit, delay(Math.max(0, deadline - Date.now()))]);
+            if (!this.serverExited) killTree(child);
+        }
+        connection?.dispose();
+        await Promise.all([drain(process.stdout), drain(process.stderr)]);
+        process.exit(code);
+    }
+
+    // -----------------------------------------------------------------------
+    // Messages from the server
+
+    private onOutput(p: OutputParams): void {
+        if (p.stream === 'stderr' && p.executionId) this.wroteStderr.add(p.executionId);
+        this.write(p.stream, p.text);
+    }
+
+    private onKernelStatus(p: KernelStatusParams): void {
+        const previous = this.kernelState;
+        this.kernelState = p.state;
+        if (p.state === 'idle' || p.state === 'busy') this.everReady = true;
+        if (p.state === 'restarting') this.restartAbandoned = false;
+        for (const listener of [...this.statusListeners]) listener(p);
+        if (this.finishing) return;
+
+        if (p.state !== 'dead') {
+            // A reason on a live kernel is advice (R ignoring interrupts).
+            if (p.reason) this.message(p.reason);
+            return;
+        }
+        if (!this.everReady) {
+            // R never started (not found, too old, a broken installation).
+            this.message(p.reason ?? 'R could not be started.');
+            void this.finish(1);
+            return;
+        }
+        if (previous === 'dead') {
+            // A second 'dead' in a row: the server has given up restarting R.
+            this.restartAbandoned = true;
+            if (p.reason) this.message(p.reason);
+            return;
+        }
+        if (this.running && p.signal == null && typeof p.exitCode === 'number') {
+            // R ended by itself with an exit status while running user code:
+            // that is q() or quit(), and the session is over.
+            this.quitStatus = p.exitCode;
+            return;
+        }
+        this.deaths++;
+        this.message(`R died: ${p.reason ?? 'no reason was given'}`);
+        if (!this.running) {
+            this.diedWhileIdle = true;
+            this.abortRead?.();
+        }
+    }
+
+    private async onInput(p: InputParams, token: CancellationToken): Promise<InputResult> {
+        this.lines ??= new LineSource(false);
+        const lines = this.lines;
+        if (lines.atEnd) return { text: '', eof: true };
+        let prompt = p.prompt;
+        if (lines.interactive) prompt = this.promptPrefix() + prompt;
+        else if (prompt) this.write('stdout', prompt);
+        const abort = new AbortController();
+        const subscription = token.onCancellationRequested(() => abort.abort());
+        try {
+            const line = await lines.read(prompt, abort.signal);
+            if (lines.interactive) this.tail = '';
+            return line === null ? { text: '', eof: true } : { text: line };
+        } catch (e) {
+            // The server cancelled the request (an interrupt ended the code
+            // that asked); it ignores whatever is answered now.
+            if (e instanceof ReadCancelled) return { text: '', eof: true };
+            throw e;
+        } finally {
+            subscription.dispose();
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // Output
+
+    private write(stream: 'stdout' | 'stderr', text: string): void {
+        const target = stream === 'stdout' ? process.stdout : process.stderr;
+        // A stream whose reader has gone (EPIPE) never drains: its output is
+        // dropped rather than waited for, so that the server's messages keep
+        // flowing (its answer to shutdown among them).
+        if (target.errored || target.destroyed || !target.writable) return;
+        if (!target.write(text) && !this.blocked.has(target)) {
+            // Flow control: stop reading the server while the terminal or
+            // pipe is behind. The server in turn stops reading R.
+            this.blocked.add(target);
+            this.child?.stdout?.pause();
+            target.once('drain', () => {
+                this.blocked.delete(target);
+                if (!this.blocked.size) this.child?.stdout?.resume();
+            });
+        }
+        const cut = Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r'));
+        this.tail = cut >= 0 ? text.slice(cut + 1) : this.tail + text;
+        if (this.tail.length > 4 * PROMPT_PREFIX_MAX) this.tail = this.tail.slice(-2 * PROMPT_PREFIX_MAX);
+    }
+
+    /** Our stdout or stderr failed (its reader went away): stop waiting for it to drain, and end. */
+    outputFailed(target: NodeJS.WriteStream): void {
+        if (this.blocked.delete(target) && !this.blocked.size) this.child?.stdout?.resume();
+        void this.finish(1);
+    }
+
+    /** A note from rbridge itself, on stderr, on a line of its own. */
+    private message(text: string): void {
+        this.startLine();
+        this.write('stderr', `rbridge: ${text}\n`);
+    }
+
+    /** An error in the R code that R itself did not print. */
+    private codeError(text: string): void {
+        this.startLine();
+        this.write('stderr', `Error: ${text}\n`);
+    }
+
+    private startLine(): void {
+        const onTerminal = process.stderr.isTTY && process.stdout.isTTY;
+        if (onTerminal && (this.tail || (this.lines?.interactive && this.lines.waiting))) {
+            process.stderr.write('\n');
+            this.tail = '';
+        }
+    }
+
+    /**
+     * Readline draws its prompt from the start of the row, which would wipe
+     * output that did not end with a line break (`cat("Name: ")` before
+     * readline()); that text becomes part of the prompt instead, so that the
+     * row looks as it does in R's console.
+     */
+    private promptPrefix(): string {
+        if (this.tail.length > PROMPT_PREFIX_MAX) {
+            process.stdout.write('\n');
+            this.tail = '';
+        }
+        return this.tail;
+    }
+
+    // -----------------------------------------------------------------------
+    // Executions
+
+    private async run(params: ExecuteParams): Promise<{ result: ExecuteResult; deathReported: boolean }> {
+        const running: Running = { interrupts: 0 };
+        this.running = running;
+        const deathsBefore = this.deaths;
+        let result: ExecuteResult;
+        try {
+            result = await this.connection!.sendRequest(ExecuteRequest, params);
+        } catch (e) {
+            // The connection broke: the server is gone, which its exit
+            // handler reports.
+            result = { executionId: '', status: 'kernelDied', error: { message: (e as Error).message }, durationMs: 0 };
+        }
+        if (result.status === 'kernelDied' && this.deaths === deathsBefore && this.quitStatus === undefined && this.kernelState !== 'dead') {
+            // The server reports a death before it answers the executions the
+            // death ended; a moment's wait keeps that order if it ever slips.
+            await this.waitForStatus((p) => p.state === 'dead', 1000);
+        }
+        if (this.running === running) this.running = undefined;
+        return { result, deathReported: this.deaths > deathsBefore };
+    }
+
+    private waitForStatus(condition: (p: KernelStatusParams) => boolean, ms: number): Promise<boolean> {
+        return new Promise((resolve) => {
+            const listener = (p: KernelStatusParams) => {
+                if (condition(p)) done(true);
+            };
+            const timer = setTimeout(() => done(false), ms);
+            const done = (value: boolean) => {
+                clearTimeout(timer);
+                this.statusListeners.delete(listener);
+                resolve(value);
+            };
+            this.statusListeners.add(listener);
+        });
+    }
+
+    /**
+     * Explains a failed execution in -e or file mode. R has already printed
+     * errors (and most parse errors) on stderr; only what it did not print
+     * is added.
+     */
+    private report(result: ExecuteResult, deathReported: boolean, where: string): void {
+        if (this.finishing) return;
+        switch (result.status) {
+            case 'ok':
+            case 'error':
+                break;
+            case 'parseError':
+                if (!this.wroteStderr.has(result.executionId)) this.codeError(`${result.error?.message ?? 'the code could not be parsed'} in ${where}`);
+                break;
+            case 'incomplete':
+                this.codeError(`incomplete expression: ${where} ends in the middle of an expression`);
+                break;
+            case 'interrupted':
+                this.message('interrupted');
+                break;
+            case 'cancelled':
+                this.message('cancelled');
+                break;
+            case 'kernelDied':
+                if (!deathReported) this.message(`R died: ${result.error?.message ?? 'no reason was given'}`);
+                break;
+        }
+    }
+
+    /** Whether a failure ends the run even with --no-stop-on-error. */
+    private static endsRun(status: ExecutionStatus): boolean {
+        return status === 'interrupted' || status === 'cancelled' || status === 'kernelDied';
+    }
+
+    async runExprs(): Promise<number> {
+        const { exprs } = this.options;
+        let failed = false;
+        for (let i = 0; i < exprs.length; i++) {
+            const { result, deathReported } = await this.run({ code: exprs[i], stopOnError: this.options.stopOnError, echo: this.options.echo });
+            if (this.quitStatus !== undefined) return this.quitStatus;
+            if (result.status === 'ok') continue;
+            failed = true;
+            this.report(result, deathReported, exprs.length > 1 ? `-e #${i + 1}` : 'the -e code');
+            if (this.options.stopOnError || Cli.endsRun(result.status)) break;
+        }
+        return failed ? 1 : 0;
+    }
+
+    async runFile(file: string, code: string): Promise<number> {
+        const lines = code.split('\n');
+        const { result, deathReported } = await this.run({
+            code,
+            uri: pathToFileURL(path.resolve(file)).href,
+            range: { start: { line: 0, character: 0 }, end: { line: lines.length - 1, character: lines[lines.length - 1].length } },
+            stopOnError: this.options.stopOnError,
+            echo: this.options.echo,
+        });
+        if (this.quitStatus !== undefined) return this.quitStatus;
+        if (result.status === 'ok') return 0;
+        this.report(result, deathReported, file);
+        if (result.status === 'error' && result.error?.line && this.options.stopOnError && !this.finishing) {
+            // R's message names the failing call; this names the place.
+            this.message(`error at ${file}:${result.error.line}`);
+        }
+        return 1;
+    }
+
+    // -----------------------------------------------------------------------
+    // The REPL
+
+    async repl(): Promise<number> {
+        const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+        const lines = new LineSource(interactive, interactive ? loadHistory() : []);
+        this.lines = lines;
+        // On a terminal readline owns Ctrl+C (raw mode turns it into a key);
+        // a SIGINT from elsewhere reaches the process handler set in main().
+        if (interactive) lines.rl.on('SIGINT', () => this.onInterruptKey());
+        let failed = false;
+        for (;;) {
+            const line = await this.nextLine();
+            if (line === 'died') {
+                const exit = await this.afterDeath();
+                if (exit !== undefined) return exit;
+                continue;
+            }
+            if (line === null) break;
+            this.ctrlC = 0;
+            if (!this.pending.length && !line.trim()) continue;
+            this.pending.push(line);
+            const { result } = await this.run({ code: this.pending.join('\n'), stopOnError: this.options.stopOnError, echo: this.options.echo });
+            if (this.quitStatus !== undefined) return this.quitStatus;
+            // Nothing ran: keep the lines and ask for the rest with '+ '.
+            if (result.status === 'incomplete') continue;
+            this.pending = [];
+            if (result.status === 'ok') continue;
+            failed = true;
+            if (result.status === 'parseError' && !this.wroteStderr.has(result.executionId)) {
+                this.codeError(result.error?.message ?? 'the code could not be parsed');
+            }
+            if (result.status === 'kernelDied') {
+                const exit = await this.afterDeath();
+                if (exit !== undefined) return exit;
+            }
+        }
+        // End of input.
+        if (this.pending.length && !interactive) {
+            failed = true;
+            this.codeError('incomplete expression at the end of the input');
+        }
+        if (interactive) process.stdout.write('\n');
+        // At a terminal the user has seen every error already; a pipe's
+        // caller learns from the status whether everything ran.
+        return !interactive && failed ? 1 : 0;
+    }
+
+    /** The next line for the REPL, null at the end of input, or 'died' when R died meanwhile. */
+    private async nextLine(): Promise<string | null | 'died'> {
+        const lines = this.lines!;
+        if (this.diedWhileIdle) {
+            this.diedWhileIdle = false;
+            return 'died';
+        }
+        const abort = new AbortController();
+        this.abortRead = () => abort.abort();
+        try {
+            const prompt = lines.interactive ? this.promptPrefix() + (this.pending.length ? '+ ' : '> ') : '';
+            const line = await lines.read(prompt, abort.signal);
+            if (lines.interactive) this.tail = '';
+            return line;
+        } catch (e) {
+            if (e instanceof ReadCancelled) {
+                this.diedWhileIdle = false;
+                return 'died';
+            }
+            throw e;
+        } finally {
+            this.abortRead = undefined;
+        }
+    }
+
+    /** After R died in the REPL: the exit status, or undefined to carry on with a restarted R. */
+    private async afterDeath(): Promise<number | undefined> {
+        if (this.quitStatus !== undefined) return this.quitStatus;
+        this.pending = [];
+        if (!this.options.autoRestart) return 1;
+        if (!(await this.waitForRestart())) {
+            this.message('R was not restarted; exiting.');
+            return 1;
+        }
+        this.message('R has been restarted; the workspace is empty.');
+        return undefined;
+    }
+
+    /** Resolves true once the server has a restarted R ready, false when it will not. */
+    private waitForRestart(): Promise<boolean> {
+        if (this.kernelState === 'idle' || this.kernelState === 'busy') return Promise.resolve(true);
+        if (this.restartAbandoned) return Promise.resolve(false);
+        this.message('waiting for R to restart...');
+        return new Promise((resolve) => {
+            let timer = setTimeout(() => done(false), this.kernelState === 'restarting' ? RESTART_READY_MS : RESTART_BEGIN_MS);
+            const listener = (p: KernelStatusParams) => {
+                if (p.state === 'idle' || p.state === 'busy') done(true);
+                else if (p.state === 'dead') done(false);
+                else if (p.state === 'restarting') {
+                    clearTimeout(timer);
+                    timer = setTimeout(() => done(false), RESTART_READY_MS);
+                }
+            };
+            const done = (value: boolean) => {
+                clearTimeout(timer);
+                this.statusListeners.delete(listener);
+                resolve(value);
+            };
+            this.statusListeners.add(listener);
+        });
+    }
+
+    /** Ctrl+C at the terminal, or SIGINT from elsewhere. */
+    onInterruptKey(): void {
+        if (this.finishing) return;
+        const running = this.running;
+        if (running) {
+            if (++running.interrupts >= INTERRUPTS_BEFORE_QUIT) {
+                this.message('R does not respond to interrupts; quitting.');
+                void this.finish(130);
+                return;
+            }
+            // Ctrl+C while R waits for input: the typed text is dropped.
+            if (this.lines?.interactive && this.lines.waiting) {
+                this.lines.clearLine();
+                this.tail = '';
+            }
+            // keepQueue false: nothing else of ours is queued, and anything
+            // that is should not run after the user asked to stop.
+            this.connection?.sendRequest(InterruptRequest, { keepQueue: false }).catch(() => undefined);
+            return;
+        }
+        const lines = this.lines;
+        if (lines?.interactive && lines.waiting) {
+            if (this.pending.length || lines.currentLine) {
+                // Ctrl+C with something typed: drop it and start afresh.
+                lines.clearLine();
+                this.tail = '';
+                this.pending = [];
+                this.ctrlC = 0;
+                lines.reprompt('> ');
+                return;
+            }
+            if (++this.ctrlC < 2) {
+                process.stdout.write('^C\n(To exit, press Ctrl+C again or Ctrl+D, or type q())\n');
+                this.tail = '';
+                lines.reprompt('> ');
+                return;
+            }
+            void this.finish(0);
+            return;
+        }
+        // Nothing to interrupt (R starting or restarting, or a pipe's REPL
+        // waiting for input): Ctrl+C ends rbridge as it would any program.
+        void this.finish(130);
+    }
+}
+
+// ---------------------------------------------------------------------------
+
+function delay(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Resolves once everything written to `stream` so far has been handed to the system. */
+function drain(stream: NodeJS.WriteStream): Promise<void> {
+    return new Promise((resolve) => {
+        if (stream.destroyed || !stream.writable) {
+            resolve();
+            return;
+        }
+        stream.write('', () => resolve());
+    });
+}
+
+/** Kills the server and, through its process group, the R it started. */
+function killTree(child: ChildProcess): void {
+    try {
+        if (process.platform !== 'win32' && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+        else child.kill('SIGKILL');
+    } catch {
+        // Already gone.
+    }
+}
+
+function loadHistory(): string[] {
+    try {
+        const lines = fs.readFileSync(HISTORY_FILE, 'utf8').split('\n').filter((line) => line.length > 0);
+        return lines.slice(-HISTORY_LINES).reverse();
+    } catch {
+        return [];
+    }
+}
+
+/** Saves readline's history (newest first) oldest first; a failure only loses the history. */
+function saveHistory(newestFirst: string[]): void {
+    if (!newestFirst.length) return;
+    try {
+        const lines = newestFirst.slice(0, HISTORY_LINES).reverse();
+        fs.writeFileSync(HISTORY_FILE, lines.join('\n') + '\n', { mode: 0o600 });
+    } catch {
+        // History is a convenience.
+    }
+}
+
+function version(): string {
+    try {
+        const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version?: string };
+        return pkg.version ?? 'unknown';
+    } catch {
+        return 'unknown';
+    }
+}
+
+function usageError(message: string): never {
+    process.stderr.write(`rbridge: ${message}\nTry 'rbridge --help' for more information.\n`);
+    process.exit(2);
+}
+
+async function main(): Promise<void> {
+    const parsed = parseArgs(process.argv.slice(2));
+    if (parsed.kind === 'help') {
+        process.stdout.write(USAGE + '\n');
+        return;
+    }
+    if (parsed.kind === 'version') {
+        process.stdout.write(`rbridge ${version()}\n`);
+        return;
+    }
+    if (parsed.kind === 'usageError') usageError(parsed.message);
+
+    const { mode, options } = parsed;
+    if (options.cwd !== undefined && !isDirectory(options.cwd)) usageError(`--cwd: '${options.cwd}' is not a directory`);
+    let script = '';
+    if (mode === 'file') {
+        try {
+            // A byte order mark is not R code.
+            script = fs.readFileSync(options.file!, 'utf8').replace(/^\uFEFF/, '');
+        } catch (e) {
+            usageError(`cannot read the script '${options.file}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+        }
+    }
+    const serverPath = path.resolve(options.server ?? path.join(__dirname, 'server.js'));
+    if (!fs.existsSync(serverPath)) {
+        process.stderr.write(`rbridge: the server was not found at ${serverPath} (build it with 'npm run build', or give --server PATH)\n`);
+        process.exit(1);
+    }
+
+    const cli = new Cli(options);
+    process.on('SIGINT', () => cli.onInterruptKey());
+    for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
+        process.on(signal, () => void cli.finish(signal === 'SIGTERM' ? 143 : 129));
+    }
+    // A reader that went away (`rbridge ... | head`) ends the run quietly.
+    process.stdout.on('error', () => cli.outputFailed(process.stdout));
+    process.stderr.on('error', () => cli.outputFailed(process.stderr));
+    try {
+        await cli.start(serverPath);
+        const status = mode === 'expr' ? await cli.runExprs() : mode === 'file' ? await cli.runFile(options.file!, script) : await cli.repl();
+        await cli.finish(status);
+    } catch (e) {
+        process.stderr.write(`rbridge: ${(e as Error).message ?? e}\n`);
+        await cli.finish(1);
+    }
+}
+
+function isDirectory(dir: string): boolean {
+    try {
+        return fs.statSync(dir).isDirectory();
+    } catch {
+        return false;
+    }
+}
+
+void main();

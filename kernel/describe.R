@@ -4,6 +4,14 @@
 # data.frame, a list of 1e6 elements), must not copy the object, and must not
 # run user code where that can be avoided: no str(), no object.size() on big
 # recursive objects, and formatting only through base classes known to be safe.
+#
+# No function here creates a closure (an inline handler or an lapply()
+# function) while it holds a user object: a closure keeps its defining frame
+# alive, the frame keeps a reference to the object, and R then copies the
+# object on the user's next in-place change (x[1] <- 0). Handlers and
+# helpers are defined at the top level of the kernel instead.
+
+na_on_error <- function(e) NA_real_
 
 PREVIEW_VALUES <- 20L
 SUMMARY_CHARS <- 120L
@@ -47,11 +55,18 @@ truncate_text <- function(text) {
 }
 
 safe_length <- function(x) {
-  # length() dispatches on classed objects; a broken method must not break
-  # the explorer.
-  if (!is.object(x)) return(length(x))
-  n <- tryCatch(length(x), error = function(e) NA_real_)
+  # length() dispatches on classed objects. Without a length method of its
+  # own (data.frame, factor, Date, ...) it is R's internal length, which
+  # cannot fail; with one, a broken method must not break the explorer (at
+  # the price of a reference kept by the handler, see above).
+  if (!is.object(x) || (!isS4(x) && !has_length_method(class(x)))) return(length(x))
+  n <- tryCatch(length(x), error = na_on_error)
   if (length(n) != 1L || !is.numeric(n)) NA_real_ else as.numeric(n)
+}
+
+has_length_method <- function(classes) {
+  for (cls in classes) if (!is.null(utils::getS3method("length", cls, optional = TRUE))) return(TRUE)
+  FALSE
 }
 
 safe_dim <- function(x) {
@@ -74,8 +89,13 @@ cheap_size <- function(x) {
   if (is.character(x) && length(x) <= 1e4) return(as.numeric(utils::object.size(x)))
   if (is.list(x) && !is.object(x) && length(x) <= 1e3) return(as.numeric(utils::object.size(x)))
   if (is.data.frame(x)) {
-    parts <- vapply(x, function(col) if (is.atomic(col) && !is.character(col)) atomic_size(col) else NA_real_, 0)
-    return(if (anyNA(parts)) NA_real_ else sum(parts))
+    total <- 0
+    for (i in seq_along(x)) {
+      col <- .subset2(x, i)
+      if (!is.atomic(col) || is.character(col)) return(NA_real_)
+      total <- total + atomic_size(col)
+    }
+    return(total)
   }
   NA_real_
 }
@@ -140,20 +160,23 @@ has_children <- function(x) {
 }
 
 # One Variable record as an R list (see Variable in docs/protocol.md).
+#
+# No condition handler here: tryCatch() keeps the frame that calls it
+# referenced, and with it the object. Callers catch errors in a frame that
+# does not hold the object (see describe_at() in symbols.R).
 describe_value <- function(name, path, x) {
-  tryCatch(
-    list(
-      name = name,
-      path = path,
-      type = if (isS4(x) && !is.environment(x)) "S4" else typeof(x),
-      class = class(x),
-      length = safe_length(x),
-      dim = safe_dim(x),
-      size = cheap_size(x),
-      summary = truncate_text(summarize(x)),
-      hasChildren = has_children(x)
-    ),
-    error = function(e) describe_broken(name, path, conditionMessage(e))
+  c(list(name = name, path = path), describe_fields(x))
+}
+
+describe_fields <- function(x) {
+  list(
+    type = if (isS4(x) && !is.environment(x)) "S4" else typeof(x),
+    class = class(x),
+    length = safe_length(x),
+    dim = safe_dim(x),
+    size = cheap_size(x),
+    summary = truncate_text(summarize(x)),
+    hasChildren = has_children(x)
   )
 }
 
@@ -251,30 +274,32 @@ children <- function(path, start, count) {
   x <- resolve_path(path)
   start <- max(0L, as.integer(start))
   count <- max(0L, as.integer(count))
+  vars <- list()
   if (isS4(x) && !is.environment(x)) {
     slots <- methods::slotNames(x)
-    take <- window_of(length(slots), start, count)
-    vars <- lapply(slots[take], function(s) describe_value(s, c(path, paste0("@", s)), methods::slot(x, s)))
+    for (s in slots[window_of(length(slots), start, count)]) {
+      vars[[length(vars) + 1L]] <- describe_value(s, c(path, paste0("@", s)), methods::slot(x, s))
+    }
     return(list(total = length(slots), variables = vars))
   }
   if (is.environment(x)) {
     names <- sort(ls(x, all.names = TRUE))
-    take <- window_of(length(names), start, count)
-    kinds <- binding_kinds(x, names[take])
-    vars <- Map(function(n, k) describe_binding(x, n, c(path, paste0("$", n)), k), names[take], kinds)
-    return(list(total = length(names), variables = unname(vars)))
+    take <- names[window_of(length(names), start, count)]
+    kinds <- binding_kinds(x, take)
+    for (i in seq_along(take)) {
+      vars[[i]] <- describe_binding(x, take[i], c(path, paste0("$", take[i])), kinds[i])
+    }
+    return(list(total = length(names), variables = vars))
   }
   if (is.list(x) || is.pairlist(x)) {
-    total <- length(x)
-    take <- window_of(total, start, count)
     labels <- names(x)
-    vars <- lapply(take, function(i) {
+    for (i in window_of(length(x), start, count)) {
       label <- if (!is.null(labels) && !is.na(labels[i]) && nzchar(labels[i])) labels[i] else paste0("[[", i, "]]")
-      describe_value(label, c(path, paste0("[[", i, "]]")), .subset2(x, i))
-    })
-    return(list(total = total, variables = vars))
+      vars[[length(vars) + 1L]] <- describe_value(label, c(path, paste0("[[", i, "]]")), .subset2(x, i))
+    }
+    return(list(total = length(x), variables = vars))
   }
-  list(total = 0L, variables = list())
+  list(total = 0L, variables = vars)
 }
 
 window_of <- function(total, start, count) {

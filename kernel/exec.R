@@ -10,9 +10,9 @@ EVAL_CALL <- quote(eval(expr, .GlobalEnv))
 PRINT_CALL <- as.call(list(base::print, quote(x)))
 SHOW_CALL <- as.call(list(methods::show, quote(x)))
 
+BASE <- baseenv()
 FLAG_STOP_ON_ERROR <- 1L
 FLAG_ECHO <- 2L
-FLAG_DISCARD_INTERRUPT <- 4L
 
 discard_interrupt <- function() {
   tryCatch(allowInterrupts(Sys.sleep(0)), interrupt = function(e) NULL)
@@ -21,7 +21,10 @@ discard_interrupt <- function() {
 exec_request <- function(id, flags, code) {
   current_exec$id <- id
   on.exit(current_exec$id <- "0")
-  if (bitwAnd(flags, FLAG_DISCARD_INTERRUPT)) discard_interrupt()
+  # An interrupt that arrived before this point was meant for an earlier
+  # execution (or sent while R was idle): it must not stop this one. The
+  # server repeats an interrupt that is still wanted (see session.ts).
+  discard_interrupt()
   outcome <- run_code(code, bitwAnd(flags, FLAG_STOP_ON_ERROR) != 0L, bitwAnd(flags, FLAG_ECHO) != 0L)
   end_of_output(id)
   symbols <- symbol_changes(outcome$targets)
@@ -141,8 +144,15 @@ eval_top <- function(expr, srcfile) {
       {
         allowInterrupts({
           value <- withVisible(eval(expr, .GlobalEnv))
-          set_last_value(value$value)
-          if (value$visible) print_value(value$value)
+          if (value$visible) {
+            # .Last.value is kept for printed values only: a reference from
+            # the base environment to the value of `x <- big` would make
+            # R copy `big` on the next in-place change.
+            unlockBinding(".Last.value", BASE)
+            .Internal(assign(".Last.value", value[[1L]], BASE, FALSE))
+            lockBinding(".Last.value", BASE)
+            print_value(value$value)
+          }
           # Drop the list's reference so that the value can still be modified
           # in place later (a reference held here would force a copy).
           value[1L] <- list(NULL)
@@ -166,13 +176,6 @@ eval_top <- function(expr, srcfile) {
       list(status = "error", line = error_line, detail = condition_json(message, dcall))
     }
   )
-}
-
-set_last_value <- function(value) {
-  base <- baseenv()
-  unlockBinding(".Last.value", base)
-  assign(".Last.value", value, envir = base)
-  lockBinding(".Last.value", base)
 }
 
 print_value <- function(x) {

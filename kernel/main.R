@@ -4,8 +4,8 @@
 # Interrupts: the whole loop runs with interrupts suspended, and only user
 # code runs with them allowed (see eval_top). A SIGINT that lands while the
 # kernel waits for a request or does its own bookkeeping stays pending
-# instead of unwinding the loop; the server asks for a stale one to be
-# discarded before the next execution (FLAG_DISCARD_INTERRUPT).
+# instead of unwinding the loop, and is discarded before the next execution
+# starts.
 
 take_env <- function(name) {
   value <- Sys.getenv(name)
@@ -14,7 +14,8 @@ take_env <- function(name) {
 }
 
 main <- function() {
-  port <- as.integer(take_env("RBRIDGE_PORT"))
+  to_kernel <- take_env("RBRIDGE_TO_KERNEL")
+  from_kernel <- take_env("RBRIDGE_FROM_KERNEL")
   secret <- take_env("RBRIDGE_SECRET")
   state$marker <- paste0("\036RBM", take_env("RBRIDGE_MARKER"), ":")
   profile <- take_env("RBRIDGE_PROFILE")
@@ -23,7 +24,7 @@ main <- function() {
   # reaches the server even while user code diverts output with sink().
   state$out <- file("/dev/fd/1", open = "ab", raw = TRUE)
   state$err <- file("/dev/fd/2", open = "ab", raw = TRUE)
-  connect(port, secret)
+  connect(to_kernel, from_kernel, secret)
   # Only look for the packages here: loading them costs start-up time and
   # happens on first use (rlang at the first non-empty snapshot, jsonlite at
   # the first request with a JSON body).

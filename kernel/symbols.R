@@ -101,7 +101,13 @@ symbol_changes <- function(suspects = character(0)) {
   now$json <- character(length(now$names))
   keep <- !is.na(m)
   now$json[keep] <- before$json[m[keep]]
-  describe_at <- function(i) variable_json(describe_binding(env, now$names[i], now$names[i], now$kinds[i]))
+  describe_at <- function(i) {
+    name <- now$names[i]
+    tryCatch(
+      variable_json(describe_binding(env, name, name, now$kinds[i])),
+      error = function(e) variable_json(describe_broken(name, name, conditionMessage(e)))
+    )
+  }
   for (i in c(added, changed)) now$json[i] <- describe_at(i)
   suspects <- setdiff(match(suspects, now$names), c(NA, added, changed))
   for (i in suspects) {

@@ -1,4 +1,4 @@
-# The kernel wire: framed messages on a loopback TCP connection to the server.
+# The kernel wire: framed messages on two FIFOs shared with the server.
 #
 # A frame is a 12-byte header (the length L of the rest as 11 zero-padded
 # decimal digits, then "\n") followed by L bytes: one line of space-separated
@@ -14,36 +14,32 @@ state <- new.env(parent = emptyenv())
 
 NEWLINE <- as.raw(10L)
 
-connect <- function(port, secret) {
-  con <- socketConnection(
-    host = "127.0.0.1", port = port, server = FALSE, blocking = TRUE,
-    open = "r+b", timeout = 3e7, options = "no-delay"
-  )
-  state$con <- con
-  # The secret goes first, before any frame: the server drops a connection
-  # that does not start with it.
-  writeBin(charToRaw(paste0(secret, "\n")), con)
-  invisible(con)
+connect <- function(to_kernel, from_kernel, secret) {
+  # Two FIFOs made by the server in its private folder (see platform.ts).
+  # Reads and writes on them are plain system calls that an interrupt does
+  # not abort, unlike R's socket connections.
+  state$input <- file(to_kernel, open = "rb", raw = TRUE)
+  state$output <- file(from_kernel, open = "wb", raw = TRUE)
+  # The secret goes first, before any frame: the server stops a kernel whose
+  # channel does not start with it.
+  writeBin(charToRaw(paste0(secret, "\n")), state$output)
+  flush(state$output)
+  invisible()
 }
 
 write_frame <- function(kind, id = 0L, fields = NULL, body = raw(0)) {
   if (is.character(body)) body <- charToRaw(enc2utf8(body))
   head <- charToRaw(paste(c(kind, id, fields), collapse = " "))
   rest <- length(head) + 1L + length(body)
-  writeBin(c(charToRaw(sprintf("%011.0f\n", rest)), head, NEWLINE, body), state$con)
+  writeBin(c(charToRaw(sprintf("%011.0f\n", rest)), head, NEWLINE, body), state$output)
+  flush(state$output)
 }
 
 read_exactly <- function(n) {
   if (n <= 0) return(raw(0))
-  out <- readBin(state$con, "raw", n)
-  # A blocking socket may still hand back a short read; keep reading until
-  # the frame is complete or the connection is gone.
-  while (length(out) < n) {
-    more <- readBin(state$con, "raw", n - length(out))
-    if (!length(more)) return(NULL)
-    out <- c(out, more)
-  }
-  out
+  out <- readBin(state$input, "raw", n)
+  # readBin() on a FIFO returns fewer bytes only at end of file.
+  if (length(out) < n) NULL else out
 }
 
 # Returns NULL when the server has closed the connection.

@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { FrameDecoder, Frame, encodeFrame, KERNEL_PROTOCOL_VERSION } from './kernelWire';
 import { OutputStream, StreamEvent } from './outputStream';
-import { createOutputPipe, killProcess, sendInterrupt } from './platform';
+import { KernelChannel, createKernelChannel, createOutputPipe, killProcess, sendInterrupt } from './platform';
 
 export const MINIMUM_R_VERSION = '4.1.0';
 
@@ -60,8 +60,8 @@ export class KernelProcess {
     hello: Hello | undefined;
 
     private child: ChildProcess | undefined;
-    private socket: net.Socket | undefined;
-    private listener: net.Server | undefined;
+    private channel: KernelChannel | undefined;
+    private authenticated = false;
     private tmpDir: string | undefined;
     private stderrTail = '';
     private exited = false;
@@ -74,7 +74,9 @@ export class KernelProcess {
     /** Starts R; resolves with the kernel's hello once it is connected and ready to serve. */
     async start(): Promise<Hello> {
         this.tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rbridge-'));
-        const port = await this.listen();
+        const channel = createKernelChannel(this.tmpDir);
+        this.channel = channel;
+        this.listenToChannel(channel);
         const stdout = createOutputPipe(this.tmpDir, 'out');
         const stderr = createOutputPipe(this.tmpDir, 'err');
         const env: NodeJS.ProcessEnv = {
@@ -82,7 +84,8 @@ export class KernelProcess {
             ...this.options.env,
             R_PROFILE_USER: path.join(this.options.kernelDir, 'bootstrap.R'),
             RBRIDGE_KERNEL_DIR: this.options.kernelDir,
-            RBRIDGE_PORT: String(port),
+            RBRIDGE_TO_KERNEL: channel.toKernelPath,
+            RBRIDGE_FROM_KERNEL: channel.fromKernelPath,
             RBRIDGE_SECRET: this.secret,
             RBRIDGE_MARKER: this.markerToken,
             RBRIDGE_PROFILE: this.options.profile,
@@ -155,8 +158,9 @@ export class KernelProcess {
     private onReady: () => void = () => undefined;
 
     send(kind: string, id: string | number, fields: readonly (string | number)[] = [], body: Buffer | string = ''): void {
-        if (!this.socket || this.socket.destroyed) return;
-        this.socket.write(encodeFrame(kind, id, fields, body));
+        const writer = this.channel?.writer;
+        if (!writer || writer.destroyed || !this.authenticated) return;
+        writer.write(encodeFrame(kind, id, fields, body));
     }
 
     interrupt(): boolean {
@@ -170,8 +174,7 @@ export class KernelProcess {
     /** Stops R for good. Safe to call more than once. */
     kill(reason: string): void {
         this.exitReason ??= reason;
-        this.listener?.close();
-        this.socket?.destroy();
+        this.channel?.close();
         if (this.pid !== undefined && !this.exited) {
             killProcess(this.pid, 'SIGKILL');
         }
@@ -190,62 +193,32 @@ export class KernelProcess {
             });
             this.exitReason ??= 'shut down';
             this.send('shutdown', 0);
-            this.socket?.end();
-        });
-    }
-
-    private listen(): Promise<number> {
-        return new Promise((resolve, reject) => {
-            const server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
-            this.listener = server;
-            server.on('error', reject);
-            // Loopback only, and only until the kernel has connected.
-            server.listen(0, '127.0.0.1', () => resolve((server.address() as net.AddressInfo).port));
+            this.channel?.writer.end();
         });
     }
 
     /**
-     * A connection counts only once it has presented the secret; anything
-     * else is dropped. The first good connection closes the listener.
+     * The first bytes from the kernel must be the secret; anything else
+     * means something other than our kernel wrote to the channel, and the
+     * kernel is stopped.
      */
-    private accept(socket: net.Socket): void {
-        if (this.socket) {
-            socket.destroy();
-            return;
-        }
+    private listenToChannel(channel: KernelChannel): void {
         const expected = Buffer.from(this.secret + '\n', 'latin1');
         let received = Buffer.alloc(0);
-        const timer = setTimeout(() => socket.destroy(), 10000);
-        const onData = (chunk: Buffer) => {
-            received = Buffer.concat([received, chunk]);
-            if (received.length < expected.length) {
-                if (!expected.subarray(0, received.length).equals(received)) fail();
-                return;
-            }
-            const presented = received.subarray(0, expected.length);
-            if (this.socket || !timingSafeEqual(presented, expected)) {
-                fail();
-                return;
-            }
-            clearTimeout(timer);
-            socket.off('data', onData);
-            this.adopt(socket, received.subarray(expected.length));
-        };
-        const fail = () => {
-            clearTimeout(timer);
-            socket.off('data', onData);
-            socket.destroy();
-        };
-        socket.on('data', onData);
-        socket.on('error', () => socket.destroy());
-    }
-
-    private adopt(socket: net.Socket, rest: Buffer): void {
-        this.socket = socket;
-        this.listener?.close();
-        this.listener = undefined;
-        socket.setNoDelay(true);
         const handle = (chunk: Buffer) => {
+            if (!this.authenticated) {
+                received = Buffer.concat([received, chunk]);
+                const n = Math.min(received.length, expected.length);
+                if (!timingSafeEqual(received.subarray(0, n), expected.subarray(0, n))) {
+                    this.kill('the kernel channel received data without the launch secret');
+                    return;
+                }
+                if (received.length < expected.length) return;
+                this.authenticated = true;
+                channel.seal();
+                chunk = received.subarray(expected.length);
+                if (!chunk.length) return;
+            }
             let frames: Frame[];
             try {
                 frames = this.decoder.push(chunk);
@@ -255,13 +228,12 @@ export class KernelProcess {
             }
             for (const frame of frames) this.dispatch(frame);
         };
-        socket.on('data', handle);
-        socket.on('close', () => {
+        channel.reader.on('data', handle);
+        channel.reader.on('end', () => {
             // R closing its end without exiting means the kernel loop is gone
             // (user code closed the connection, or the loop failed).
-            if (!this.exited) this.kill('the kernel closed its connection');
+            if (!this.exited && this.authenticated) this.kill('the kernel closed its connection');
         });
-        if (rest.length) handle(rest);
     }
 
     private dispatch(frame: Frame): void {
@@ -317,8 +289,7 @@ export class KernelProcess {
     private onExit(code: number | null, signal: NodeJS.Signals | null): void {
         if (this.exited) return;
         this.exited = true;
-        this.listener?.close();
-        this.socket?.destroy();
+        this.channel?.close();
         // Output sources end by themselves when the last writer closes; a
         // background child of R may keep them open, so they are destroyed
         // after a moment rather than waited for.

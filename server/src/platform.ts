@@ -52,6 +52,68 @@ export function createOutputPipe(dir: string, name: string): OutputPipe {
     };
 }
 
+/**
+ * The kernel channel: two FIFOs in the server's private temporary folder
+ * (mode 0700), one each way. Nothing listens on any network address. R
+ * opens them by path at start-up; the server unlinks them as soon as the
+ * kernel has presented the per-launch secret, so no other process can open
+ * them afterwards.
+ *
+ * FIFOs rather than a loopback socket for a reason that matters to
+ * interrupts: R waits on sockets with select() and lets an interrupt unwind
+ * out of that wait even inside suspendInterrupts(), which would break a
+ * frame half read. A read or write on a FIFO is a plain system call that a
+ * signal does not abort.
+ */
+export interface KernelChannel {
+    /** The FIFO R reads frames from. */
+    toKernelPath: string;
+    /** The FIFO R writes frames to. */
+    fromKernelPath: string;
+    writer: net.Socket;
+    reader: net.Socket;
+    /** Removes the paths and the placeholder ends once R has opened its own. */
+    seal(): void;
+    close(): void;
+}
+
+export function createKernelChannel(dir: string): KernelChannel {
+    if (isWindows) throw new Error('the kernel channel needs named pipes on Windows (see docs/platforms.md)');
+    const toKernelPath = path.join(dir, 'to-kernel');
+    const fromKernelPath = path.join(dir, 'from-kernel');
+    execFileSync('mkfifo', ['-m', '600', toKernelPath, fromKernelPath]);
+    const { O_RDONLY, O_WRONLY, O_NONBLOCK } = fs.constants;
+    // A FIFO's writing end opens without blocking only while a reader
+    // exists, and a reader sees end-of-file while no writer exists: the
+    // server holds a placeholder end of each until R has opened its own.
+    let placeholderReader: number | undefined = fs.openSync(toKernelPath, O_RDONLY | O_NONBLOCK);
+    const writeFd = fs.openSync(toKernelPath, O_WRONLY | O_NONBLOCK);
+    const readFd = fs.openSync(fromKernelPath, O_RDONLY | O_NONBLOCK);
+    let placeholderWriter: number | undefined = fs.openSync(fromKernelPath, O_WRONLY | O_NONBLOCK);
+    const writer = new net.Socket({ fd: writeFd, readable: false, writable: true });
+    const reader = new net.Socket({ fd: readFd, readable: true, writable: false });
+    writer.on('error', () => undefined);
+    reader.on('error', () => undefined);
+    const seal = () => {
+        for (const p of [toKernelPath, fromKernelPath]) fs.rmSync(p, { force: true });
+        if (placeholderReader !== undefined) fs.closeSync(placeholderReader);
+        if (placeholderWriter !== undefined) fs.closeSync(placeholderWriter);
+        placeholderReader = placeholderWriter = undefined;
+    };
+    return {
+        toKernelPath,
+        fromKernelPath,
+        writer,
+        reader,
+        seal,
+        close: () => {
+            seal();
+            writer.destroy();
+            reader.destroy();
+        },
+    };
+}
+
 /** Delivers an interrupt (Ctrl+C) to R. */
 export function sendInterrupt(pid: number): boolean {
     // R on Windows has no SIGINT handler for a process without a console;

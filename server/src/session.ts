@@ -56,8 +56,8 @@ const OUTPUT_FLUSH_CHARS = 64 * 1024;
 /** Stop reading R's output while this much is written but not yet taken by the client. */
 const OUTPUT_HIGH_WATER = 8 * 1024 * 1024;
 const OUTPUT_LOW_WATER = 1024 * 1024;
-const INTERRUPT_RESEND_MS = 300;
-const INTERRUPT_RESENDS = 6;
+const INTERRUPT_RESEND_MS = 100;
+const INTERRUPT_RESENDS = 20;
 /**
  * Restart policy: a kernel that dies unexpectedly is restarted after 0.25,
  * 1, 2, 4, then 8 s, and at most 5 times in 5 minutes. A kernel that keeps
@@ -106,7 +106,6 @@ export class Session {
     private readonly bySeq = new Map<number, Execution>();
     private readonly variables = new Map<string, Variable>();
     private sortedVariables: Variable[] | undefined;
-    private strayInterrupt = false;
     private lifecycle: Promise<unknown> = Promise.resolve();
     private restartTimes: number[] = [];
     private restartTimer: NodeJS.Timeout | undefined;
@@ -343,8 +342,6 @@ export class Session {
         let flags = 0;
         if (exec.params.stopOnError !== false) flags |= 1;
         if (exec.params.echo) flags |= 2;
-        if (this.strayInterrupt) flags |= 4;
-        this.strayInterrupt = false;
         this.kernel.send('exec', exec.seq, [flags], exec.code);
         this.client.executionState({ executionId: exec.id, state: 'running' });
     }
@@ -360,12 +357,18 @@ export class Session {
     private interruptExecution(exec: Execution): void {
         const kernel = this.kernel;
         if (!kernel) return;
-        exec.input?.cancel();
-        this.strayInterrupt = true;
+        // R waiting for console input is blocked reading the kernel channel,
+        // which a signal does not break: the cancel frame ends the wait (and
+        // interrupts the code that asked).
+        if (exec.input) {
+            exec.input.cancel();
+            exec.input = undefined;
+            kernel.send('cancel', exec.seq);
+        }
         kernel.interrupt();
-        // A signal can land before the kernel starts evaluating (and be taken
-        // for a stale one) or in C code that ignores it for a while: repeat it
-        // a few times while the same execution is still running.
+        // The kernel drops interrupts that arrive before it starts evaluating
+        // (they may be stale), and C code may ignore one for a while: repeat
+        // it while the same execution is still running.
         clearInterval(exec.interruptTimer);
         let resends = 0;
         exec.interruptTimer = setInterval(() => {
@@ -382,7 +385,6 @@ export class Session {
                 }
                 return;
             }
-            this.strayInterrupt = true;
             kernel.interrupt();
         }, INTERRUPT_RESEND_MS);
     }

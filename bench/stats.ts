@@ -1,0 +1,41 @@
+/** Small statistics and formatting helpers shared by the benchmark sections. */
+
+export function sorted(values: number[]): number[] {
+    return [...values].sort((a, b) => a - b);
+}
+
+export function median(values: number[]): number {
+    if (!values.length) return NaN;
+    const s = sorted(values);
+    const mid = s.length >> 1;
+    return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+/** The nearest-rank percentile (p in 0..100): the smallest value with at least p% of the samples at or below it. */
+export function percentile(values: number[], p: number): number {
+    if (!values.length) return NaN;
+    const s = sorted(values);
+    const rank = Math.min(s.length, Math.max(1, Math.ceil((p / 100) * s.length)));
+    return s[rank - 1];
+}
+
+export function mean(values: number[]): number {
+    return values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
+}
+
+/** A number with about three significant digits, without exponent notation for ordinary magnitudes. */
+export function fmt(value: number | undefined, digits = 3): string {
+    if (value === undefined || !Number.isFinite(value)) return 'n/a';
+    if (value === 0) return '0';
+    const magnitude = Math.floor(Math.log10(Math.abs(value)));
+    const decimals = Math.max(0, digits - 1 - magnitude);
+    return value.toLocaleString('en-US', { maximumFractionDigits: decimals, minimumFractionDigits: 0 });
+}
+
+export function ms(value: number | undefined): string {
+    return `${fmt(value)} ms`;
+}
+
+export function mb(bytes: number | undefined): string {
+    return bytes === undefined ? 'n/a' : `${fmt(bytes / 1e6)} MB`;
+}

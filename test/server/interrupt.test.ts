@@ -1,0 +1,95 @@
+import * as assert from 'assert';
+import { CancellationTokenSource } from 'vscode-jsonrpc/node';
+import { InterruptRequest, VariablesRequest } from '../../common/protocol';
+import { TestClient } from '../helpers/serverClient';
+
+describe('responsiveness and interrupts (real R)', function () {
+    let client: TestClient;
+    before(async () => {
+        client = await TestClient.start();
+    });
+    after(async () => {
+        await client?.stop();
+    });
+
+    async function whenRunning(executionId: string): Promise<void> {
+        await client.waitFor(() => client.states.some((s) => s.executionId === executionId && s.state === 'running'), 10000, `${executionId} running`);
+        // Give R a moment to be inside the code rather than about to start it.
+        await new Promise((r) => setTimeout(r, 150));
+    }
+
+    it('answers r/status and top-level r/variables at once while R is busy', async () => {
+        await client.run('big <- 1:10; other <- "x"');
+        const sleeping = client.execute({ code: 'Sys.sleep(2)', executionId: 'sleepy' });
+        await whenRunning('sleepy');
+        const t0 = performance.now();
+        const status = await client.status();
+        const statusMs = performance.now() - t0;
+        const t1 = performance.now();
+        const vars = await client.connection.sendRequest(VariablesRequest, {});
+        const varsMs = performance.now() - t1;
+        assert.strictEqual(status.state, 'busy');
+        assert.strictEqual(status.running?.executionId, 'sleepy');
+        assert.ok(status.running!.elapsedMs > 0);
+        assert.deepStrictEqual(vars.variables.map((v) => v.name), ['big', 'other']);
+        // Generous bounds: this proves the answer does not wait for R (2 s).
+        assert.ok(statusMs < 250 && varsMs < 250, `status ${statusMs} ms, variables ${varsMs} ms`);
+        await assert.rejects(client.connection.sendRequest(VariablesRequest, { path: ['big'] }), /busy/);
+        assert.strictEqual((await sleeping).status, 'ok');
+    });
+
+    for (const [label, code] of [
+        ['Sys.sleep(100)', 'Sys.sleep(100)'],
+        ['repeat {}', 'repeat {}'],
+        ['a long computation', 'for (i in 1:1e9) x <- sqrt(i)'],
+    ]) {
+        it(`interrupts ${label}; R keeps its variables and runs the next execution`, async () => {
+            await client.run('keep <- 123');
+            const id = `int-${label}`;
+            const running = client.execute({ code, executionId: id });
+            const queued = client.execute('keep + 1');
+            await whenRunning(id);
+            const answer = await client.connection.sendRequest(InterruptRequest, { keepQueue: true });
+            assert.deepStrictEqual(answer, { interrupted: true, cancelled: 0 });
+            const result = await running;
+            assert.strictEqual(result.status, 'interrupted');
+            const next = await queued;
+            assert.strictEqual(next.status, 'ok');
+            assert.strictEqual(client.textOf(next.executionId, 'stdout'), '[1] 124\n');
+        });
+    }
+
+    it('cancels the queue on interrupt unless keepQueue', async () => {
+        const running = client.execute({ code: 'Sys.sleep(100)', executionId: 'head' });
+        const queued = [client.execute('1'), client.execute('2')];
+        await whenRunning('head');
+        const answer = await client.connection.sendRequest(InterruptRequest, {});
+        assert.deepStrictEqual(answer, { interrupted: true, cancelled: 2 });
+        assert.strictEqual((await running).status, 'interrupted');
+        for (const q of queued) assert.strictEqual((await q).status, 'cancelled');
+        assert.strictEqual(await client.run('1'), '[1] 1\n');
+    });
+
+    it('$/cancelRequest removes a queued execution unevaluated and interrupts the running one', async () => {
+        await client.run('touched <- FALSE');
+        const runningToken = new CancellationTokenSource();
+        const queuedToken = new CancellationTokenSource();
+        const running = client.execute({ code: 'Sys.sleep(100)', executionId: 'c-run' }, runningToken);
+        const queued = client.execute({ code: 'touched <- TRUE', executionId: 'c-queued' }, queuedToken);
+        const after = client.execute('touched');
+        await whenRunning('c-run');
+        queuedToken.cancel();
+        assert.strictEqual((await queued).status, 'cancelled');
+        runningToken.cancel();
+        assert.strictEqual((await running).status, 'interrupted');
+        assert.strictEqual(client.textOf((await after).executionId, 'stdout'), '[1] FALSE\n');
+    });
+
+    it('survives interrupts that land while R is idle', async () => {
+        for (let i = 0; i < 20; i++) {
+            await client.connection.sendRequest(InterruptRequest, {});
+            process.kill(client.lastStatus()!.pid!, 'SIGINT');
+            assert.strictEqual(await client.run(`${i}`), `[1] ${i}\n`);
+        }
+    });
+});
