@@ -204,3 +204,26 @@ export function cpuSnapshot(): CpuSnapshot {
 export function otherCpuSeconds(a: CpuSnapshot, b: CpuSnapshot): number {
     return Math.max(0, b.busyTicks - a.busyTicks - (b.ownTicks - a.ownTicks)) / 100;
 }
+
+/** CPU time (ms) and context switches of one process, for attributing where a workload's time went. */
+export interface ProcessCounters {
+    cpuMs: number;
+    voluntary: number;
+    involuntary: number;
+}
+
+export function processCounters(pid: number): ProcessCounters {
+    const stat = safeRead(`/proc/${pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const status = safeRead(`/proc/${pid}/status`);
+    return {
+        cpuMs: (Number(fields[11] ?? 0) + Number(fields[12] ?? 0)) * 10,
+        voluntary: Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0),
+        involuntary: Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0),
+    };
+}
+
+export function countersSince(before: ProcessCounters, pid: number): ProcessCounters {
+    const now = processCounters(pid);
+    return { cpuMs: now.cpuMs - before.cpuMs, voluntary: now.voluntary - before.voluntary, involuntary: now.involuntary - before.involuntary };
+}

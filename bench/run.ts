@@ -24,7 +24,7 @@ import { performance } from 'perf_hooks';
 import { Worker } from 'worker_threads';
 import type { ExecuteResult, InterruptResult } from '../common/protocol';
 import { LspClient, Reply, sleep, withTimeout } from './lspClient';
-import { Machine, cpuSnapshot, describeMachine, killAll, memoryOf, otherCpuSeconds, run, track } from './procs';
+import { Machine, ProcessCounters, countersSince, cpuSnapshot, describeMachine, killAll, memoryOf, otherCpuSeconds, processCounters, run, track } from './procs';
 import { fmt, mb, mean, median, ms, percentile } from './stats';
 
 // ---------------------------------------------------------------------------
@@ -119,6 +119,31 @@ function checkOk(reply: Reply<ExecuteResult>, what: string): ExecuteResult {
     const result = reply.result!;
     if (result.status !== 'ok') throw new Error(`${what}: status ${result.status} ${JSON.stringify(result.error ?? '')}`);
     return result;
+}
+
+/** The pid of the client's current kernel (the last one it reported). */
+function kernelPid(client: LspClient): number {
+    const pids = [...client.kernelPids];
+    if (!pids.length) throw new Error('the server never reported a kernel pid');
+    return pids[pids.length - 1];
+}
+
+/** Counters of the server and its kernel, to attribute a workload's time to one or the other. */
+function startCounting(client: LspClient): () => { server: ProcessCounters; kernel: ProcessCounters } {
+    const serverPid = client.pid;
+    const rPid = kernelPid(client);
+    const server = processCounters(serverPid);
+    const kernel = processCounters(rPid);
+    return () => ({ server: countersSince(server, serverPid), kernel: countersSince(kernel, rPid) });
+}
+
+function describeCounters(c: { server: ProcessCounters; kernel: ProcessCounters }, per = 1, unit = ''): string {
+    const cpu = (ms: number) => (per === 1 ? `${fmt(ms)} ms` : `${fmt((ms * 1000) / per)} µs${unit}`);
+    return (
+        `CPU: R ${cpu(c.kernel.cpuMs)}, server ${cpu(c.server.cpuMs)}; ` +
+        `R was preempted ${c.kernel.involuntary.toLocaleString('en-US')} times and blocked ${c.kernel.voluntary.toLocaleString('en-US')} times, ` +
+        `the server woke ${c.server.voluntary.toLocaleString('en-US')} times`
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -223,7 +248,9 @@ async function roundTrip(client: LspClient): Promise<void> {
     const kernelMs: number[] = [];
     let misordered = 0;
     let wrongText = 0;
+    let count: (() => { server: ProcessCounters; kernel: ProcessCounters }) | undefined;
     for (let i = 0; i < RTT_WARMUP + RTT_ITERATIONS; i++) {
+        if (i === RTT_WARMUP) count = startCounting(client);
         const id = `rtt${i}`;
         // The clock starts just before the request is written and stops when
         // the bytes of the answer have been read: everything in between
@@ -241,6 +268,7 @@ async function roundTrip(client: LspClient): Promise<void> {
         rtts.push(reply.at - t0);
         kernelMs.push(result.durationMs);
     }
+    const counters = describeCounters(count!(), RTT_ITERATIONS, ' per execution');
     const med = median(rtts);
     const p99 = percentile(rtts, 99);
     const floorMed = floor?.rttMedian;
@@ -270,6 +298,7 @@ async function roundTrip(client: LspClient): Promise<void> {
         '',
         `- Round trip: median ${ms(med)}, p99 ${ms(p99)}, mean ${ms(mean(rtts))}, min ${ms(Math.min(...rtts))}, max ${ms(Math.max(...rtts))}.`,
         `- The server's own \`durationMs\` (exec frame sent to R → done frame read): median ${ms(median(kernelMs))}, p99 ${ms(percentile(kernelMs, 99))}. The rest of the round trip (client ↔ server pipes, JSON-RPC, waiting for the end-of-output markers) is median ${ms(med - median(kernelMs))}.`,
+        `- ${counters}.`,
         `- Ordering: ${misordered} answers before their output; ${wrongText} with unexpected output text.`,
         floorMed ? `- Ratio to the floor: ${fmt(med / floorMed)}× (median), ${fmt(p99 / floor!.rttP99)}× (p99).` : '- Floor not available.',
         '',
@@ -278,6 +307,7 @@ async function roundTrip(client: LspClient): Promise<void> {
 
 async function pipelined(client: LspClient): Promise<void> {
     const rates: number[] = [];
+    let counters = '';
     for (let rep = 0; rep < PIPELINED_REPS; rep++) {
         const replies: Promise<Reply<ExecuteResult>>[] = [];
         const chunks: Buffer[] = [];
@@ -289,9 +319,11 @@ async function pipelined(client: LspClient): Promise<void> {
         const all = Buffer.concat(chunks);
         // Send all, then await all: the clock runs from the single write of
         // every request to the arrival of the last answer.
+        const count = startCounting(client);
         const t0 = performance.now();
         client.write(all);
         const answers = await withTimeout(Promise.all(replies), 120000, `${PIPELINED} pipelined answers`);
+        counters = describeCounters(count(), PIPELINED, ' per execution');
         const last = Math.max(...answers.map((a) => a.at));
         let bad = 0;
         answers.forEach((a, i) => {
@@ -318,6 +350,7 @@ async function pipelined(client: LspClient): Promise<void> {
         '',
         `- Rates: ${rates.map((r) => `${fmt(r)}/s`).join(', ')}; median ${fmt(rate)}/s (${fmt(1e6 / rate)} µs per execution).`,
         floor ? `- Floor: ${fmt(floor.rate)}/s (${fmt(1e6 / floor.rate)} µs per line); the server takes ${fmt(floor.rate / rate)}× as long.` : '',
+        `- Last run, ${counters}. R and the server take turns (the next exec frame is sent when the done frame arrives), so per execution the wall time is roughly R's CPU plus the server's.`,
         '',
     );
 }
@@ -367,12 +400,15 @@ async function outputSection(): Promise<void> {
         for (const w of WORKLOADS) {
             const ours: number[] = [];
             let received = 0;
+            let counters = '';
             for (let rep = 0; rep < OUTPUT_REPS; rep++) {
                 const id = `out-${w.name}-${rep}`;
+                const count = startCounting(client);
                 const t0 = performance.now();
                 const reply = await withTimeout(client.execute({ code: w.code, executionId: id }), 120000, w.name);
                 checkOk(reply, w.name);
                 ours.push((reply.at - t0) / 1000);
+                counters = describeCounters(count());
                 received = client.outputs.get(id)?.bytes ?? 0;
                 client.clearOutputs();
             }
@@ -412,6 +448,7 @@ async function outputSection(): Promise<void> {
             lines.push(
                 `- \`${w.code}\`: ${mb(received)} delivered (R printed ${mb(sinkRun.bytes)}: ${bytesOk ? 'equal' : 'DIFFERENT'}).`,
                 `  - Through the server, request to answer: ${ours.map((s) => ms(s * 1000)).join(', ')} (median ${ms(ourSeconds * 1000)}, ${fmt(received / ourSeconds / 1e6)} MB/s).`,
+                `  - Last run through the server, ${counters}.`,
                 ...candidates.map(([name, s]) => `  - ${name}: median ${ms(s * 1000)}.`),
                 `  - Baseline used: ${baseName}; delivered rate = ${fmt(share * 100)}% of it.`,
                 `  - For reference (not a /dev/null baseline), a separate Rscript writing into a plain pipe drained by \`cat\`: median ${ms(median(pipeRun.seconds) * 1000)} (${fmt((baseSeconds / median(pipeRun.seconds)) * 100)}% of the /dev/null rate): the cost of any reader being woken by R's unbuffered console writes.`,
@@ -478,9 +515,11 @@ async function memorySection(): Promise<void> {
         const devNull = median((await baselineSeconds('stdout', code, 1)).seconds);
         const before = memoryOf(client.pid);
         const sampler = startSampler(client.pid, 20);
+        const count = startCounting(client);
         const t0 = performance.now();
         const reply = await withTimeout(client.execute({ code, executionId: 'mem' }), 150000, '100 MB of output');
         const elapsed = reply.at - t0;
+        const counters = describeCounters(count());
         const { peakKb, samples } = await sampler.stop();
         checkOk(reply, '100 MB of output');
         const after = memoryOf(client.pid);
@@ -510,6 +549,7 @@ async function memorySection(): Promise<void> {
             `- Before: VmRSS ${fmt((before?.rssKb ?? 0) / 1024)} MiB, VmHWM ${fmt((before?.hwmKb ?? 0) / 1024)} MiB.`,
             `- Peak sampled VmRSS ${fmt(peakMb)} MiB (${fmt(peakKb / 1000)} MB); VmHWM after ${fmt(hwmMb)} MiB; VmRSS after ${fmt((after?.rssKb ?? 0) / 1024)} MiB.`,
             `- Received ${received.toLocaleString('en-US')} bytes of stdout, expected ${expected.toLocaleString('en-US')} (${received === expected ? 'equal' : 'DIFFERENT'}); ${ms(elapsed)} request to answer (${fmt(received / (elapsed / 1000) / 1e6)} MB/s). R alone, stdout = /dev/null: ${ms(devNull * 1000)} (${fmt(expected / devNull / 1e6)} MB/s).`,
+            `- ${counters}.`,
             '',
         );
     } finally {

@@ -65,6 +65,9 @@ export class KernelProcess {
     private tmpDir: string | undefined;
     private stderrTail = '';
     private exited = false;
+    /** Until the kernel is ready, a failure is reported by start() alone, not as an exit event. */
+    private ready = false;
+    private crashTimer: NodeJS.Timeout | undefined;
     private exitReason: string | undefined;
     private outputs: (net.Socket | NodeJS.ReadableStream)[] = [];
     private readonly decoder = new FrameDecoder();
@@ -103,12 +106,19 @@ export class KernelProcess {
                 () => fail(`R did not start within ${(this.options.startTimeoutMs ?? 30000) / 1000} s.${this.tailForMessage()}`),
                 this.options.startTimeoutMs ?? 30000,
             );
+            if (this.options.cwd && !isDirectory(this.options.cwd)) {
+                clearTimeout(timeout);
+                stdout.closeChildEnd();
+                stderr.closeChildEnd();
+                fail(`The working directory '${this.options.cwd}' does not exist. Change the working directory setting (\`rbridge.workingDirectory\`, or the \`cwd\` initialization option).`);
+                return;
+            }
             let child: ChildProcess;
             try {
                 child = spawn(this.options.rPath, args, {
                     cwd: this.options.cwd,
                     env,
-                    stdio: ['pipe', stdout.childEnd, stderr.childEnd],
+                    stdio: ['ignore', stdout.childEnd, stderr.childEnd],
                     windowsHide: true,
                 });
             } catch (e) {
@@ -124,9 +134,9 @@ export class KernelProcess {
             this.pid = child.pid;
             this.attachOutput('stdout', stdout.open(child.stdout));
             this.attachOutput('stderr', stderr.open(child.stderr));
-            // R never reads its stdin (console input goes through the kernel
-            // connection), but an error there must not take the server down.
-            child.stdin?.on('error', () => undefined);
+            // R's stdin is /dev/null: console input goes through the kernel
+            // channel, and anything that still reads stdin (R's own prompt
+            // after a crash, browser()) sees end of file instead of hanging.
             child.on('error', (e: NodeJS.ErrnoException) => {
                 clearTimeout(timeout);
                 fail(spawnFailureMessage(this.options.rPath, e));
@@ -134,7 +144,7 @@ export class KernelProcess {
             child.on('exit', (code, signal) => {
                 clearTimeout(timeout);
                 this.onExit(code, signal);
-                if (!settled) fail(startExitMessage(code, signal, this.stderrTail));
+                if (!settled) fail(this.exitReason ? `${this.exitReason}.` : startExitMessage(code, signal, this.stderrTail));
             });
             this.onHello = (hello) => {
                 const problem = checkHello(hello);
@@ -149,6 +159,7 @@ export class KernelProcess {
                 clearTimeout(timeout);
                 if (settled) return;
                 settled = true;
+                this.ready = true;
                 resolve(this.hello!);
             };
         });
@@ -230,9 +241,14 @@ export class KernelProcess {
         };
         channel.reader.on('data', handle);
         channel.reader.on('end', () => {
-            // R closing its end without exiting means the kernel loop is gone
-            // (user code closed the connection, or the loop failed).
-            if (!this.exited && this.authenticated) this.kill('the kernel closed its connection');
+            // The channel ends first when R exits by itself (quit()); give the
+            // exit a moment to be seen. R still alive after that means the
+            // kernel loop is gone (user code closed the connection, or the
+            // loop failed), and R is stopped.
+            if (this.exited || !this.authenticated) return;
+            setTimeout(() => {
+                if (!this.exited) this.kill('the kernel closed its connection');
+            }, 1000).unref();
         });
     }
 
@@ -279,6 +295,14 @@ export class KernelProcess {
 
     private keepTail(text: string): void {
         this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL_CHARS);
+        // After a fatal signal (a segfault in C code) R prints its report and
+        // then, being interactive, would ask what to do; its state cannot be
+        // trusted any more. Let the report arrive, then stop it.
+        const crash = /\*\*\* caught (segfault|bus error|illegal operation) \*\*\*/.exec(this.stderrTail);
+        if (crash && !this.crashTimer) {
+            this.crashTimer = setTimeout(() => this.kill(`R crashed (caught ${crash[1]})`), 300);
+            this.crashTimer.unref();
+        }
     }
 
     private tailForMessage(): string {
@@ -297,7 +321,7 @@ export class KernelProcess {
             for (const source of this.outputs) (source as net.Socket).destroy?.();
         }, 200).unref();
         if (this.tmpDir) fs.rm(this.tmpDir, { recursive: true, force: true }, () => undefined);
-        this.events.exit({ code, signal, stderrTail: this.stderrTail, reason: this.exitReason });
+        if (this.ready) this.events.exit({ code, signal, stderrTail: this.stderrTail, reason: this.exitReason });
     }
 }
 
@@ -318,6 +342,14 @@ function checkHello(hello: Hello & { error?: string; jsonlite?: string | null })
         );
     }
     return undefined;
+}
+
+function isDirectory(dir: string): boolean {
+    try {
+        return fs.statSync(dir).isDirectory();
+    } catch {
+        return false;
+    }
 }
 
 export function compareVersions(a: string, b: string): number {

@@ -8,6 +8,7 @@ import {
     CancellationToken,
     ErrorCodes,
     InitializeResult,
+    NotificationType,
     ResponseError,
     StreamMessageReader,
     StreamMessageWriter,
@@ -39,6 +40,7 @@ const writer = new StreamMessageWriter(CoalescingWriter.forStdout() as unknown a
 const connection = createConnection(reader, writer);
 
 let session: Session | undefined;
+let leaving = false;
 let initOptions: InitializationOptions = {};
 
 const kernelDir = process.env.RBRIDGE_KERNEL_DIR || path.join(__dirname, '..', 'kernel');
@@ -46,6 +48,20 @@ const kernelDir = process.env.RBRIDGE_KERNEL_DIR || path.join(__dirname, '..', '
 function requireSession(): Session {
     if (!session) throw new ResponseError(-32002, 'the server has not been initialized');
     return session;
+}
+
+/**
+ * Sends a notification; once the client is gone (or the connection broke)
+ * there is nobody to tell, and the session must not trip over that while
+ * it shuts R down.
+ */
+function notify<P>(type: NotificationType<P>, params: P): Promise<void> {
+    if (leaving) return Promise.resolve();
+    try {
+        return connection.sendNotification(type.method, params).catch(() => undefined);
+    } catch {
+        return Promise.resolve();
+    }
 }
 
 /** Turns session errors into JSON-RPC errors with their codes. */
@@ -70,15 +86,18 @@ connection.onInitialize((params): InitializeResult => {
             autoRestart: initOptions.autoRestart ?? false,
             workspaceTrusted: initOptions.workspaceTrusted ?? false,
             kernelDir,
+            startTimeoutMs: Number(process.env.RBRIDGE_START_TIMEOUT_MS) || undefined,
         },
         {
-            output: (p) => connection.sendNotification(OutputNotification, p),
-            executionState: (p) => void connection.sendNotification(ExecutionStateNotification, p),
-            condition: (p) => void connection.sendNotification(ConditionNotification, p),
-            symbolsChanged: (p) => void connection.sendNotification(SymbolsChangedNotification, p),
-            kernelStatus: (p) => void connection.sendNotification(KernelStatusNotification, p),
+            output: (p) => notify(OutputNotification, p),
+            executionState: (p) => void notify(ExecutionStateNotification, p),
+            condition: (p) => void notify(ConditionNotification, p),
+            symbolsChanged: (p) => void notify(SymbolsChangedNotification, p),
+            kernelStatus: (p) => void notify(KernelStatusNotification, p),
             input: (p, token) => connection.sendRequest(InputRequest, p, token),
-            log: (message) => connection.console.log(message),
+            log: (message) => {
+                if (!leaving) connection.console.log(message);
+            },
         },
     );
     return { capabilities: {}, serverInfo: { name: 'rbridge', version: '0.1.0' } };
@@ -111,7 +130,6 @@ connection.onShutdown(async () => {
 // The client going away (its end of stdio closing) ends everything: queued
 // executions are dropped, the running one is interrupted, R is stopped, and
 // the server exits cleanly.
-let leaving = false;
 function leave(): void {
     if (leaving) return;
     leaving = true;

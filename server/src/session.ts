@@ -241,6 +241,7 @@ export class Session {
         const delay = RESTART_DELAYS_MS[this.restartTimes.length];
         this.restartTimes.push(now);
         this.restartTimer = setTimeout(() => {
+            this.restartTimer = undefined;
             void this.serially(() => (this.state === 'dead' ? this.launch('restarting') : Promise.resolve()));
         }, delay);
     }
@@ -316,7 +317,7 @@ export class Session {
     }
 
     private restartPending(): boolean {
-        return this.restartTimer !== undefined && this.state === 'dead' && this.restartTimes.length > 0 && this.options.autoRestart;
+        return this.restartTimer !== undefined && this.state === 'dead';
     }
 
     private cancel(exec: Execution): void {
