@@ -142,7 +142,7 @@ export interface VariablesParams {
     /** 0-based index of the first child to return. */
     start?: number;
     count?: number;
-    /** Re-describe the whole global environment in the kernel (waits for it to be idle). */
+    /** Re-describe the whole global environment in the kernel (only while it is idle; else KernelBusyError). */
     refresh?: boolean;
 }
 export interface VariablesResult {
@@ -156,6 +156,8 @@ export const VariablesRequest = new RequestType<VariablesParams, VariablesResult
 export const KernelBusyError = -32801;
 /** Error code for requests that need a kernel when there is none. */
 export const KernelNotRunningError = -32802;
+/** Error code of r/restart when the new kernel could not be started, and of requests cut short by a dying kernel. */
+export const KernelStartFailedError = -32803;
 
 // ---------------------------------------------------------------------------
 // Server → client notifications

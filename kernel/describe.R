@@ -219,7 +219,7 @@ json_string <- function(x) {
   out
 }
 
-json_array_of_strings <- function(x) paste0("[", paste(json_string(x), collapse = ","), "]")
+json_array_of_strings <- function(x) if (length(x)) paste0("[", paste(json_string(x), collapse = ","), "]") else "[]"
 
 json_number <- function(x) {
   if (is.null(x) || !length(x) || is.na(x[1L])) return("null")

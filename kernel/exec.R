@@ -203,10 +203,15 @@ record_traceback <- function() {
   start <- 0L
   for (i in seq_along(calls)) if (identical(calls[[i]], EVAL_CALL)) start <- i
   keep <- calls[-seq_len(start)]
-  # Drop the handler frames at the end, as R's own traceback does.
-  n <- length(keep)
-  while (n > 0L && (identical(keep[[n]][[1L]], quote(h)) || identical(keep[[n]][[1L]], quote(.handleSimpleError)) ||
-    is.function(keep[[n]][[1L]]))) n <- n - 1L
+  # Drop the frames of the condition handling itself (.handleSimpleError(),
+  # the handler, this function), as R's own traceback does.
+  handler_frame <- function(call) {
+    head <- call[[1L]]
+    is.function(head) || identical(head, quote(h)) || identical(head, quote(.handleSimpleError)) ||
+      identical(head, quote(record_traceback))
+  }
+  n <- 0L
+  while (n < length(keep) && !handler_frame(keep[[n + 1L]])) n <- n + 1L
   last$traceback <- rev(keep[seq_len(n)])
 }
 

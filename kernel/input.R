@@ -58,7 +58,8 @@ install_input_functions <- function() {
     }
     lines
   }
-  scan_impl <- function(file = "", ...) {
+  scan_impl <- function(file = "", ..., text) {
+    if (!missing(text)) return(original_scan(file = file, ..., text = text))
     if (!is_console_input(file)) return(original_scan(file, ...))
     # Read until an empty line, as R's console does, then let scan() parse it.
     lines <- character(0)
@@ -74,7 +75,10 @@ install_input_functions <- function() {
     if (!is.null(title)) cat(title, "\n\n", sep = "")
     cat(paste0(format(seq_len(n)), ": ", choices), sep = "\n")
     repeat {
-      answer <- trimws(input_readline("\nSelection: "))
+      answer <- ask_client("\nSelection: ")
+      # End of input answers the menu with 0 (no choice), as R does.
+      if (is.null(answer)) return(0L)
+      answer <- trimws(sub("\n$", "", answer))
       choice <- suppressWarnings(as.integer(answer))
       if (!is.na(choice) && choice >= 0L && choice <= n) return(choice)
       cat("Enter an item from the menu, or 0 to exit\n")

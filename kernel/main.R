@@ -35,7 +35,7 @@ main <- function() {
   install_input_functions()
   install_console_functions()
   options(keep.source = TRUE, device.ask.default = FALSE)
-  run_profile(profile)
+  run_profile(profile, take_env("RBRIDGE_USER_PROFILE"))
   # R attaches the default packages (utils, stats, graphics, ...) after the
   # user profile, from .First.sys(); the kernel loop runs inside the profile
   # stage and never returns, so it does that step itself.
@@ -55,11 +55,12 @@ hello_json <- function(has_jsonlite) {
 }
 
 # R's own rule for the user profile, applied only when the client said the
-# workspace is trusted: ./.Rprofile if there is one, else ~/.Rprofile. In an
-# untrusted workspace only the user's own ~/.Rprofile runs.
-run_profile <- function(which) {
+# workspace is trusted: the file R_PROFILE_USER names if it was set, else
+# ./.Rprofile if there is one, else ~/.Rprofile. In an untrusted workspace
+# only the user's own ~/.Rprofile runs.
+run_profile <- function(which, user_profile = "") {
   files <- switch(which,
-    trusted = if (file.exists(".Rprofile")) ".Rprofile" else path.expand("~/.Rprofile"),
+    trusted = if (nzchar(user_profile)) user_profile else if (file.exists(".Rprofile")) ".Rprofile" else path.expand("~/.Rprofile"),
     home = path.expand("~/.Rprofile"),
     character(0)
   )
@@ -70,7 +71,9 @@ run_profile <- function(which) {
         sys.source(f, envir = globalenv(), keep.source = FALSE)
         NULL
       },
-      error = function(e) conditionMessage(e)
+      error = function(e) conditionMessage(e),
+      # A profile that asks for console input gets no answer at start-up.
+      interrupt = function(e) "interrupted (it asked for console input, which is not available at start-up)"
     )
     if (!is.null(outcome)) cat("Error in the profile ", f, ": ", outcome, "\n", sep = "", file = stderr())
   }

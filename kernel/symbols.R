@@ -22,9 +22,18 @@ take_snapshot <- function() {
   names <- ls(env, sorted = FALSE)
   kinds <- binding_kinds(env, names)
   addresses <- vector("list", length(names))
-  for (i in which(kinds == 0L)) addresses[[i]] <- .Internal(address(env[[names[i]]]))
+  if (has_rlang) {
+    for (i in which(kinds == 0L)) addresses[[i]] <- .Internal(address(env[[names[i]]]))
+  } else {
+    # Without rlang a promise cannot be told from a value, so getting one
+    # forces it, and forcing can fail: one failing promise must not fail
+    # every execution.
+    for (i in which(kinds == 0L)) addresses[[i]] <- tryCatch(.Internal(address(env[[names[i]]])), error = address_failed)
+  }
   list(names = names, kinds = kinds, addresses = addresses)
 }
+
+address_failed <- function(e) NULL
 
 # Positions where two equally long lists of addresses differ, by bisection:
 # one identical() call when nothing differs.
@@ -46,7 +55,10 @@ MAY_ASSIGN <- "<-|->|=|assign|set"
 
 assignment_targets <- function(exprs, code) {
   if (!grepl(MAY_ASSIGN, code, perl = TRUE)) return(character(0))
-  found <- character(0)
+  # A set (environment keys), not a growing vector: 100,000 assignments in
+  # one execution must stay linear.
+  found <- new.env(hash = TRUE, parent = emptyenv())
+  add <- function(name) if (!is.null(name) && length(name) == 1L && !is.na(name) && nzchar(name)) assign(name, TRUE, envir = found)
   target_of <- function(lhs) {
     while (is.call(lhs) && length(lhs) >= 2L) lhs <- lhs[[2L]]
     if (is.symbol(lhs)) as.character(lhs) else if (is.character(lhs) && length(lhs) == 1L) lhs else NULL
@@ -57,21 +69,21 @@ assignment_targets <- function(exprs, code) {
     if (is.symbol(head)) {
       fn <- as.character(head)
       if (fn %in% c("<-", "=", "<<-") && length(e) == 3L) {
-        found <<- c(found, target_of(e[[2L]]))
+        add(target_of(e[[2L]]))
       } else if (fn %in% c("->", "->>") && length(e) == 3L) {
-        found <<- c(found, target_of(e[[3L]]))
+        add(target_of(e[[3L]]))
       } else if (fn == "assign" && length(e) >= 2L && is.character(e[[2L]])) {
-        found <<- c(found, e[[2L]])
+        add(e[[2L]])
       } else if (fn == "[" && length(e) >= 3L && any(vapply(as.list(e)[-(1:2)], is_walrus, NA))) {
-        found <<- c(found, target_of(e[[2L]]))
+        add(target_of(e[[2L]]))
       } else if (startsWith(fn, "set") && length(e) >= 2L && is.symbol(e[[2L]])) {
-        found <<- c(found, as.character(e[[2L]]))
+        add(as.character(e[[2L]]))
       }
     }
     for (part in as.list(e)) walk(part)
   }
   for (e in exprs) walk(e)
-  unique(found)
+  ls(found, all.names = TRUE, sorted = FALSE)
 }
 
 is_walrus <- function(e) is.call(e) && identical(e[[1L]], as.name(":="))

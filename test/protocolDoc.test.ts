@@ -11,6 +11,8 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
+import { ErrorCodes } from 'vscode-jsonrpc';
+import * as protocol from '../common/protocol';
 import { allMethods } from '../common/protocol';
 import { KERNEL_PROTOCOL_VERSION } from '../server/src/kernelWire';
 
@@ -43,22 +45,29 @@ function captures(text: string, pattern: RegExp): string[] {
     return [...text.matchAll(pattern)].map((m) => m[1]);
 }
 
+/** Heading lines of a Markdown text as [line index, level, text]; lines inside ``` fences are not headings. */
+function headings(markdown: string): [number, number, string][] {
+    const found: [number, number, string][] = [];
+    let fenced = false;
+    markdown.split('\n').forEach((line, i) => {
+        if (line.trimStart().startsWith('```')) fenced = !fenced;
+        const m = fenced ? null : /^(#+) (.*)$/.exec(line);
+        if (m) found.push([i, m[1].length, m[2]]);
+    });
+    return found;
+}
+
 /**
  * The part of the document under the heading whose text is `title` (exactly),
  * up to the next heading of the same or a higher level.
  */
-function section(doc: string, title: string): string {
-    const lines = doc.split('\n');
-    const start = lines.findIndex((l) => /^#+ /.test(l) && l.replace(/^#+ /, '') === title);
-    assert.ok(start >= 0, `docs/protocol.md has no heading '${title}'`);
-    const level = lines[start].indexOf(' ');
-    let end = start + 1;
-    while (end < lines.length) {
-        const m = /^(#+) /.exec(lines[end]);
-        if (m && m[1].length <= level) break;
-        end++;
-    }
-    return lines.slice(start, end).join('\n');
+function section(markdown: string, title: string): string {
+    const all = headings(markdown);
+    const at = all.findIndex(([, , text]) => text === title);
+    assert.ok(at >= 0, `docs/protocol.md has no heading '${title}'`);
+    const [start, level] = all[at];
+    const next = all.slice(at + 1).find(([, l]) => l <= level);
+    return markdown.split('\n').slice(start, next ? next[0] : undefined).join('\n');
 }
 
 /**
@@ -163,8 +172,8 @@ function documentedKinds(title: string): Set<string> {
 describe('docs/protocol.md', () => {
     it('documents every client ↔ server method in allMethods, each under its own heading', () => {
         assert.ok(allMethods.length > 0, 'allMethods is empty');
-        const headings = doc.split('\n').filter((l) => /^#{2,4} /.test(l));
-        const missing = allMethods.filter((m) => !headings.some((h) => h.includes(`\`${m}\``)));
+        const titles = headings(doc).map(([, , text]) => text);
+        const missing = allMethods.filter((m) => !titles.some((t) => t.includes(`\`${m}\``)));
         assert.deepStrictEqual(missing, [], `methods without a heading in docs/protocol.md: ${missing.join(', ')}`);
     });
 
@@ -196,27 +205,39 @@ describe('docs/protocol.md', () => {
         assert.deepStrictEqual(stale, [], `documented server → kernel frame kinds that the code does not have: ${stale.join(', ')}`);
     });
 
-    it('documents every bit of the exec flags', () => {
-        // The kernel defines the bits (kernel/exec.R); the document's exec
-        // section must have a table row with the value and the name.
-        const flags = [...read('kernel/exec.R').matchAll(/^(FLAG_[A-Z_]+) <- (\d+)L\s*$/gm)].map((m) => ({ name: m[1], value: m[2] }));
-        assert.ok(flags.length > 0, 'no FLAG_ constants found in kernel/exec.R');
-        const exec = section(doc, '`exec`');
-        const missing = flags.filter((f) => !new RegExp(`^\\|\\s*${f.value}\\s*\\|\\s*\`${f.name}\`\\s*\\|`, 'm').test(exec));
-        assert.deepStrictEqual(missing, [], `exec flags not in the table of the exec section: ${missing.map((f) => `${f.value} ${f.name}`).join(', ')}`);
+    it('documents exactly the exec flag bits the kernel defines', () => {
+        // The kernel defines the bits (FLAG_... in kernel/exec.R); the table
+        // in the document's exec section has one row per bit: | value | `NAME` |.
+        const defined = [...read('kernel/exec.R').matchAll(/^(FLAG_[A-Z_]+) <- (\d+)L\s*$/gm)].map((m) => `${m[2]} ${m[1]}`).sort();
+        assert.ok(defined.length > 0, 'no FLAG_ constants found in kernel/exec.R');
+        const documented = [...section(doc, '`exec`').matchAll(/^\|\s*(\d+)\s*\|\s*`(FLAG_[A-Z_]+)`\s*\|/gm)].map((m) => `${m[1]} ${m[2]}`).sort();
+        assert.deepStrictEqual(documented, defined, 'the flag table of the exec section differs from kernel/exec.R');
     });
 
-    it('documents every error code the server answers with', () => {
-        // Codes of SessionError and ResponseError built with a literal number
-        // (the -32002 of server.ts, the -32801/-32802/-32803 of session.ts).
-        const codes = new Set<string>();
+    it('documents exactly the error codes the server answers with', () => {
+        // The codes come from three places: literals in `new SessionError(...)`
+        // and `new ResponseError(...)` (server.ts, session.ts), the named
+        // JSON-RPC codes the server uses (ErrorCodes.InvalidParams, ...), and
+        // the codes common/protocol.ts exports for clients.
+        const codes = new Set<number>(
+            Object.entries(protocol)
+                .filter(([name, value]) => name.endsWith('Error') && typeof value === 'number')
+                .map(([, value]) => value as number),
+        );
         for (const code of serverTs.values()) {
-            for (const c of captures(code, /new (?:SessionError|ResponseError)\((-\d+)/g)) codes.add(c);
+            for (const c of captures(code, /new (?:SessionError|ResponseError)\((-\d+)/g)) codes.add(Number(c));
+            for (const name of captures(code, /ErrorCodes\.([A-Za-z]+)/g)) {
+                const value = (ErrorCodes as unknown as Record<string, number>)[name];
+                assert.strictEqual(typeof value, 'number', `ErrorCodes.${name} is not a JSON-RPC error code`);
+                codes.add(value);
+            }
         }
-        for (const known of ['-32002', '-32801', '-32802']) assert.ok(codes.has(known), `error code ${known} not found in the code`);
-        const table = section(doc, 'Error codes');
-        const missing = [...codes].filter((c) => !new RegExp(`^\\|\\s*${c}\\s*\\|`, 'm').test(table)).sort();
+        for (const known of [-32002, -32602, -32801, -32802]) assert.ok(codes.has(known), `error code ${known} not found in the code`);
+        const documented = new Set(captures(section(doc, 'Error codes'), /^\|\s*(-\d+)\s*\|/gm).map(Number));
+        const missing = [...codes].filter((c) => !documented.has(c)).sort();
         assert.deepStrictEqual(missing, [], `error codes missing from the 'Error codes' table: ${missing.join(', ')}`);
+        const stale = [...documented].filter((c) => !codes.has(c)).sort();
+        assert.deepStrictEqual(stale, [], `error codes in the 'Error codes' table that the server does not use: ${stale.join(', ')}`);
     });
 
     it('states the kernel protocol version, the same in server and kernel', () => {

@@ -92,6 +92,9 @@ export class KernelProcess {
             RBRIDGE_SECRET: this.secret,
             RBRIDGE_MARKER: this.markerToken,
             RBRIDGE_PROFILE: this.options.profile,
+            // R_PROFILE_USER itself has to name the kernel's bootstrap; a
+            // profile the user named there still runs (when trusted).
+            RBRIDGE_USER_PROFILE: this.options.env?.R_PROFILE_USER ?? process.env.R_PROFILE_USER ?? '',
         };
         const args = ['--interactive', '--no-echo', '--no-restore', '--no-save', '--no-readline', '--quiet', ...this.options.rArgs];
         return new Promise<Hello>((resolve, reject) => {
@@ -100,12 +103,23 @@ export class KernelProcess {
                 if (settled) return;
                 settled = true;
                 this.kill(message);
+                if (!this.child && this.tmpDir) fs.rm(this.tmpDir, { recursive: true, force: true }, () => undefined);
                 reject(new KernelStartError(message));
             };
             const timeout = setTimeout(
                 () => fail(`R did not start within ${(this.options.startTimeoutMs ?? 30000) / 1000} s.${this.tailForMessage()}`),
                 this.options.startTimeoutMs ?? 30000,
             );
+            const blocked = this.options.rArgs.find((a) => ['--vanilla', '--no-init-file', '--no-site-file', '--args'].includes(a) || a.startsWith('--file') || a === '-f' || a === '-e');
+            if (blocked) {
+                clearTimeout(timeout);
+                stdout.closeChildEnd();
+                stderr.closeChildEnd();
+                fail(
+                    `The R argument '${blocked}' cannot be used: it stops R from loading the kernel (or replaces its input). Remove it from the extra R arguments setting (\`rbridge.rArgs\`).`,
+                );
+                return;
+            }
             if (this.options.cwd && !isDirectory(this.options.cwd)) {
                 clearTimeout(timeout);
                 stdout.closeChildEnd();
@@ -272,6 +286,9 @@ export class KernelProcess {
         this.outputs.push(source);
         const splitter = new OutputStream(this.markerToken);
         source.on('data', (chunk: Buffer) => {
+            // After a crash R repeats its "Selection:" prompt while it waits
+            // to be stopped; none of that is worth passing on.
+            if (this.crashTimer && /Possible actions:/.test(this.stderrTail)) return;
             const events = splitter.push(chunk);
             if (stream === 'stderr') {
                 for (const event of events) if (event.kind === 'text') this.keepTail(event.text);
@@ -300,7 +317,7 @@ export class KernelProcess {
         // trusted any more. Let the report arrive, then stop it.
         const crash = /\*\*\* caught (segfault|bus error|illegal operation) \*\*\*/.exec(this.stderrTail);
         if (crash && !this.crashTimer) {
-            this.crashTimer = setTimeout(() => this.kill(`R crashed (caught ${crash[1]})`), 300);
+            this.crashTimer = setTimeout(() => this.kill(`R crashed (caught ${crash[1]})`), 100);
             this.crashTimer.unref();
         }
     }

@@ -4,6 +4,7 @@
  * written to stdout; diagnostics go through window/logMessage.
  */
 import * as path from 'path';
+import { fileURLToPath } from 'url';
 import {
     CancellationToken,
     ErrorCodes,
@@ -45,6 +46,15 @@ let initOptions: InitializationOptions = {};
 
 const kernelDir = process.env.RBRIDGE_KERNEL_DIR || path.join(__dirname, '..', 'kernel');
 
+function rootPath(rootUri: string | null | undefined): string | undefined {
+    if (!rootUri?.startsWith('file:')) return undefined;
+    try {
+        return fileURLToPath(rootUri);
+    } catch {
+        return undefined;
+    }
+}
+
 function requireSession(): Session {
     if (!session) throw new ResponseError(-32002, 'the server has not been initialized');
     return session;
@@ -81,7 +91,7 @@ connection.onInitialize((params): InitializeResult => {
         {
             rPath: initOptions.rPath || 'R',
             rArgs: initOptions.rArgs ?? [],
-            cwd: initOptions.cwd || params.rootUri?.replace(/^file:\/\//, '') || process.cwd(),
+            cwd: initOptions.cwd || rootPath(params.rootUri) || process.cwd(),
             env: initOptions.env,
             autoRestart: initOptions.autoRestart ?? false,
             workspaceTrusted: initOptions.workspaceTrusted ?? false,
@@ -125,6 +135,13 @@ connection.onRequest(VariablesRequest, (params: VariablesParams) =>
 
 connection.onShutdown(async () => {
     await session?.dispose();
+});
+
+// `exit` without `shutdown` first: stop R all the same (the library then
+// exits with code 1, as the LSP specification asks).
+connection.onExit(() => {
+    leaving = true;
+    void session?.dispose();
 });
 
 // The client going away (its end of stdio closing) ends everything: queued

@@ -24,6 +24,7 @@ import type {
     VariablesParams,
     VariablesResult,
 } from '../../common/protocol';
+import { KernelBusyError, KernelNotRunningError, KernelStartFailedError } from '../../common/protocol';
 import { ExitInfo, Hello, KernelOptions, KernelProcess, KernelStartError } from './kernel';
 import { Frame } from './kernelWire';
 import { StreamEvent } from './outputStream';
@@ -110,6 +111,9 @@ export class Session {
     private restartTimes: number[] = [];
     private restartTimer: NodeJS.Timeout | undefined;
     private disposed = false;
+    private started = false;
+    /** Whether any r/kernelStatus has been sent: the first 'starting' is announced too. */
+    private announced = false;
     private readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
 
     private outputBuffer: OutputParams[] = [];
@@ -123,18 +127,23 @@ export class Session {
     // -----------------------------------------------------------------------
     // Lifecycle: start, restart and stop go through one serial chain.
 
+    /** Starts the first kernel; a second call does nothing. */
     start(): Promise<void> {
+        if (this.started) return this.lifecycle.then(() => undefined);
+        this.started = true;
         return this.serially(() => this.launch('starting'));
     }
 
     restart(): Promise<{ pid: number }> {
         return this.serially(async () => {
             clearTimeout(this.restartTimer);
+            this.restartTimer = undefined;
             this.restartTimes = [];
+            this.started = true;
             await this.stopKernel('restart requested', 'kernelDied');
             await this.launch('restarting');
             if (!this.kernel?.pid || this.state === 'dead') {
-                throw new SessionError(-32803, this.deathReason ?? 'R could not be started');
+                throw new SessionError(KernelStartFailedError, this.deathReason ?? 'R could not be started');
             }
             return { pid: this.kernel.pid };
         });
@@ -257,7 +266,8 @@ export class Session {
     }
 
     private setState(state: KernelState, extra: Partial<KernelStatusParams> = {}): void {
-        if (state === this.state && !extra.reason) return;
+        if (state === this.state && !extra.reason && this.announced) return;
+        this.announced = true;
         this.state = state;
         this.client.kernelStatus({
             state,
@@ -293,7 +303,7 @@ export class Session {
                 stderrDone: false,
             };
             if (params.code.includes('\0')) {
-                resolve({
+                this.finish(exec, {
                     executionId: id,
                     status: 'parseError',
                     error: { message: 'the code contains a NUL character, which R cannot parse', line: lineOfNul(params.code) },
@@ -302,7 +312,7 @@ export class Session {
                 return;
             }
             if (this.state === 'dead' && !this.restartPending()) {
-                resolve(this.failure(exec, 'kernelDied', this.deathReason ?? 'R is not running'));
+                this.finish(exec, this.failure(exec, 'kernelDied', this.deathReason ?? 'R is not running'));
                 return;
             }
             token?.onCancellationRequested(() => this.cancel(exec));
@@ -401,7 +411,7 @@ export class Session {
     }
 
     private failInFlight(status: ExecutionStatus, reason: string): void {
-        if (this.slot?.kind === 'op') this.slot.op.reject(new SessionError(-32803, reason));
+        if (this.slot?.kind === 'op') this.slot.op.reject(new SessionError(KernelStartFailedError, reason));
         this.slot = undefined;
         for (const exec of this.inFlight.splice(0)) {
             this.bySeq.delete(exec.seq);
@@ -449,7 +459,7 @@ export class Session {
             error.line = outcome.line;
             const { uri, range } = exec.params;
             if (uri && range) {
-                const lines = exec.code.split('\n');
+                const lines = exec.code.split(/\r\n?|\n/);
                 const line = range.start.line + outcome.line - 1;
                 const startChar = outcome.line === 1 ? range.start.character : 0;
                 error.uri = uri;
@@ -674,10 +684,10 @@ export class Session {
         }
         const kernel = this.kernel;
         if (!kernel || (this.state !== 'idle' && this.state !== 'busy')) {
-            throw new SessionError(-32802, `R is not running${this.deathReason ? `: ${this.deathReason}` : ''}.`);
+            throw new SessionError(KernelNotRunningError, `R is not running${this.deathReason ? `: ${this.deathReason}` : ''}.`);
         }
         if (this.slot || this.queue.length || this.inFlight.length) {
-            throw new SessionError(-32801, 'R is busy running code; variable details can be shown when it is idle.');
+            throw new SessionError(KernelBusyError, 'R is busy running code; variable details can be shown when it is idle.');
         }
         const seq = this.nextSeq++;
         const frame = await new Promise<Frame>((resolve, reject) => {
