@@ -40,6 +40,8 @@ const BENCH = path.join(ROOT, 'bench');
 const SERVER = path.join(ROOT, 'dist', 'server.js');
 const KERNEL = path.join(ROOT, 'kernel');
 const RESULTS = path.join(BENCH, 'results.md');
+/** bench/.tmp is ignored by git; the lock there keeps two runs from measuring each other. */
+const LOCK = path.join(BENCH, '.tmp', 'bench.lock');
 
 /** The whole run must stay under about five minutes; past this it reports what it has and stops. */
 const TIME_LIMIT_MS = 290_000;
@@ -617,9 +619,11 @@ async function symbolsSection(): Promise<void> {
     const result = await run('Rscript', [path.join(BENCH, 'symbols.R'), KERNEL], { timeoutMs: 120000 });
     if (result.code !== 0) throw new Error(`symbols.R failed: ${result.stderr.slice(-800)}`);
     const values = new Map<string, number>();
+    const notes: string[] = [];
     for (const line of result.stdout.split('\n')) {
         const m = /^RESULT (\S+) (\S+)/.exec(line);
         if (m) values.set(m[1], Number(m[2]));
+        if (line.startsWith('NOTE ')) notes.push(line.slice(5).trim());
     }
     const need = (key: string) => {
         const v = values.get(key);
@@ -671,6 +675,7 @@ async function symbolsSection(): Promise<void> {
         `- \`exec_request()\`, everything R does for one execution: ${step('whole')} (single calls: median ${ms(values.get('exec.wholeCalls.median'))}, p99 ${ms(values.get('exec.wholeCalls.p99'))}).`,
         `- Its parts: \`discard_interrupt()\` ${step('discard')}; \`run_code()\` ${step('run')}, of which \`parse_code()\` ${step('parse')}, \`eval_top()\` ${step('evalTop')}, \`assignment_targets()\` ${step('targets')}; \`end_of_output()\` ${step('markers')}; \`symbol_changes()\` ${step('symbols')}; one \`write_frame()\` ${step('frame')}.`,
         `- The floor loop's \`eval(parse(text = "1+1"))\` and print: ${step('plainEval')}.`,
+        ...notes.map((n) => `- Note: ${n}`),
         '',
     );
 }
@@ -808,8 +813,52 @@ function finish(incomplete?: string): void {
 
 // ---------------------------------------------------------------------------
 
+/**
+ * Two benchmark runs at the same time would compete for the cores and
+ * inflate each other's numbers. A run holds a lock file with its pid; a
+ * second run waits (up to a minute) for the first to finish, and takes over
+ * a lock whose owner is gone.
+ */
+async function acquireLock(): Promise<void> {
+    fs.mkdirSync(path.dirname(LOCK), { recursive: true });
+    const deadline = performance.now() + 60000;
+    for (;;) {
+        try {
+            fs.writeFileSync(LOCK, String(process.pid), { flag: 'wx' });
+            process.on('exit', () => {
+                try {
+                    if (fs.readFileSync(LOCK, 'utf8') === String(process.pid)) fs.unlinkSync(LOCK);
+                } catch {
+                    // Already removed.
+                }
+            });
+            return;
+        } catch {
+            const owner = Number(fs.readFileSync(LOCK, 'utf8'));
+            let alive = false;
+            try {
+                process.kill(owner, 0);
+                alive = owner !== process.pid;
+            } catch {
+                // The owner is gone: a stale lock.
+            }
+            if (!alive) {
+                fs.rmSync(LOCK, { force: true });
+                continue;
+            }
+            if (performance.now() > deadline) {
+                problems.push(`another benchmark run (pid ${owner}) was still running after a minute; this run went ahead and both are inflated`);
+                return;
+            }
+            log(`waiting for another benchmark run (pid ${owner}) to finish`);
+            await sleep(2000);
+        }
+    }
+}
+
 async function main(): Promise<void> {
     if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run \`npm run build\` first`);
+    await acquireLock();
     machine = describeMachine();
     serverCwd = fs.mkdtempSync(path.join(os.tmpdir(), 'rbridge-bench-'));
     // A hung section must not keep the run going past its time limit: report
@@ -820,7 +869,7 @@ async function main(): Promise<void> {
         finish(`stopped at the time limit of ${TIME_LIMIT_MS / 1000} s`);
         killAll();
         process.exit(2);
-    }, TIME_LIMIT_MS);
+    }, TIME_LIMIT_MS - (performance.now() - runStarted));
     try {
         await section('1 Raw pipe floor', floorSection);
         await section('2+3 Server latency', latencySections);

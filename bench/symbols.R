@@ -79,6 +79,7 @@ local({
     }
   )
   means <- list()
+  notes <- character(0)
   # The printing steps write to stdout, so stdout is diverted while they run
   # and the results are reported afterwards.
   sink("/dev/null")
@@ -87,7 +88,10 @@ local({
     ok <- tryCatch({
       for (i in 1:200) step()
       TRUE
-    }, error = function(e) FALSE)
+    }, error = function(e) {
+      notes <<- c(notes, paste0("exec.", name, " skipped: ", conditionMessage(e)))
+      FALSE
+    })
     if (!ok) next
     n <- 5000L
     t0 <- Sys.time()
@@ -96,6 +100,7 @@ local({
   }
   sink()
   for (name in names(means)) report(paste0("exec.", name), means[[name]])
+  for (note in notes) cat("NOTE", gsub("[\r\n]+", " ", note), "\n")
   # The round-trip test also needs the spread: single calls of the whole path.
   sink("/dev/null")
   whole <- tryCatch(time_calls(3000L, function(i) kernel$exec_request(as.character(i), 1L, "1+1")), error = function(e) NULL)

@@ -13,12 +13,18 @@ SHOW_CALL <- as.call(list(methods::show, quote(x)))
 BASE <- baseenv()
 FLAG_STOP_ON_ERROR <- 1L
 FLAG_ECHO <- 2L
+FLAG_CLAIM <- 4L
 
 discard_interrupt <- function() {
   tryCatch(allowInterrupts(Sys.sleep(0)), interrupt = function(e) NULL)
 }
 
 exec_request <- function(id, flags, code) {
+  if (bitwAnd(flags, FLAG_CLAIM) && !claim(id)) {
+    end_of_output(id)
+    write_frame("done", id, c("cancelled", 0L))
+    return(invisible())
+  }
   current_exec$id <- id
   on.exit(current_exec$id <- "0")
   # An interrupt that arrived before this point was meant for an earlier
@@ -181,11 +187,27 @@ eval_top <- function(expr, srcfile) {
 print_value <- function(x) {
   # As R's console: plain values print directly, objects and functions
   # through print()/show() called from the global environment.
-  if (!is.object(x) && !is.function(x)) return(print.default(x))
+  if (!is.object(x) && !is.function(x)) {
+    if (is.atomic(x) && length(x) <= 10000L && .Internal(sink.number(TRUE)) == 0L) return(print_buffered(x))
+    return(print.default(x))
+  }
   env <- new.env(parent = .GlobalEnv)
   env$x <- x
   on.exit(rm("x", envir = env))
   if (isS4(x) && !is.environment(x)) eval(SHOW_CALL, env) else eval(PRINT_CALL, env)
+}
+
+# A small plain value is printed into the kernel's buffered handle on
+# stdout and reaches the pipe in one write: R writes every printed fragment
+# separately ("[1]", " 2", "\n"), and each write wakes the server. The sink
+# is popped however print ends (an interrupt included).
+print_buffered <- function(x) {
+  .Internal(sink(state$out, FALSE, FALSE, FALSE))
+  on.exit({
+    .Internal(sink(-1L, FALSE, FALSE, FALSE))
+    flush(state$out)
+  })
+  print.default(x)
 }
 
 # The line, within the executed code, of the innermost call that failed.

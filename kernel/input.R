@@ -26,8 +26,10 @@ ask_client <- function(prompt) {
     if (frame$kind == "cancel" && frame$id == current_exec$id) {
       stop(interrupt_condition("input cancelled"))
     }
-    # Anything else that arrives now is stale (an answer to an input request
-    # that an interrupt already ended): drop it.
+    # An execution sent ahead of time waits for the main loop; replies and
+    # cancellations for other ids are stale (an interrupt already ended the
+    # request they answer) and are dropped.
+    if (!frame$kind %in% c("reply", "cancel")) state$frames[[length(state$frames) + 1L]] <- frame
   }
 }
 

@@ -16,6 +16,7 @@ take_env <- function(name) {
 main <- function() {
   to_kernel <- take_env("RBRIDGE_TO_KERNEL")
   from_kernel <- take_env("RBRIDGE_FROM_KERNEL")
+  grants <- take_env("RBRIDGE_GRANTS")
   secret <- take_env("RBRIDGE_SECRET")
   state$marker <- paste0("\036RBM", take_env("RBRIDGE_MARKER"), ":")
   profile <- take_env("RBRIDGE_PROFILE")
@@ -24,7 +25,7 @@ main <- function() {
   # reaches the server even while user code diverts output with sink().
   state$out <- file("/dev/fd/1", open = "ab", raw = TRUE)
   state$err <- file("/dev/fd/2", open = "ab", raw = TRUE)
-  connect(to_kernel, from_kernel, secret)
+  connect(to_kernel, from_kernel, grants, secret)
   # Only look for the packages here: loading them costs start-up time and
   # happens on first use (rlang at the first non-empty snapshot, jsonlite at
   # the first request with a JSON body).
@@ -87,7 +88,7 @@ run_profile <- function(which, user_profile = "") {
 serve <- function() {
   write_frame("ready", 0L, body = reset_snapshot() %||% "{\"added\":[],\"changed\":[],\"removed\":[]}")
   repeat {
-    frame <- read_frame()
+    frame <- next_frame()
     if (is.null(frame)) return(0L)
     status <- tryCatch(handle(frame), error = function(e) {
       log_line("kernel error while handling '", frame$kind, "': ", conditionMessage(e))

@@ -14,12 +14,17 @@ state <- new.env(parent = emptyenv())
 
 NEWLINE <- as.raw(10L)
 
-connect <- function(to_kernel, from_kernel, secret) {
+connect <- function(to_kernel, from_kernel, grants, secret) {
   # Two FIFOs made by the server in its private folder (see platform.ts).
   # Reads and writes on them are plain system calls that an interrupt does
   # not abort, unlike R's socket connections.
   state$input <- file(to_kernel, open = "rb", raw = TRUE)
   state$output <- file(from_kernel, open = "wb", raw = TRUE)
+  state$frames <- list()
+  # fifo(), not file(): its reads are plain read() calls of exactly the
+  # size asked, with no stdio buffer that would read ahead into records
+  # the server may still take back.
+  state$grants <- fifo(grants, open = "rb", blocking = TRUE)
   # The secret goes first, before any frame: the server stops a kernel whose
   # channel does not start with it.
   writeBin(charToRaw(paste0(secret, "\n")), state$output)
@@ -40,6 +45,30 @@ read_exactly <- function(n) {
   out <- readBin(state$input, "raw", n)
   # readBin() on a FIFO returns fewer bytes only at end of file.
   if (length(out) < n) NULL else out
+}
+
+# The next frame to handle: one set aside while R waited for console input
+# first, else the next one from the channel.
+next_frame <- function() {
+  if (length(state$frames)) {
+    frame <- state$frames[[1L]]
+    state$frames <- state$frames[-1L]
+    return(frame)
+  }
+  read_frame()
+}
+
+# An execution the server sent ahead of time runs only with a grant: the
+# next 16-byte record on the grants FIFO, "<id> go" or "<id> no" (the server
+# took the grant back to cancel it). See Grants in server/src/platform.ts.
+claim <- function(id) {
+  record <- rawToChar(readBin(state$grants, "raw", 16L))
+  granted <- substr(record, 14L, 15L) == "go"
+  if (as.numeric(substr(record, 1L, 12L)) != as.numeric(id)) {
+    log_line("grant for execution ", substr(record, 1L, 12L), " while starting ", id)
+    return(FALSE)
+  }
+  granted
 }
 
 # Returns NULL when the server has closed the connection.

@@ -11,15 +11,34 @@ import * as net from 'net';
  *   call. An execution produces several messages (state, output, answer);
  *   writing each separately costs more than the execution of `1+1` itself.
  *
+ * - A notification may wait a little (NOTIFICATION_DELAY_MS) for company:
+ *   the 'running' and 'busy' notifications of a short execution then share
+ *   one write with its output and answer. A response or a request goes out
+ *   at once, with everything written before it.
+ *
  * A write's callback fires at once while the data waiting for the client is
  * below the high-water mark, and only after the client has caught up
  * otherwise, so the writer's callers (the output flow control in Session)
  * see a slow client.
  */
+const NOTIFICATION_DELAY_MS = 2;
+
+/**
+ * Whether a chunk from the JSON-RPC writer is (the content of) a response
+ * or a request: the library serializes those as {"jsonrpc":"2.0","id":...,
+ * notifications without an id. Message headers count as not urgent; the
+ * content follows them at once.
+ */
+const URGENT_PREFIX = Buffer.from('{"jsonrpc":"2.0","id"');
+function isUrgent(chunk: Buffer): boolean {
+    return chunk.length >= URGENT_PREFIX.length && chunk.subarray(0, URGENT_PREFIX.length).equals(URGENT_PREFIX);
+}
+
 export class CoalescingWriter {
     private pending: Buffer[] = [];
     private pendingBytes = 0;
     private scheduled = false;
+    private timer: NodeJS.Timeout | undefined;
     private waiting: (() => void)[] = [];
     private readonly listeners = new Map<string, ((...args: unknown[]) => void)[]>();
 
@@ -47,9 +66,15 @@ export class CoalescingWriter {
         const buffer = typeof chunk === 'string' ? Buffer.from(chunk, encoding ?? 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
         this.pending.push(buffer);
         this.pendingBytes += buffer.length;
-        if (!this.scheduled) {
-            this.scheduled = true;
-            setImmediate(() => this.flush());
+        if (isUrgent(buffer) || this.pendingBytes > 65536) {
+            if (!this.scheduled) {
+                this.scheduled = true;
+                clearTimeout(this.timer);
+                this.timer = undefined;
+                setImmediate(() => this.flush());
+            }
+        } else if (!this.scheduled && !this.timer) {
+            this.timer = setTimeout(() => this.flush(), NOTIFICATION_DELAY_MS);
         }
         const backlog = this.pendingBytes + ((this.out as net.Socket).writableLength ?? 0);
         if (callback) {
@@ -61,6 +86,8 @@ export class CoalescingWriter {
 
     private flush(): void {
         this.scheduled = false;
+        clearTimeout(this.timer);
+        this.timer = undefined;
         if (!this.pending.length) return;
         const data = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending, this.pendingBytes);
         this.pending = [];

@@ -89,6 +89,7 @@ export class KernelProcess {
             RBRIDGE_KERNEL_DIR: this.options.kernelDir,
             RBRIDGE_TO_KERNEL: channel.toKernelPath,
             RBRIDGE_FROM_KERNEL: channel.fromKernelPath,
+            RBRIDGE_GRANTS: channel.grantsPath,
             RBRIDGE_SECRET: this.secret,
             RBRIDGE_MARKER: this.markerToken,
             RBRIDGE_PROFILE: this.options.profile,
@@ -185,7 +186,36 @@ export class KernelProcess {
     send(kind: string, id: string | number, fields: readonly (string | number)[] = [], body: Buffer | string = ''): void {
         const writer = this.channel?.writer;
         if (!writer || writer.destroyed || !this.authenticated) return;
+        // Frames sent in the same tick (a burst of executions) go out in one
+        // write: every write that wakes R costs more than R's work on 1+1.
+        if (!this.corked) {
+            this.corked = true;
+            writer.cork();
+            process.nextTick(() => {
+                this.corked = false;
+                writer.uncork();
+            });
+        }
         writer.write(encodeFrame(kind, id, fields, body));
+    }
+
+    /** Lets the kernel run execution `id`, which was sent ahead of time. */
+    grant(id: number): void {
+        this.channel?.grants.write([{ id, go: true }]);
+    }
+
+    /**
+     * Takes back the grants of `ids` that the kernel has not used yet and
+     * returns those ids; the kernel will skip them.
+     */
+    revoke(ids: number[]): Set<number> {
+        const grants = this.channel?.grants;
+        if (!grants) return new Set();
+        const unused = grants.takeBack();
+        const wanted = new Set(ids);
+        const revoked = new Set(unused.filter((g) => wanted.has(g.id)).map((g) => g.id));
+        grants.write(unused.map((g) => ({ id: g.id, go: g.go && !revoked.has(g.id) })));
+        return revoked;
     }
 
     interrupt(): boolean {

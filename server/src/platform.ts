@@ -68,6 +68,9 @@ export function createOutputPipe(dir: string, name: string): OutputPipe {
 export interface KernelChannel {
     /** The FIFO R reads frames from. */
     toKernelPath: string;
+    /** The FIFO of grants for executions sent ahead of time (see Grants). */
+    grantsPath: string;
+    grants: Grants;
     /** The FIFO R writes frames to. */
     fromKernelPath: string;
     writer: net.Socket;
@@ -81,7 +84,8 @@ export function createKernelChannel(dir: string): KernelChannel {
     if (isWindows) throw new Error('the kernel channel needs named pipes on Windows (see docs/platforms.md)');
     const toKernelPath = path.join(dir, 'to-kernel');
     const fromKernelPath = path.join(dir, 'from-kernel');
-    execFileSync('mkfifo', ['-m', '600', toKernelPath, fromKernelPath]);
+    const grantsPath = path.join(dir, 'grants');
+    execFileSync('mkfifo', ['-m', '600', toKernelPath, fromKernelPath, grantsPath]);
     const { O_RDONLY, O_WRONLY, O_NONBLOCK } = fs.constants;
     // A FIFO's writing end opens without blocking only while a reader
     // exists, and a reader sees end-of-file while no writer exists: the
@@ -90,12 +94,13 @@ export function createKernelChannel(dir: string): KernelChannel {
     const writeFd = fs.openSync(toKernelPath, O_WRONLY | O_NONBLOCK);
     const readFd = fs.openSync(fromKernelPath, O_RDONLY | O_NONBLOCK);
     let placeholderWriter: number | undefined = fs.openSync(fromKernelPath, O_WRONLY | O_NONBLOCK);
+    const grants = new Grants(grantsPath);
     const writer = new net.Socket({ fd: writeFd, readable: false, writable: true });
     const reader = new net.Socket({ fd: readFd, readable: true, writable: false });
     writer.on('error', () => undefined);
     reader.on('error', () => undefined);
     const seal = () => {
-        for (const p of [toKernelPath, fromKernelPath]) fs.rmSync(p, { force: true });
+        for (const p of [toKernelPath, fromKernelPath, grantsPath]) fs.rmSync(p, { force: true });
         if (placeholderReader !== undefined) fs.closeSync(placeholderReader);
         if (placeholderWriter !== undefined) fs.closeSync(placeholderWriter);
         placeholderReader = placeholderWriter = undefined;
@@ -103,15 +108,76 @@ export function createKernelChannel(dir: string): KernelChannel {
     return {
         toKernelPath,
         fromKernelPath,
+        grantsPath,
+        grants,
         writer,
         reader,
         seal,
         close: () => {
             seal();
+            grants.close();
             writer.destroy();
             reader.destroy();
         },
     };
+}
+
+/**
+ * Grants for executions sent to the kernel ahead of time: a FIFO of 16-byte
+ * records (`<id, 12 wide> go\n` or `... no\n`), one per such execution, in
+ * the order of the executions. R reads the next record (blocking) before it
+ * starts one and runs it only on `go`. The server holds a reading end too:
+ * to cancel, it takes back every record R has not read yet, and writes them
+ * again with `no` for the cancelled ones. A record is read by exactly one
+ * side (pipe reads and writes of whole records are atomic), so R never runs
+ * an execution whose cancellation was answered, and the server never
+ * answers 'cancelled' for one that R has started.
+ */
+export class Grants {
+    private static readonly RECORD = 16;
+    private reader: number | undefined;
+    private writer: number | undefined;
+
+    constructor(fifo: string) {
+        this.reader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+        this.writer = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+    }
+
+    write(grants: { id: number; go: boolean }[]): void {
+        if (this.writer === undefined || !grants.length) return;
+        const text = grants.map((g) => `${String(g.id).padStart(12, '0')} ${g.go ? 'go' : 'no'}\n`).join('');
+        try {
+            fs.writeSync(this.writer, text);
+        } catch {
+            // R is gone; nothing will read the grants.
+        }
+    }
+
+    /** Every record R has not read yet, removed from the FIFO. */
+    takeBack(): { id: number; go: boolean }[] {
+        if (this.reader === undefined) return [];
+        const buffer = Buffer.alloc(64 * Grants.RECORD);
+        const out: { id: number; go: boolean }[] = [];
+        for (;;) {
+            let n: number;
+            try {
+                n = fs.readSync(this.reader, buffer, 0, buffer.length, null);
+            } catch {
+                break;
+            }
+            if (n <= 0) break;
+            for (let at = 0; at + Grants.RECORD <= n; at += Grants.RECORD) {
+                const record = buffer.toString('latin1', at, at + Grants.RECORD);
+                out.push({ id: Number(record.slice(0, 12)), go: record.slice(13, 15) === 'go' });
+            }
+        }
+        return out;
+    }
+
+    close(): void {
+        for (const fd of [this.reader, this.writer]) if (fd !== undefined) fs.closeSync(fd);
+        this.reader = this.writer = undefined;
+    }
 }
 
 /** Delivers an interrupt (Ctrl+C) to R. */

@@ -57,6 +57,8 @@ const OUTPUT_FLUSH_CHARS = 64 * 1024;
 /** Stop reading R's output while this much is written but not yet taken by the client. */
 const OUTPUT_HIGH_WATER = 8 * 1024 * 1024;
 const OUTPUT_LOW_WATER = 1024 * 1024;
+/** How many executions may be sent to the kernel ahead of the running one. */
+const AHEAD_WINDOW = 32;
 const INTERRUPT_RESEND_MS = 100;
 const INTERRUPT_RESENDS = 20;
 /**
@@ -82,6 +84,8 @@ interface Execution {
     outcome?: { status: ExecutionStatus; line: number; detail?: { message: string; call?: string | null } };
     input?: CancellationTokenSource;
     interruptTimer?: NodeJS.Timeout;
+    /** Sent ahead, cancelled after the kernel had claimed it: interrupt it once it runs. */
+    interruptWhenRunning?: boolean;
 }
 
 interface KernelOp {
@@ -104,6 +108,15 @@ export class Session {
     /** Executions sent to the kernel whose output has not fully arrived, oldest first. */
     private readonly inFlight: Execution[] = [];
     private slot: Slot;
+    /**
+     * The next executions (up to AHEAD_WINDOW), already sent to the kernel
+     * while the one in the slot runs, so that R goes from one to the next
+     * without waiting for the server. Until R starts one, it counts as
+     * queued: R runs it only with a grant from the server, and a
+     * cancellation takes the grant back (KernelProcess.revoke) unless R
+     * has just used it.
+     */
+    private readonly ahead: Execution[] = [];
     private readonly bySeq = new Map<number, Execution>();
     private readonly variables = new Map<string, Variable>();
     private sortedVariables: Variable[] | undefined;
@@ -200,7 +213,7 @@ export class Session {
         const kernel = this.kernel;
         this.kernel = undefined;
         this.generation++;
-        this.failInFlight(running, reason);
+        this.failInFlight(running, reason, 'cancelled');
         this.cancelQueued('cancelled');
         this.clearVariables();
         if (kernel?.alive) {
@@ -272,7 +285,7 @@ export class Session {
         this.client.kernelStatus({
             state,
             pid: this.kernel?.pid ?? extra.pid,
-            queueLength: this.queue.length,
+            queueLength: this.queuedCount,
             rVersion: this.kernel?.hello?.rVersion,
             ...extra,
         });
@@ -281,7 +294,7 @@ export class Session {
 
     private updateBusy(): void {
         if (this.state !== 'idle' && this.state !== 'busy') return;
-        const busy = this.slot !== undefined || this.inFlight.length > 0 || this.queue.length > 0;
+        const busy = this.slot !== undefined || this.inFlight.length > 0 || this.queuedCount > 0;
         this.setState(busy ? 'busy' : 'idle');
     }
 
@@ -319,11 +332,16 @@ export class Session {
             this.queue.push(exec);
             this.pump();
             // 'queued' only for an execution that has to wait its turn.
-            if (this.queue.includes(exec)) {
-                this.client.executionState({ executionId: id, state: 'queued', position: this.queue.length - 1 });
+            if (!(this.slot?.kind === 'exec' && this.slot.exec === exec)) {
+                this.client.executionState({ executionId: id, state: 'queued', position: this.queuedCount - 1 });
             }
             this.updateBusy();
         });
+    }
+
+    /** Executions waiting their turn, the one sent ahead included. */
+    private get queuedCount(): number {
+        return this.queue.length + this.ahead.length;
     }
 
     private restartPending(): boolean {
@@ -336,6 +354,8 @@ export class Session {
             this.queue.splice(queued, 1);
             this.finish(exec, { executionId: exec.id, status: 'cancelled', durationMs: 0 });
             this.updateBusy();
+        } else if (this.ahead.includes(exec)) {
+            this.revokeAhead([exec]);
         } else if (this.slot?.kind === 'exec' && this.slot.exec === exec) {
             this.interruptExecution(exec);
         }
@@ -343,22 +363,62 @@ export class Session {
 
     /** Sends the next piece of work to the kernel when it is free. */
     private pump(): void {
-        if (this.slot || !this.kernel || (this.state !== 'idle' && this.state !== 'busy')) return;
-        const exec = this.queue.shift();
-        if (!exec) return;
-        this.slot = { kind: 'exec', exec };
+        if (!this.kernel || (this.state !== 'idle' && this.state !== 'busy')) return;
+        if (!this.slot) {
+            const exec = this.ahead.shift() ?? this.queue.shift();
+            if (!exec) return;
+            if (!this.inFlight.includes(exec)) this.sendExec(exec);
+            this.slot = { kind: 'exec', exec };
+            exec.startedAt = performance.now();
+            this.client.executionState({ executionId: exec.id, state: 'running' });
+            if (exec.interruptWhenRunning) this.interruptExecution(exec);
+        }
+        while (this.slot.kind === 'exec' && this.ahead.length < AHEAD_WINDOW && this.queue.length) {
+            const next = this.queue.shift()!;
+            this.ahead.push(next);
+            this.sendExec(next, true);
+        }
+    }
+
+    private sendExec(exec: Execution, ahead = false): void {
         this.inFlight.push(exec);
         this.bySeq.set(exec.seq, exec);
-        exec.startedAt = performance.now();
         let flags = 0;
         if (exec.params.stopOnError !== false) flags |= 1;
         if (exec.params.echo) flags |= 2;
-        this.kernel.send('exec', exec.seq, [flags], exec.code);
-        this.client.executionState({ executionId: exec.id, state: 'running' });
+        if (ahead) flags |= 4;
+        this.kernel!.send('exec', exec.seq, [flags], exec.code);
+        if (ahead) this.kernel!.grant(exec.seq);
+    }
+
+    /**
+     * Cancels executions sent ahead: those whose grant the server takes
+     * back are answered 'cancelled' at once (R will skip them); one whose
+     * grant R has just used is running, and is interrupted once it is the
+     * running one. Returns how many were cancelled.
+     */
+    private revokeAhead(targets: Execution[]): number {
+        const revoked = this.kernel?.revoke(targets.map((e) => e.seq)) ?? new Set<number>();
+        let count = 0;
+        for (const exec of targets) {
+            if (!revoked.has(exec.seq)) {
+                exec.interruptWhenRunning = true;
+                continue;
+            }
+            this.ahead.splice(this.ahead.indexOf(exec), 1);
+            this.bySeq.delete(exec.seq);
+            const index = this.inFlight.indexOf(exec);
+            if (index >= 0) this.inFlight.splice(index, 1);
+            this.finish(exec, { executionId: exec.id, status: 'cancelled', durationMs: 0 });
+            count++;
+        }
+        this.updateBusy();
+        return count;
     }
 
     interrupt(keepQueue = false): InterruptResult {
-        const cancelled = keepQueue ? 0 : this.cancelQueued('cancelled');
+        let cancelled = keepQueue ? 0 : this.cancelQueued('cancelled');
+        if (!keepQueue && this.ahead.length) cancelled += this.revokeAhead([...this.ahead]);
         const running = this.slot?.kind === 'exec' ? this.slot.exec : undefined;
         if (running) this.interruptExecution(running);
         this.updateBusy();
@@ -390,7 +450,7 @@ export class Session {
                     this.client.kernelStatus({
                         state: this.state,
                         pid: kernel.pid,
-                        queueLength: this.queue.length,
+                        queueLength: this.queuedCount,
                         reason: 'R is not responding to the interrupt (it may be inside C code that does not check for interrupts). Wait, or restart R.',
                     });
                 }
@@ -410,10 +470,20 @@ export class Session {
         for (const exec of this.queue.splice(0)) this.finish(exec, this.failure(exec, status, reason));
     }
 
-    private failInFlight(status: ExecutionStatus, reason: string): void {
+    /**
+     * Ends what the kernel had: the running execution with `status`, one
+     * sent ahead but not started with `notStarted`.
+     */
+    private failInFlight(status: ExecutionStatus, reason: string, notStarted: ExecutionStatus = status): void {
         if (this.slot?.kind === 'op') this.slot.op.reject(new SessionError(KernelStartFailedError, reason));
         this.slot = undefined;
+        const ahead = new Set(this.ahead.splice(0));
         for (const exec of this.inFlight.splice(0)) {
+            if (ahead.has(exec) && !exec.outcome) {
+                this.bySeq.delete(exec.seq);
+                this.finish(exec, notStarted === 'cancelled' ? { executionId: exec.id, status: 'cancelled', durationMs: 0 } : this.failure(exec, notStarted, reason));
+                continue;
+            }
             this.bySeq.delete(exec.seq);
             exec.input?.cancel();
             clearInterval(exec.interruptTimer);
@@ -686,7 +756,7 @@ export class Session {
         if (!kernel || (this.state !== 'idle' && this.state !== 'busy')) {
             throw new SessionError(KernelNotRunningError, `R is not running${this.deathReason ? `: ${this.deathReason}` : ''}.`);
         }
-        if (this.slot || this.queue.length || this.inFlight.length) {
+        if (this.slot || this.ahead.length || this.queue.length || this.inFlight.length) {
             throw new SessionError(KernelBusyError, 'R is busy running code; variable details can be shown when it is idle.');
         }
         const seq = this.nextSeq++;
@@ -741,7 +811,7 @@ export class Session {
             ...(running
                 ? { running: { executionId: running.id, codePreview: preview(running.code), elapsedMs: performance.now() - running.startedAt } }
                 : {}),
-            queue: this.queue.map((e) => ({ executionId: e.id, codePreview: preview(e.code) })),
+            queue: [...this.ahead, ...this.queue].map((e) => ({ executionId: e.id, codePreview: preview(e.code) })),
         };
     }
 
