@@ -111,7 +111,9 @@ export class KernelProcess {
                 () => fail(`R did not start within ${(this.options.startTimeoutMs ?? 30000) / 1000} s.${this.tailForMessage()}`),
                 this.options.startTimeoutMs ?? 30000,
             );
-            const blocked = this.options.rArgs.find((a) => ['--vanilla', '--no-init-file', '--no-site-file', '--args'].includes(a) || a.startsWith('--file') || a === '-f' || a === '-e');
+            // Everything after --args is for the user's code (commandArgs()).
+            const ownArgs = this.options.rArgs.includes('--args') ? this.options.rArgs.slice(0, this.options.rArgs.indexOf('--args')) : this.options.rArgs;
+            const blocked = ownArgs.find((a) => ['--vanilla', '--no-init-file', '-f', '-e'].includes(a) || a.startsWith('--file'));
             if (blocked) {
                 clearTimeout(timeout);
                 stdout.closeChildEnd();
