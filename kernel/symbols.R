@@ -99,20 +99,23 @@ symbol_changes <- function(suspects = character(0)) {
   }
   env <- globalenv()
   if (identical(now$names, before$names)) {
-    m <- seq_along(now$names)
-    moved <- differing(now$addresses, before$addresses)
+    # The common case (values replaced, none added or removed): no name
+    # matching, and the previous descriptions carry over as they are.
+    added <- integer(0)
+    removed <- character(0)
+    changed <- union(differing(now$addresses, before$addresses), which(now$kinds != before$kinds))
+    now$json <- before$json
   } else {
     m <- match(now$names, before$names)
     common <- which(!is.na(m))
     moved <- common[differing(now$addresses[common], before$addresses[m[common]])]
+    added <- which(is.na(m))
+    removed <- before$names[is.na(match(before$names, now$names))]
+    kind_changed <- which(!is.na(m) & now$kinds != before$kinds[m])
+    changed <- union(moved, kind_changed)
+    now$json <- character(length(now$names))
+    now$json[common] <- before$json[m[common]]
   }
-  added <- which(is.na(m))
-  removed <- before$names[is.na(match(before$names, now$names))]
-  kind_changed <- which(!is.na(m) & now$kinds != before$kinds[m])
-  changed <- union(setdiff(moved, added), kind_changed)
-  now$json <- character(length(now$names))
-  keep <- !is.na(m)
-  now$json[keep] <- before$json[m[keep]]
   describe_at <- function(i) {
     name <- now$names[i]
     tryCatch(
