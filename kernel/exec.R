@@ -32,9 +32,11 @@ exec_request <- function(id, flags, code) {
   # server repeats an interrupt that is still wanted (see session.ts).
   discard_interrupt()
   outcome <- run_code(code, bitwAnd(flags, FLAG_STOP_ON_ERROR) != 0L, bitwAnd(flags, FLAG_ECHO) != 0L)
-  end_of_output(id)
   symbols <- symbol_changes(outcome$targets)
   if (!is.null(symbols)) write_frame("symbols", id, body = symbols)
+  # The markers and the answer go out last and together, so that the
+  # server can answer as soon as it has seen them.
+  end_of_output(id)
   write_frame("done", id, c(outcome$status, outcome$line), body = outcome$detail)
 }
 
@@ -46,8 +48,11 @@ end_of_output <- function(id) {
   flush(stdout())
   flush(stderr())
   mark <- paste0(state$marker, id, "\036")
+  # A value printed last is still in state$out's buffer (print_buffered):
+  # it goes out in the same write as the marker.
   cat(mark, file = state$out)
   flush(state$out)
+  state$out_pending <- FALSE
   cat(mark, file = state$err)
   flush(state$err)
 }
@@ -121,6 +126,7 @@ run_code <- function(code, stop_on_error, echo) {
   targets <- assignment_targets(exprs, code)
   result <- outcome_of("ok", targets = targets)
   for (i in seq_along(exprs)) {
+    flush_printed()
     if (echo) echo_source(srcrefs[[i]])
     failure <- eval_top(exprs[[i]], parsed$srcfile)
     flush_warnings()
@@ -198,16 +204,26 @@ print_value <- function(x) {
 }
 
 # A small plain value is printed into the kernel's buffered handle on
-# stdout and reaches the pipe in one write: R writes every printed fragment
-# separately ("[1]", " 2", "\n"), and each write wakes the server. The sink
-# is popped however print ends (an interrupt included).
+# stdout and reaches the pipe in one write (with the end-of-output marker
+# when it is the last): R writes every printed fragment separately ("[1]",
+# " 2", "\n"), and each write wakes the server. The sink is popped however
+# print ends (an interrupt included).
 print_buffered <- function(x) {
   .Internal(sink(state$out, FALSE, FALSE, FALSE))
   on.exit({
     .Internal(sink(-1L, FALSE, FALSE, FALSE))
-    flush(state$out)
+    state$out_pending <- TRUE
   })
   print.default(x)
+}
+
+# Sends what print_buffered() left in the buffer, before anything else can
+# write to stdout (the next expression, its echo).
+flush_printed <- function() {
+  if (isTRUE(state$out_pending)) {
+    flush(state$out)
+    state$out_pending <- FALSE
+  }
 }
 
 # The line, within the executed code, of the innermost call that failed.

@@ -71,8 +71,13 @@ claim <- function(id) {
   granted
 }
 
-# Returns NULL when the server has closed the connection.
-read_frame <- function() {
+# Returns NULL when the server has closed the connection. A frame is read
+# whole or not at all: an interrupt may only land before or after it (this
+# matters while R waits for console input with interrupts allowed), never
+# between its header and its body.
+read_frame <- function() suspendInterrupts(read_frame_now())
+
+read_frame_now <- function() {
   header <- read_exactly(12L)
   if (is.null(header) || length(header) < 12L) return(NULL)
   n <- as.numeric(rawToChar(header[1:11]))

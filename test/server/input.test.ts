@@ -51,6 +51,7 @@ describe('console input through r/input (real R)', function () {
         await new Promise((r) => setTimeout(r, 200));
         await client.connection.sendRequest(InterruptRequest, {});
         assert.strictEqual((await running).status, 'interrupted');
-        assert.strictEqual(await client.run('2'), '[1] 2\n');
+        const next = await client.execute('2');
+        assert.strictEqual(next.status, 'ok', JSON.stringify(client.statuses.slice(-2)) + JSON.stringify(client.logs));
     });
 });
