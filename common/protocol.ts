@@ -204,6 +204,12 @@ export interface KernelStatusParams {
     signal?: string | null;
     /** The end of R's stderr, when the kernel died. */
     stderrTail?: string;
+    /**
+     * Set (with state 'busy') when R has not reacted to repeated interrupts
+     * for a while, typically inside C code that never checks for them: a
+     * client offers to restart R.
+     */
+    unresponsive?: boolean;
 }
 export const KernelStatusNotification = new NotificationType<KernelStatusParams>('r/kernelStatus');
 

@@ -452,6 +452,7 @@ export class Session {
                         pid: kernel.pid,
                         queueLength: this.queuedCount,
                         reason: 'R is not responding to the interrupt (it may be inside C code that does not check for interrupts). Wait, or restart R.',
+                        unresponsive: true,
                     });
                 }
                 return;

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
-import { InterruptRequest, VariablesRequest } from '../../common/protocol';
+import { InterruptRequest, RestartRequest, VariablesRequest } from '../../common/protocol';
 import { TestClient } from '../helpers/serverClient';
 
 describe('responsiveness and interrupts (real R)', function () {
@@ -83,6 +83,19 @@ describe('responsiveness and interrupts (real R)', function () {
         runningToken.cancel();
         assert.strictEqual((await running).status, 'interrupted');
         assert.strictEqual(client.textOf((await after).executionId, 'stdout'), '[1] FALSE\n');
+    });
+
+    it('says when R ignores interrupts, and a restart then ends it', async () => {
+        const running = client.execute({ code: 'repeat tryCatch(Sys.sleep(0.05), interrupt = function(e) NULL)', executionId: 'stubborn' });
+        await whenRunning('stubborn');
+        await client.connection.sendRequest(InterruptRequest, {});
+        await client.waitFor(() => client.statuses.some((s) => s.unresponsive), 10000, 'unresponsive status');
+        const status = client.statuses.find((s) => s.unresponsive)!;
+        assert.strictEqual(status.state, 'busy');
+        assert.match(status.reason!, /not responding to the interrupt/);
+        await client.connection.sendRequest(RestartRequest, {});
+        assert.strictEqual((await running).status, 'kernelDied');
+        assert.strictEqual(await client.run('1'), '[1] 1\n');
     });
 
     it('survives interrupts that land while R is idle', async () => {
