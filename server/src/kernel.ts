@@ -68,6 +68,8 @@ export class KernelProcess {
     /** Until the kernel is ready, a failure is reported by start() alone, not as an exit event. */
     private ready = false;
     private crashTimer: NodeJS.Timeout | undefined;
+    /** Whether frames written in this tick are being held for one write. */
+    private corked = false;
     private exitReason: string | undefined;
     private outputs: (net.Socket | NodeJS.ReadableStream)[] = [];
     private readonly decoder = new FrameDecoder();
