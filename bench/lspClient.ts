@@ -9,6 +9,7 @@
  * figures; this client parses the LSP base protocol directly in the 'data'
  * handler and stamps each message with the time its bytes arrived.
  */
+import { isAlive } from '../server/src/platform';
 import { ChildProcess, spawn } from 'child_process';
 import { performance } from 'perf_hooks';
 import type { ExecuteParams, ExecuteResult, KernelStatusParams, OutputParams } from '../common/protocol';
@@ -297,14 +298,7 @@ export class LspClient {
     }
 }
 
-export function isAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
-    }
-}
+export { isAlive };
 
 export function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => setTimeout(resolve, ms));

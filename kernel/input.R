@@ -61,8 +61,13 @@ install_input_functions <- function() {
     lines
   }
   scan_impl <- function(file = "", ..., text) {
-    if (!missing(text)) return(original_scan(file = file, ..., text = text))
-    if (!is_console_input(file)) return(original_scan(file, ...))
+    if (!missing(text) || !is_console_input(file)) {
+      # Not console input: the original scan() gets the call exactly as it
+      # was made (scan() itself looks at which arguments are missing).
+      call <- sys.call()
+      call[[1L]] <- original_scan
+      return(eval(call, parent.frame()))
+    }
     # Read until an empty line, as R's console does, then let scan() parse it.
     lines <- character(0)
     repeat {

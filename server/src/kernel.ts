@@ -70,6 +70,7 @@ export class KernelProcess {
     private crashTimer: NodeJS.Timeout | undefined;
     /** Whether frames written in this tick are being held for one write. */
     private corked = false;
+    private heldGrants: { id: number; go: boolean }[] | undefined;
     private exitReason: string | undefined;
     private outputs: (net.Socket | NodeJS.ReadableStream)[] = [];
     private readonly decoder = new FrameDecoder();
@@ -205,7 +206,8 @@ export class KernelProcess {
 
     /** Lets the kernel run execution `id`, which was sent ahead of time. */
     grant(id: number): void {
-        this.channel?.grants.write([{ id, go: true }]);
+        if (this.heldGrants) this.heldGrants.push({ id, go: true });
+        else this.channel?.grants.write([{ id, go: true }]);
     }
 
     /**
@@ -215,11 +217,31 @@ export class KernelProcess {
     revoke(ids: number[]): Set<number> {
         const grants = this.channel?.grants;
         if (!grants) return new Set();
-        const unused = grants.takeBack();
+        const unused = [...(this.heldGrants ?? []), ...grants.takeBack()];
         const wanted = new Set(ids);
         const revoked = new Set(unused.filter((g) => wanted.has(g.id)).map((g) => g.id));
-        grants.write(unused.map((g) => ({ id: g.id, go: g.go && !revoked.has(g.id) })));
+        const rewritten = unused.map((g) => ({ id: g.id, go: g.go && !revoked.has(g.id) }));
+        if (this.heldGrants) this.heldGrants = rewritten;
+        else grants.write(rewritten);
         return revoked;
+    }
+
+    /**
+     * Holds back the grants R has not used yet, so that R cannot start an
+     * execution sent ahead while an interrupt meant for the running one may
+     * still arrive (the server repeats interrupts until the running one
+     * ends). R waits for its next grant until releaseGrants().
+     */
+    holdGrants(): void {
+        const grants = this.channel?.grants;
+        if (!grants || this.heldGrants) return;
+        this.heldGrants = grants.takeBack();
+    }
+
+    releaseGrants(): void {
+        const held = this.heldGrants;
+        this.heldGrants = undefined;
+        if (held?.length) this.channel?.grants.write(held);
     }
 
     interrupt(): boolean {

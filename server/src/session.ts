@@ -117,6 +117,8 @@ export class Session {
      * has just used it.
      */
     private readonly ahead: Execution[] = [];
+    /** Revoked executions whose 'done … cancelled' from the kernel is still to come. */
+    private readonly revokedSeqs = new Set<number>();
     private readonly bySeq = new Map<number, Execution>();
     private readonly variables = new Map<string, Variable>();
     private sortedVariables: Variable[] | undefined;
@@ -167,6 +169,7 @@ export class Session {
         this.disposed = true;
         clearTimeout(this.restartTimer);
         this.cancelQueued('cancelled');
+        if (this.ahead.length) this.revokeAhead([...this.ahead]);
         const kernel = this.kernel;
         if (kernel?.alive) {
             if (this.slot?.kind === 'exec') kernel.interrupt();
@@ -407,6 +410,7 @@ export class Session {
             }
             this.ahead.splice(this.ahead.indexOf(exec), 1);
             this.bySeq.delete(exec.seq);
+            this.revokedSeqs.add(exec.seq);
             const index = this.inFlight.indexOf(exec);
             if (index >= 0) this.inFlight.splice(index, 1);
             this.finish(exec, { executionId: exec.id, status: 'cancelled', durationMs: 0 });
@@ -428,6 +432,7 @@ export class Session {
     private interruptExecution(exec: Execution): void {
         const kernel = this.kernel;
         if (!kernel) return;
+        kernel.holdGrants();
         // R waiting for console input is blocked reading the kernel channel,
         // which a signal does not break: the cancel frame ends the wait (and
         // interrupts the code that asked).
@@ -615,7 +620,7 @@ export class Session {
         }
         const exec = this.bySeq.get(Number(frame.id));
         if (!exec || slot?.kind !== 'exec' || slot.exec !== exec) {
-            this.client.log(`kernel finished an unknown execution ${frame.id}`);
+            if (!this.revokedSeqs.delete(Number(frame.id))) this.client.log(`kernel finished an unknown execution ${frame.id}`);
             return;
         }
         exec.doneAt = performance.now();
@@ -629,6 +634,8 @@ export class Session {
             detail: frame.body.length ? (parseJson(frame.body) as { message: string; call?: string }) : undefined,
         };
         this.slot = undefined;
+        // The interrupted execution has ended: no more interrupts for it.
+        this.kernel?.releaseGrants();
         this.pump();
         this.maybeFinish(exec);
     }

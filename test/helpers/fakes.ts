@@ -44,11 +44,4 @@ quit(save = "no")
     return dir;
 }
 
-export function isAlive(pid: number): boolean {
-    try {
-        process.kill(pid, 0);
-        return true;
-    } catch {
-        return false;
-    }
-}
+export { isAlive } from '../../server/src/platform';

@@ -29,9 +29,9 @@ describe('console input through r/input (real R)', function () {
             const text = answers.shift()!;
             return p.prompt === '' && text === '' ? { text: '', eof: true } : { text };
         };
-        const result = await client.execute('m <- menu(c("a", "b")); l <- readLines(stdin()); s <- scan(); print(list(m, l, s))');
+        const result = await client.execute('m <- menu(c("a", "b")); l <- readLines(stdin()); s <- scan(); print(list(m, l, s)); scan(text = "5 6")');
         assert.strictEqual(result.status, 'ok', JSON.stringify(result.error));
-        assert.match(client.textOf(result.executionId, 'stdout'), /\[\[1\]\]\n\[1\] 2\n\n\[\[2\]\]\n\[1\] "first"  "second"\n\n\[\[3\]\]\n\[1\] 3 4/);
+        assert.match(client.textOf(result.executionId, 'stdout'), /\[\[1\]\]\n\[1\] 2\n\n\[\[2\]\]\n\[1\] "first"  "second"\n\n\[\[3\]\]\n\[1\] 3 4\n\n\[1\] 5 6\n$/);
     });
 
     it('a failed r/input interrupts the code that asked', async () => {
