@@ -32,12 +32,19 @@ exec_request <- function(id, flags, code) {
   # server repeats an interrupt that is still wanted (see session.ts).
   discard_interrupt()
   outcome <- run_code(code, bitwAnd(flags, FLAG_STOP_ON_ERROR) != 0L, bitwAnd(flags, FLAG_ECHO) != 0L)
-  symbols <- symbol_changes(outcome$targets)
+  symbols <- tryCatch(symbol_changes(outcome$targets), error = symbols_failed)
   if (!is.null(symbols)) write_frame("symbols", id, body = symbols)
   # The markers and the answer go out last and together, so that the
   # server can answer as soon as it has seen them.
   end_of_output(id)
   write_frame("done", id, c(outcome$status, outcome$line), body = outcome$detail)
+}
+
+no_targets <- function(e) character(0)
+
+symbols_failed <- function(e) {
+  log_line("changed-symbol bookkeeping failed: ", conditionMessage(e))
+  NULL
 }
 
 # Writes the end-of-output marker to both of R's output streams. The server
@@ -123,7 +130,8 @@ run_code <- function(code, stop_on_error, echo) {
   if (inherits(parsed$exprs, "error")) return(parse_failure(parsed$exprs, parsed$lines))
   exprs <- parsed$exprs
   srcrefs <- attr(exprs, "srcref")
-  targets <- assignment_targets(exprs, code)
+  # Bookkeeping must never cost the user their execution.
+  targets <- tryCatch(assignment_targets(exprs, code), error = no_targets)
   result <- outcome_of("ok", targets = targets)
   for (i in seq_along(exprs)) {
     flush_printed()

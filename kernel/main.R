@@ -91,8 +91,17 @@ serve <- function() {
     frame <- next_frame()
     if (is.null(frame)) return(0L)
     status <- tryCatch(handle(frame), error = function(e) {
-      log_line("kernel error while handling '", frame$kind, "': ", conditionMessage(e))
-      write_frame("failed", frame$id, body = condition_json(conditionMessage(e), NULL))
+      message <- conditionMessage(e)
+      log_line("kernel error while handling '", frame$kind, "': ", message)
+      if (frame$kind == "exec") {
+        # The execution still ends the ordinary way (output markers, then
+        # its answer), with the failure said where the user looks.
+        cat("Error in the R kernel: ", message, "\n", sep = "", file = stderr())
+        end_of_output(frame$id)
+        write_frame("done", frame$id, c("error", 0L), body = condition_json(paste("the R kernel failed:", message), NULL))
+      } else {
+        write_frame("failed", frame$id, body = condition_json(message, NULL))
+      }
       NULL
     })
     if (identical(status, "stop")) return(0L)

@@ -80,7 +80,10 @@ assignment_targets <- function(exprs, code) {
         add(as.character(e[[2L]]))
       }
     }
-    for (part in as.list(e)) walk(part)
+    # By index: an empty argument (the `, ` in m[, 1]) is R's missing
+    # argument, which cannot be bound to a loop variable.
+    parts <- as.list(e)
+    for (i in seq_along(parts)) if (is.call(parts[[i]])) walk(parts[[i]])
   }
   for (e in exprs) walk(e)
   ls(found, all.names = TRUE, sorted = FALSE)

@@ -36,6 +36,13 @@ describe('changed symbols and variables (real R)', function () {
         assert.deepStrictEqual(changes, [{ added: [], changed: [], removed: ['a'] }]);
     });
 
+    it('handles empty arguments in code with assignments (m[, 1])', async () => {
+        assert.strictEqual(await client.run('m <- matrix(1:4, 2); m[, 1]'), '[1] 1 2\n');
+        const changes = await changesOf('m[, 1] <- 0L');
+        assert.deepStrictEqual(changes.map((c) => c.changed.map((v) => v.name)), [['m']]);
+        await client.run('rm(m)');
+    });
+
     it('sees in-place changes to environments and through assign()', async () => {
         await changesOf('e <- new.env(); v <- c(1, 2, 3)');
         let changes = await changesOf('e$field <- 1');
