@@ -26,13 +26,42 @@ if (existsSync('client/src/extension.ts')) {
         esbuild.build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
     );
 }
-// Tests are bundled one file each into out/, where mocha finds them.
+// Tests are bundled one file each into out/, where mocha finds them. Those
+// in test/vscode/ need VS Code's extension host: the suite below runs them.
 if (process.argv.includes('--tests')) {
     const entryPoints = readdirSync('test', { recursive: true })
-        .filter((f) => f.endsWith('.test.ts'))
+        .filter((f) => f.endsWith('.test.ts') && !f.startsWith('vscode/') && !f.startsWith('vscode\\'))
         .map((f) => `test/${f}`);
     if (entryPoints.length) {
         builds.push(esbuild.build({ ...common, entryPoints, outdir: 'out/test', outbase: 'test' }));
+    }
+    // The end-to-end harness and its command-line entries (test/e2e/README.md).
+    // playwright-core stays outside the bundle: it loads files of its own at
+    // run time and is found in node_modules from out/e2e.
+    builds.push(
+        esbuild.build({
+            ...common,
+            entryPoints: ['runVSCodeTests', 'runElectron', 'browser.e2e', 'vsix.e2e'].map((f) => `test/e2e/${f}.ts`),
+            outdir: 'out/e2e',
+            outbase: 'test/e2e',
+            external: ['playwright-core', '@vscode/test-electron', 'mocha'],
+        }),
+        // The probe runs inside the extension host beside R Bridge.
+        esbuild.build({ ...common, entryPoints: ['test/e2e/probe/extension.ts'], outfile: 'out/e2e/probe/extension.js', external: ['vscode'] }),
+    );
+    // The extension-host suite, loaded by VS Code through extensionTestsPath.
+    // mocha stays outside the bundle (it loads its reporters by name) and is
+    // found in the repository's node_modules, as the suite always runs from
+    // a checkout.
+    if (existsSync('test/vscode/index.ts')) {
+        builds.push(
+            esbuild.build({
+                ...common,
+                entryPoints: ['test/vscode/index.ts'],
+                outfile: 'out/vscode-tests/index.js',
+                external: ['vscode', 'mocha'],
+            }),
+        );
     }
 }
 await Promise.all(builds);

@@ -1,0 +1,87 @@
+/**
+ * What activate() returns: a small API over the extension's real parts, so
+ * that tests (and other extensions) can wait for real events (R ready, an
+ * execution answered, text in the console) instead of sleeping, and can
+ * look at what the user would see (status bar text, tree rows, console text).
+ */
+import type * as vscode from 'vscode';
+import type { ExecuteResult, InitializationOptions } from '../../common/protocol';
+import type { ErrorLocation } from './errorLocations';
+import type { Notice } from './notifier';
+import type { ExecutionRecord, PendingExecution, SessionState } from './session';
+import type { StatusView } from './statusText';
+import type { VariablesTreeProvider } from './variablesTree';
+
+export interface RBridgeApi {
+    /**
+     * Starts R if it is not running (as an explicit command would) and
+     * resolves when it is ready; rejects with the reason when it cannot start.
+     */
+    kernelReady(): Promise<void>;
+    /** The session's state now. */
+    state(): SessionState;
+    readonly onDidChangeState: vscode.Event<SessionState>;
+    /** Every execution when R begins running it. */
+    readonly onDidStartExecution: vscode.Event<PendingExecution>;
+    /** Every execution when it is answered (from the editor, the console, the variables view or this API). */
+    readonly onDidExecute: vscode.Event<ExecutionRecord>;
+    lastResult(): ExecutionRecord | undefined;
+    /** Executions sent and not answered yet, oldest first. */
+    pending(): readonly PendingExecution[];
+    /** The pending executions changed (one was sent, queued, started or answered). */
+    readonly onDidChangePending: vscode.Event<void>;
+    /** Runs code as the console would, without echo; for test set-up. */
+    execute(code: string): Promise<ExecuteResult>;
+    /** What the status bar shows, and whether the long-execution progress is up. */
+    status(): { view: StatusView; progressVisible: boolean };
+    readonly progress: {
+        readonly onDidChangeVisibility: vscode.Event<boolean>;
+        /** What the Cancel button of the progress notification does. */
+        cancel(): void;
+    };
+    readonly console: {
+        /** The console's text, without colours: output and entered lines, then the prompt line. */
+        text(): string;
+        /** Plain text as it is committed to the console. */
+        readonly onDidWrite: vscode.Event<string>;
+        /** The console's text or its prompt line may have changed. */
+        readonly onDidChange: vscode.Event<void>;
+        /** Sends keys or text to the console, as typing would. */
+        type(data: string): void;
+        /** Writes collected output now instead of at the next tick. */
+        flush(): void;
+        /** Whether the console's terminal exists. */
+        exists(): boolean;
+        /** Whether R waits for a line typed in the console (readline()). */
+        awaitingInput(): boolean;
+        terminal(): vscode.Terminal | undefined;
+    };
+    /** The variables view's data provider: getChildren()/getTreeItem() give the rows the view shows. */
+    readonly variablesTree: VariablesTreeProvider;
+    readonly errors: {
+        last(): ErrorLocation | undefined;
+        diagnostics(uri: vscode.Uri): readonly vscode.Diagnostic[];
+        /** The console links on a line of console text, as the terminal would ask for them. */
+        linksIn(line: string): { startIndex: number; length: number }[];
+    };
+    /** The options the running server was started with (undefined before the first start). */
+    initializationOptions(): InitializationOptions | undefined;
+    /** The options a server started now would get, from the current settings and trust. */
+    nextInitializationOptions(): InitializationOptions;
+    readonly notices: {
+        all(): readonly Notice[];
+        readonly onDidNotify: vscode.Event<Notice>;
+    };
+    /** R asked for input: where the question went. */
+    readonly onDidAskInput: vscode.Event<{ prompt: string; via: 'console' | 'inputBox' }>;
+    readonly testing: {
+        /** Acts as if the workspace were trusted (true) or not (false); undefined goes back to VS Code's answer. */
+        overrideTrust(trusted: boolean | undefined): void;
+        /** Stops the server and R, as closing the window would. */
+        stop(): Promise<void>;
+        /** Whether R would start on its own now (opening an R file, activation). */
+        mayStartAutomatically(): boolean;
+        /** What activation does to start R: starts it only if that is allowed. Resolves true if it started R. */
+        autoStart(): Promise<boolean>;
+    };
+}

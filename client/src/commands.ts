@@ -1,0 +1,308 @@
+/**
+ * Every command of the extension, in one table. Each one does something
+ * sensible when R is not running: the ones that need R start it (an
+ * explicit command is the user's consent, also in an untrusted workspace),
+ * the others say why there is nothing to do.
+ */
+import * as vscode from 'vscode';
+import { KernelBusyError, Range } from '../../common/protocol';
+import { RConsole } from './console/consoleTerminal';
+import { ErrorLocations } from './errorLocations';
+import { expressionAtLine, linesFromTop, linesToEnd } from './expressions';
+import { Notifier } from './notifier';
+import { pathExpression, quoteName } from './rNames';
+import { ExecutionOrigin, RSession, errorCode, errorMessage } from './session';
+import { Settings } from './settings';
+import { MessageNode, MoreNode, VariableNode, VariablesTreeProvider } from './variablesTree';
+
+/** The parts of the extension that commands act on. */
+export interface Parts {
+    session: RSession;
+    settings: Settings;
+    console: RConsole;
+    variables: VariablesTreeProvider;
+    errors: ErrorLocations;
+    notifier: Notifier;
+    log: vscode.LogOutputChannel;
+    /** Called before an explicit command starts R: in an untrusted workspace, says what that means (once). */
+    explainTrust(): void;
+}
+
+interface Command {
+    id: string;
+    run: (parts: Parts, ...args: unknown[]) => unknown;
+}
+
+const COMMANDS: Command[] = [
+    { id: 'rbridge.runSelection', run: (parts) => runSelection(parts) },
+    { id: 'rbridge.runFile', run: (parts) => runWholeFile(parts) },
+    { id: 'rbridge.runFromTop', run: (parts) => runLineRange(parts, 'fromTop') },
+    { id: 'rbridge.runToEnd', run: (parts) => runLineRange(parts, 'toEnd') },
+    { id: 'rbridge.interrupt', run: (parts) => interrupt(parts) },
+    { id: 'rbridge.restart', run: (parts) => restart(parts) },
+    { id: 'rbridge.clearQueue', run: (parts) => clearQueue(parts) },
+    { id: 'rbridge.showConsole', run: (parts) => showConsole(parts) },
+    { id: 'rbridge.refreshVariables', run: (parts) => refreshVariables(parts) },
+    { id: 'rbridge.removeVariable', run: (parts, target) => removeVariable(parts, target) },
+    { id: 'rbridge.clearWorkspace', run: (parts, options) => clearWorkspace(parts, options) },
+    { id: 'rbridge.goToError', run: (parts) => goToError(parts) },
+    { id: 'rbridge.showLog', run: (parts) => parts.log.show() },
+    { id: 'rbridge.variables.copyName', run: (parts, node) => copyName(parts, node) },
+    { id: 'rbridge.variables.print', run: (parts, node) => runOnVariable(parts, node, 'print') },
+    { id: 'rbridge.variables.str', run: (parts, node) => runOnVariable(parts, node, 'str') },
+    { id: 'rbridge.variables.showMore', run: (parts, node) => node instanceof MoreNode && parts.variables.showMore(node) },
+    {
+        id: 'rbridge.variables.retry',
+        run: (parts, node) => {
+            if (node instanceof VariableNode) parts.variables.retry(node);
+            else if (node instanceof MessageNode) parts.variables.retry(node.parent);
+        },
+    },
+];
+
+/** The ids of all commands, for the manifest check in the tests. */
+export const COMMAND_IDS = COMMANDS.map((c) => c.id);
+
+export function registerCommands(parts: Parts): vscode.Disposable[] {
+    return COMMANDS.map(({ id, run }) =>
+        vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+            try {
+                return await run(parts, ...args);
+            } catch (e) {
+                parts.log.error(`${id}: ${errorMessage(e)}`);
+                void parts.notifier.show('error', `R Bridge: ${errorMessage(e)}`);
+                return undefined;
+            }
+        }),
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Running code
+
+/** Runs code in R, from an editor or elsewhere; shows the console; resolves with the result. */
+export function run(parts: Parts, code: string, origin: ExecutionOrigin, where?: { uri: vscode.Uri; range: Range }) {
+    parts.explainTrust();
+    parts.console.show(true);
+    if (where) parts.errors.clear(where.uri);
+    const settings = parts.settings.values;
+    return parts.session.execute({
+        code,
+        origin,
+        uri: where?.uri.toString(),
+        range: where?.range,
+        echo: settings.echoCode,
+        stopOnError: settings.stopOnError,
+    });
+}
+
+function activeEditor(parts: Parts): vscode.TextEditor | undefined {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor) parts.notifier.status('Open an R file to run code from it.');
+    return editor;
+}
+
+/**
+ * With a selection: runs it. Without: runs the whole expression under the
+ * cursor (a pipeline, a function definition) and moves the cursor to the
+ * next expression, so that pressing the key again steps through the file.
+ */
+function runSelection(parts: Parts) {
+    const editor = activeEditor(parts);
+    if (!editor) return undefined;
+    const document = editor.document;
+    const selection = editor.selection;
+    if (!selection.isEmpty) {
+        const code = document.getText(selection);
+        if (!code.trim()) {
+            parts.notifier.status('The selection is empty: nothing to run.');
+            return undefined;
+        }
+        return run(parts, code, 'editor', { uri: document.uri, range: toRange(selection) });
+    }
+    const found = expressionAtLine(document.getText(), selection.active.line);
+    if (!found) {
+        parts.notifier.status('Nothing to run at or after the cursor.');
+        return undefined;
+    }
+    const next = new vscode.Position(Math.min(found.nextLine, document.lineCount - 1), 0);
+    editor.selection = new vscode.Selection(next, next);
+    editor.revealRange(new vscode.Range(next, next), vscode.TextEditorRevealType.Default);
+    return runLines(parts, document, found.range.startLine, found.range.endLine);
+}
+
+function runWholeFile(parts: Parts) {
+    const editor = activeEditor(parts);
+    if (!editor) return undefined;
+    const document = editor.document;
+    if (!document.getText().trim()) {
+        parts.notifier.status('The file is empty: nothing to run.');
+        return undefined;
+    }
+    return runLines(parts, document, 0, document.lineCount - 1);
+}
+
+function runLineRange(parts: Parts, which: 'fromTop' | 'toEnd') {
+    const editor = activeEditor(parts);
+    if (!editor) return undefined;
+    const document = editor.document;
+    const line = editor.selection.active.line;
+    const range = which === 'fromTop' ? linesFromTop(document.getText(), line) : linesToEnd(document.getText(), line);
+    return runLines(parts, document, range.startLine, range.endLine);
+}
+
+function runLines(parts: Parts, document: vscode.TextDocument, startLine: number, endLine: number) {
+    const range = new vscode.Range(startLine, 0, endLine, document.lineAt(endLine).text.length);
+    const code = document.getText(range);
+    if (!code.trim()) {
+        parts.notifier.status('Nothing to run there.');
+        return undefined;
+    }
+    return run(parts, code, 'editor', { uri: document.uri, range: toRange(range) });
+}
+
+function toRange(range: vscode.Range): Range {
+    return {
+        start: { line: range.start.line, character: range.start.character },
+        end: { line: range.end.line, character: range.end.character },
+    };
+}
+
+// ---------------------------------------------------------------------------
+// The kernel
+
+async function interrupt(parts: Parts) {
+    const { session } = parts;
+    if (!session.isReady && session.pending.length === 0) {
+        parts.notifier.status(notRunningText(parts));
+        return;
+    }
+    if (session.pending.length === 0) {
+        parts.notifier.status('Nothing is running.');
+        return;
+    }
+    await session.interrupt();
+}
+
+async function restart(parts: Parts) {
+    parts.explainTrust();
+    parts.console.show(true);
+    await parts.session.restart();
+}
+
+function clearQueue(parts: Parts) {
+    const cancelled = parts.session.clearQueue();
+    parts.notifier.status(cancelled === 0 ? 'Nothing is queued.' : `Cancelled ${cancelled} queued ${cancelled === 1 ? 'execution' : 'executions'}.`);
+    return cancelled;
+}
+
+function showConsole(parts: Parts) {
+    parts.console.show(false);
+    const state = parts.session.state.kind;
+    if (state === 'stopped') {
+        parts.explainTrust();
+        void parts.session.start();
+    }
+}
+
+function notRunningText(parts: Parts): string {
+    const state = parts.session.state;
+    if (state.kind === 'dead') return `R is not running: ${state.reason}`;
+    if (state.kind === 'starting' || state.kind === 'restarting') return 'R is starting.';
+    return 'R is not running. Run some code, or use "R: Restart R", to start it.';
+}
+
+// ---------------------------------------------------------------------------
+// Variables
+
+async function refreshVariables(parts: Parts) {
+    const { session } = parts;
+    if (!session.isReady) {
+        parts.notifier.status(notRunningText(parts));
+        return;
+    }
+    try {
+        await session.variables({ refresh: true, count: 0 });
+    } catch (e) {
+        if (errorCode(e) !== KernelBusyError) throw e;
+        // R is running code: refresh as soon as it is idle.
+        parts.notifier.status('R is busy; the variables will be refreshed when it is idle.');
+        await new Promise<void>((resolve) => {
+            const subscription = session.onDidChangeState((state) => {
+                if (state.kind === 'busy' || state.kind === 'starting' || state.kind === 'restarting') return;
+                subscription.dispose();
+                resolve();
+            });
+        });
+        if (session.isReady) await session.variables({ refresh: true, count: 0 }).catch(() => undefined);
+    }
+}
+
+/** The name of a top-level variable from a tree row, a name, or a pick. */
+async function chooseVariable(parts: Parts, target: unknown, placeHolder: string): Promise<string | undefined> {
+    if (target instanceof VariableNode) return target.variable.path[0];
+    if (typeof target === 'string') return target;
+    const names = parts.variables.variables.map((v) => v.name);
+    if (names.length === 0) {
+        parts.notifier.status(parts.session.isReady ? 'The global environment is empty.' : notRunningText(parts));
+        return undefined;
+    }
+    return vscode.window.showQuickPick(names, { placeHolder });
+}
+
+async function removeVariable(parts: Parts, target: unknown) {
+    if (!parts.session.isReady && !(target instanceof VariableNode)) {
+        parts.notifier.status(notRunningText(parts));
+        return undefined;
+    }
+    const name = await chooseVariable(parts, target, 'Variable to remove from the global environment');
+    if (name === undefined) return undefined;
+    return run(parts, `rm(${quoteName(name)})`, 'variables');
+}
+
+async function clearWorkspace(parts: Parts, options: unknown) {
+    if (!parts.session.isReady) {
+        parts.notifier.status(notRunningText(parts));
+        return undefined;
+    }
+    const count = parts.variables.variables.length;
+    if (count === 0) {
+        parts.notifier.status('The global environment is already empty.');
+        return undefined;
+    }
+    // Tests (and scripts) pass { confirm: false } to skip the question.
+    const confirm = !(typeof options === 'object' && options !== null && (options as { confirm?: unknown }).confirm === false);
+    if (confirm) {
+        const answer = await vscode.window.showWarningMessage(
+            `Remove all ${count} ${count === 1 ? 'variable' : 'variables'} from R's global environment?`,
+            { modal: true, detail: 'This runs rm(list = ls()). It cannot be undone.' },
+            'Clear Workspace',
+        );
+        if (answer !== 'Clear Workspace') return undefined;
+    }
+    return run(parts, 'rm(list = ls())', 'variables');
+}
+
+function variableNode(parts: Parts, node: unknown): VariableNode | undefined {
+    if (node instanceof VariableNode) return node;
+    parts.notifier.status('Use this command from a row of the Variables view.');
+    return undefined;
+}
+
+async function copyName(parts: Parts, node: unknown) {
+    const target = variableNode(parts, node);
+    if (!target) return undefined;
+    const expression = pathExpression(target.variable.path);
+    await vscode.env.clipboard.writeText(expression);
+    return expression;
+}
+
+function runOnVariable(parts: Parts, node: unknown, fn: 'print' | 'str') {
+    const target = variableNode(parts, node);
+    if (!target) return undefined;
+    return run(parts, `${fn}(${pathExpression(target.variable.path)})`, 'variables');
+}
+
+async function goToError(parts: Parts) {
+    if (!(await parts.errors.goToLast())) parts.notifier.status('No error to go to: no code run from an editor has failed yet.');
+}

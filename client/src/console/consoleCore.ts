@@ -1,0 +1,496 @@
+/**
+ * The R console's logic, behind the terminal: what R printed, in colour; a
+ * prompt the user types R code at, with line editing, history and
+ * continuation lines (`+ `) when an expression is incomplete; answers to
+ * readline(); Ctrl+C. The VS Code side (consoleTerminal.ts) only connects it
+ * to a Pseudoterminal.
+ *
+ * Output never reaches the terminal line by line: it is collected in a
+ * bounded buffer and written at most every `flushMs`, in one piece, with
+ * the prompt line erased before and drawn again after. A burst larger than
+ * the buffer's bounds is cut to its end (see outputBuffer.ts).
+ *
+ * No `vscode` import: tested in plain Node.
+ */
+import type { ExecuteResult, InputResult } from '../../../common/protocol';
+import { LineEditor, EditorAction } from './lineEditor';
+import { Limits, OutputBuffer } from './outputBuffer';
+import { OutputStyle, StderrClassifier, displayWidth, stripAnsi, styled } from './text';
+
+/** What the console needs from the rest of the extension. */
+export interface ConsoleHost {
+    /** Runs code the user typed or pasted; `echo` asks R to print it with prompts first. */
+    execute(code: string, echo: boolean): Promise<ExecuteResult>;
+    /** Ctrl+C while R is busy. */
+    interrupt(): void;
+    /** The history changed (to keep it across sessions). */
+    historyChanged?(entries: readonly string[]): void;
+}
+
+export interface ConsoleOptions {
+    history?: string[];
+    /** How often collected output is written. */
+    flushMs?: number;
+    /** Bounds on what is written per flush. */
+    limits?: Limits;
+    /** How much of the transcript is kept (to read it, and to show it again when the terminal is reopened). */
+    transcriptChars?: number;
+}
+
+export interface CancelSignal {
+    readonly isCancellationRequested: boolean;
+    onCancellationRequested(listener: () => void): { dispose(): void };
+}
+
+type Mode =
+    | { kind: 'prompt' }
+    | { kind: 'input'; prompt: string; resolve: (result: InputResult) => void; reject: (error: Error) => void };
+
+/** Output with no line break longer than this is ended before the prompt is drawn after it. */
+const PARTIAL_MAX_WIDTH = 1000;
+const DEFAULT_LIMITS: Limits = { maxLines: 2000, maxChars: 512 * 1024 };
+
+export class ConsoleCore {
+    private readonly editor: LineEditor;
+    private readonly buffer: OutputBuffer;
+    private readonly stderr = new StderrClassifier();
+    private readonly flushMs: number;
+    private readonly transcriptChars: number;
+    private flushTimer: ReturnType<typeof setTimeout> | undefined;
+
+    private opened = false;
+    private cols = 80;
+    private mode: Mode = { kind: 'prompt' };
+    /** Lines of an incomplete expression, waiting for the rest. */
+    private pending: string[] = [];
+    /** A console execution waits for its answer. */
+    private inFlight = false;
+    /** Lines entered while something ran, each entry run as one execution in turn. */
+    private typeAhead: string[][] = [];
+    /** R is running something (from the editor, the console or the variables view). */
+    private busy = false;
+
+    /** The current row's output (styled, and its width): what follows the last line break R printed. */
+    private partialStyled = '';
+    private partialWidth = 0;
+    /** What is drawn after the partial output: prompt and typed text, and where the cursor is. */
+    private drawn: { endWidth: number; cursorWidth: number } | undefined;
+
+    /** Styled text committed to the screen (output and entered lines), newest last. */
+    private transcript: string[] = [];
+    private transcriptSize = 0;
+    private readonly writeListeners = new Set<(plain: string) => void>();
+    private readonly changeListeners = new Set<() => void>();
+
+    constructor(
+        private readonly host: ConsoleHost,
+        private readonly write: (data: string) => void,
+        options: ConsoleOptions = {},
+    ) {
+        this.editor = new LineEditor(options.history ?? []);
+        this.buffer = new OutputBuffer(options.limits ?? DEFAULT_LIMITS);
+        this.flushMs = options.flushMs ?? 30;
+        this.transcriptChars = options.transcriptChars ?? 256 * 1024;
+    }
+
+    // -----------------------------------------------------------------------
+    // The terminal
+
+    get isOpen(): boolean {
+        return this.opened;
+    }
+
+    /** The terminal is ready: show what was printed before (the end of it) and the prompt. */
+    open(columns?: number): void {
+        this.opened = true;
+        if (columns) this.cols = columns;
+        // Bracketed paste: a pasted block arrives marked, and runs as one piece.
+        this.write('\x1b[?2004h' + this.transcript.join('') + this.drawInput());
+    }
+
+    close(): void {
+        this.opened = false;
+        this.drawn = undefined;
+    }
+
+    resize(columns: number): void {
+        if (columns > 0) this.cols = columns;
+    }
+
+    // -----------------------------------------------------------------------
+    // Output
+
+    /** Text R wrote. */
+    output(stream: 'stdout' | 'stderr', text: string): void {
+        if (stream === 'stdout') this.buffer.append('stdout', text);
+        else for (const piece of this.stderr.classify(text)) this.buffer.append(piece.style, piece.text);
+        this.scheduleFlush();
+    }
+
+    /** A note from the extension (R started, R died), on a line of its own. */
+    note(text: string, style: OutputStyle = 'info'): void {
+        this.flush();
+        // Erase first: committing text changes the partial line that erasing rewrites.
+        let out = this.eraseInput();
+        if (this.partialWidth > 0) out += this.commitText('\n', 'stdout');
+        out += this.commitText(text.endsWith('\n') ? text : text + '\n', style);
+        this.render(out);
+    }
+
+    /** A new execution begins: R's stderr classification starts afresh. */
+    executionStarted(): void {
+        this.stderr.reset();
+    }
+
+    setBusy(busy: boolean): void {
+        if (busy === this.busy) return;
+        this.busy = busy;
+        this.render('');
+    }
+
+    /** Writes what is waiting now rather than at the next tick (before a note, or in tests). */
+    flush(): void {
+        if (this.flushTimer) clearTimeout(this.flushTimer);
+        this.flushTimer = undefined;
+        if (this.buffer.isEmpty) return;
+        const { segments, omittedLines, omittedChars } = this.buffer.drain();
+        let out = this.eraseInput();
+        if (omittedChars > 0) {
+            const what = omittedLines > 0 ? `${omittedLines.toLocaleString('en-US')} lines` : `${omittedChars.toLocaleString('en-US')} characters`;
+            if (this.partialWidth > 0) out += this.commitText('\n', 'stdout');
+            out += this.commitText(`[… ${what} of output not shown …]\n`, 'info');
+        }
+        for (const segment of segments) out += this.commitText(segment.text, segment.style);
+        this.render(out);
+    }
+
+    private scheduleFlush(): void {
+        if (this.flushTimer) return;
+        this.flushTimer = setTimeout(() => {
+            this.flushTimer = undefined;
+            this.flush();
+        }, this.flushMs);
+    }
+
+    // -----------------------------------------------------------------------
+    // Input
+
+    /** What the terminal sent (keys, pasted text). */
+    input(data: string): void {
+        for (const action of this.editor.input(data)) this.act(action);
+    }
+
+    /**
+     * R asks for a line (readline(), menu(), scan()): the prompt is shown in
+     * the console and the next line entered is the answer. Ctrl+C rejects it
+     * (R then stops the code that asked), Ctrl+D answers end of input.
+     */
+    requestInput(prompt: string, cancel?: CancelSignal): Promise<InputResult> {
+        if (this.mode.kind === 'input') this.mode.reject(new Error('another input request replaced this one'));
+        this.flush();
+        if (cancel?.isCancellationRequested) return Promise.reject(new Error('the input request was cancelled'));
+        return new Promise<InputResult>((resolve, reject) => {
+            let subscription: { dispose(): void } | undefined;
+            const done = (result: InputResult) => {
+                subscription?.dispose();
+                resolve(result);
+            };
+            subscription = cancel?.onCancellationRequested(() => {
+                // The server gave up on the answer (an interrupt ended the
+                // code that asked): the prompt and what was typed stay on
+                // the screen as they were, and a new prompt follows.
+                if (this.mode.kind === 'input' && this.mode.resolve === done) {
+                    const shown = this.mode.prompt + this.editor.text;
+                    this.mode = { kind: 'prompt' };
+                    const erase = this.eraseInput();
+                    this.render(erase + this.commitText(shown + '\n', 'stdout'));
+                    this.editor.reset();
+                    this.render('');
+                }
+                reject(new Error('the input request was cancelled'));
+            });
+            this.mode = {
+                kind: 'input',
+                prompt,
+                resolve: done,
+                reject: (error) => {
+                    subscription?.dispose();
+                    reject(error);
+                },
+            };
+            this.editor.reset();
+            this.render('');
+        });
+    }
+
+    /** The question R asked can no longer be answered (the server went away): the prompt goes. */
+    abandonInput(): void {
+        if (this.mode.kind !== 'input') return;
+        const { reject, prompt } = this.mode;
+        this.mode = { kind: 'prompt' };
+        const erase = this.eraseInput();
+        this.render(erase + this.commitText(prompt + this.editor.text + '\n', 'stdout'));
+        this.editor.reset();
+        reject(new Error('R can no longer be answered'));
+        this.render('');
+    }
+
+    /** Whether R waits for an answer typed in the console. */
+    get awaitingInput(): boolean {
+        return this.mode.kind === 'input';
+    }
+
+    private act(action: EditorAction): void {
+        switch (action.kind) {
+            case 'redraw':
+                this.render('');
+                return;
+            case 'enter':
+                this.enter([action.line], true);
+                return;
+            case 'paste':
+                this.enter(action.lines, false);
+                return;
+            case 'interrupt':
+                this.interrupt();
+                return;
+            case 'eof':
+                if (this.mode.kind === 'input') {
+                    const { resolve, prompt } = this.mode;
+                    this.mode = { kind: 'prompt' };
+                    this.render(this.eraseInput() + this.commitText(prompt, 'stdout') + this.commitText('\n', 'stdout'));
+                    resolve({ text: '', eof: true });
+                    this.render('');
+                }
+                return;
+            case 'clearScreen':
+                this.drawn = undefined;
+                this.partialStyled = '';
+                this.partialWidth = 0;
+                this.write('\x1b[2J\x1b[3J\x1b[H' + this.drawInput());
+                return;
+        }
+    }
+
+    /**
+     * Lines entered: `typed` for one line typed and shown as it was typed;
+     * otherwise a pasted block, which R echoes itself when it runs at once.
+     */
+    private enter(lines: string[], typed: boolean): void {
+        if (this.mode.kind === 'input') {
+            // The first line answers R; lines pasted after it are code for later.
+            const { resolve, prompt } = this.mode;
+            this.mode = { kind: 'prompt' };
+            this.render(this.eraseInput() + this.commitText(prompt, 'stdout') + this.commitText(lines[0] + '\n', 'stdout'));
+            resolve({ text: lines[0] });
+            if (lines.length > 1) this.enter(lines.slice(1), false);
+            else this.render('');
+            return;
+        }
+        this.host.historyChanged?.(this.editor.entries);
+        if (this.inFlight || this.busy) {
+            // Typed ahead: shown where it was typed, run when its turn comes.
+            this.render(this.eraseInput() + this.commitLines(lines, ''));
+            this.typeAhead.push(lines);
+            this.next();
+            return;
+        }
+        if (typed || this.pending.length > 0) {
+            this.render(this.eraseInput() + this.commitLines(lines, this.pending.length ? '+ ' : '> '));
+            this.submit(lines, false);
+        } else {
+            this.render(this.eraseInput());
+            this.submit(lines, true);
+        }
+    }
+
+    /** Runs the next typed-ahead entry, if nothing of the console's is running. */
+    private next(): void {
+        if (this.inFlight) return;
+        const lines = this.typeAhead.shift();
+        if (lines) this.submit(lines, false);
+        else this.render('');
+    }
+
+    /**
+     * Sends `lines` (after any pending lines of an incomplete expression).
+     * `echo`: the lines are not on the screen yet, and R prints them.
+     */
+    private submit(lines: string[], echo: boolean): void {
+        const code = [...this.pending, ...lines].join('\n');
+        if (!code.trim()) {
+            this.pending = [];
+            this.next();
+            return;
+        }
+        this.inFlight = true;
+        this.render('');
+        const finished = (result: ExecuteResult | undefined) => {
+            this.inFlight = false;
+            if (result?.status === 'incomplete') {
+                // Nothing ran: keep the lines and ask for the rest, with `+ `.
+                if (echo) this.render(this.eraseInput() + this.commitLines(lines, this.pending.length ? '+ ' : '> '));
+                this.pending.push(...lines);
+            } else {
+                this.pending = [];
+            }
+            this.next();
+        };
+        this.host.execute(code, echo).then(finished, () => finished(undefined));
+    }
+
+    private interrupt(): void {
+        if (this.mode.kind === 'input') {
+            const { reject, prompt } = this.mode;
+            this.mode = { kind: 'prompt' };
+            this.render(this.eraseInput() + this.commitText(prompt + this.editor.text + '^C\n', 'stdout'));
+            this.editor.reset();
+            reject(new Error('interrupted'));
+            this.typeAhead = [];
+            this.host.interrupt();
+            return;
+        }
+        const shown = this.prompt() + this.editor.text;
+        this.render(this.eraseInput() + this.commitText(shown + '^C\n', 'stdout'));
+        this.editor.reset();
+        this.typeAhead = [];
+        this.pending = [];
+        if (this.inFlight || this.busy) this.host.interrupt();
+        this.render('');
+    }
+
+    // -----------------------------------------------------------------------
+    // Drawing
+
+    /** The prompt in front of the typed text: R's own prompts, none while R is busy. */
+    private prompt(): string {
+        if (this.mode.kind === 'input') return this.mode.prompt;
+        if (this.inFlight || this.busy) return '';
+        return this.pending.length ? '+ ' : '> ';
+    }
+
+    private get showsInput(): boolean {
+        return this.mode.kind === 'input' || !(this.inFlight || this.busy) || this.editor.text.length > 0;
+    }
+
+    /** Erases the drawn prompt line (keeping the partial output before it), writes `out`, and draws the prompt line again. */
+    private render(out: string): void {
+        if (this.opened) {
+            const data = this.eraseInput() + out + this.drawInput();
+            if (data) this.write(data);
+        } else {
+            // Nothing is drawn on a terminal that is not open; open() draws it all.
+            this.drawn = undefined;
+        }
+        for (const listener of this.changeListeners) listener();
+    }
+
+    /** Erases what drawInput() drew; returns the escape sequences (empty when nothing is drawn). */
+    private eraseInput(): string {
+        const drawn = this.drawn;
+        if (!drawn) return '';
+        this.drawn = undefined;
+        const row = rowOf(drawn.cursorWidth, drawn.cursorWidth === drawn.endWidth, this.cols);
+        return '\r' + (row > 0 ? `\x1b[${row}A` : '') + '\x1b[J' + this.partialStyled;
+    }
+
+    private drawInput(): string {
+        if (this.drawn || !this.showsInput) return '';
+        let out = '';
+        if (this.partialWidth > PARTIAL_MAX_WIDTH) {
+            // A very long line without a break (a progress bar gone wild):
+            // the prompt starts a line of its own rather than redrawing it.
+            out += '\r\n';
+            this.partialStyled = '';
+            this.partialWidth = 0;
+        }
+        const prompt = this.prompt();
+        const text = this.editor.text;
+        const base = this.partialWidth + displayWidth(prompt);
+        const endWidth = base + displayWidth(text);
+        const cursorWidth = base + displayWidth(text.slice(0, this.editor.cursor));
+        out += prompt + text;
+        if (cursorWidth !== endWidth) {
+            const up = rowOf(endWidth, true, this.cols) - rowOf(cursorWidth, false, this.cols);
+            const col = cursorWidth % this.cols;
+            out += (up > 0 ? `\x1b[${up}A` : '') + '\r' + (col > 0 ? `\x1b[${col}C` : '');
+        }
+        this.drawn = { endWidth, cursorWidth };
+        return out;
+    }
+
+    /** Entered lines as they stay on the screen, the first after `prompt`, the others after `+ `. */
+    private commitLines(lines: string[], prompt: string): string {
+        let out = '';
+        lines.forEach((line, index) => {
+            const p = index === 0 ? prompt : prompt ? '+ ' : '';
+            out += this.commitText(p + line + '\n', 'stdout');
+        });
+        return out;
+    }
+
+    /** `text` becomes part of the screen and the transcript; returns it styled for the terminal. */
+    private commitText(text: string, style: OutputStyle): string {
+        if (!text) return '';
+        const out = styled(style, text);
+        this.remember(out);
+        const eol = Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r'));
+        if (eol < 0) {
+            this.partialStyled += out;
+            this.partialWidth += displayWidth(text);
+        } else {
+            const rest = text.slice(eol + 1);
+            this.partialStyled = rest ? styled(style, rest) : '';
+            this.partialWidth = displayWidth(rest);
+        }
+        for (const listener of this.writeListeners) listener(stripAnsi(out).replace(/\r\n/g, '\n'));
+        return out;
+    }
+
+    private remember(styledText: string): void {
+        this.transcript.push(styledText);
+        this.transcriptSize += styledText.length;
+        if (this.transcriptSize > 2 * this.transcriptChars) {
+            // Whole chunks go, so that no escape sequence is cut in two.
+            while (this.transcriptSize > this.transcriptChars && this.transcript.length > 1) {
+                this.transcriptSize -= this.transcript.shift()!.length;
+            }
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // For tests and the test API
+
+    /** The console's text as plain text (no colours): what was printed and entered, then the current prompt line. */
+    text(): string {
+        const committed = stripAnsi(this.transcript.join('')).replace(/\r\n/g, '\n');
+        return committed + (this.showsInput ? this.prompt() + this.editor.text : '');
+    }
+
+    /** Calls `listener` with the plain text of everything committed from now on. */
+    onDidWrite(listener: (plain: string) => void): { dispose(): void } {
+        this.writeListeners.add(listener);
+        return { dispose: () => this.writeListeners.delete(listener) };
+    }
+
+    /** Calls `listener` whenever the console's text or its prompt line may have changed. */
+    onDidChange(listener: () => void): { dispose(): void } {
+        this.changeListeners.add(listener);
+        return { dispose: () => this.changeListeners.delete(listener) };
+    }
+
+    dispose(): void {
+        if (this.flushTimer) clearTimeout(this.flushTimer);
+        if (this.mode.kind === 'input') this.mode.reject(new Error('the console was closed'));
+        this.mode = { kind: 'prompt' };
+    }
+}
+
+/** The row (0 = first) of the logical line on which a cursor `width` columns from its start stands. */
+function rowOf(width: number, atEnd: boolean, cols: number): number {
+    if (width <= 0) return 0;
+    // At the end of text that exactly fills its rows, the terminal keeps the
+    // cursor on the last column (the wrap happens with the next character).
+    if (atEnd && width % cols === 0) return width / cols - 1;
+    return Math.floor(width / cols);
+}

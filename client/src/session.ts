@@ -1,0 +1,558 @@
+/**
+ * The R session as the extension sees it: the language server process
+ * (dist/server.js, through vscode-languageclient) and the R kernel behind
+ * it. It starts, stops and restarts them through one serial chain, sends
+ * executions and keeps a cancellation token for each until it is answered
+ * (so that queued ones can be cancelled one by one), and turns the server's
+ * notifications into events for the console, the variables view and the
+ * status bar.
+ *
+ * Restart policy, decided on purpose:
+ * - **R dies** (a crash, q(), a killed process): the server notices and,
+ *   with `rbridge.autoRestart` on, starts a new R itself, with a back-off
+ *   and a cap (5 restarts in 5 minutes; see docs/protocol.md). The extension
+ *   does not add a second policy on top: it reports the death in the
+ *   console and shows the state.
+ * - **The server process itself dies** (a bug in the server, or it was
+ *   killed): R goes with it, so the session is lost either way. The
+ *   extension starts a new server once, at once, so that the user keeps a
+ *   working R without doing anything; if it dies again within 3 minutes,
+ *   something is persistently wrong and restarting in a loop would only
+ *   hide it, so the extension stops and says so, with a button to try again
+ *   and one to show the log. vscode-languageclient's own default (4
+ *   restarts in 3 minutes, with its generic message) is not used.
+ * - **R cannot start** (not found, too old, no jsonlite): nothing is
+ *   retried automatically; the user is told why, and the next explicit
+ *   command (run, restart) tries again, with the settings as they are then.
+ */
+import * as vscode from 'vscode';
+import {
+    CloseAction,
+    CloseHandlerResult,
+    ErrorAction,
+    ErrorHandlerResult,
+    LanguageClient,
+    LanguageClientOptions,
+    ResponseError,
+    RevealOutputChannelOn,
+    ServerOptions,
+    TransportKind,
+} from 'vscode-languageclient/node';
+import {
+    ConditionNotification,
+    ConditionParams,
+    ExecuteParams,
+    ExecuteRequest,
+    ExecuteResult,
+    ExecutionStateNotification,
+    ExecutionStateParams,
+    InitializationOptions,
+    InputParams,
+    InputRequest,
+    InputResult,
+    InterruptRequest,
+    InterruptResult,
+    KernelNotRunningError,
+    KernelStatusNotification,
+    KernelStatusParams,
+    OutputNotification,
+    OutputParams,
+    Range,
+    RestartRequest,
+    SymbolsChangedNotification,
+    SymbolsChangedParams,
+    VariablesParams,
+    VariablesRequest,
+    VariablesResult,
+} from '../../common/protocol';
+import { sameLaunch } from './launchOptions';
+import { Settings } from './settings';
+
+/** The session's state, as the status bar shows it. */
+export type SessionState =
+    /** No server: not started yet (or stopped). */
+    | { kind: 'stopped' }
+    | { kind: 'starting' }
+    | { kind: 'restarting' }
+    | { kind: 'idle'; pid?: number; rVersion?: string }
+    | { kind: 'busy'; pid?: number; rVersion?: string }
+    /**
+     * No R. `startFailed`: R never became ready (not found, too old...), as
+     * opposed to R dying. `serverExited`: the server process itself stopped.
+     */
+    | { kind: 'dead'; reason: string; startFailed: boolean; serverExited?: boolean };
+
+export type ExecutionOrigin = 'editor' | 'console' | 'variables' | 'api';
+
+export interface ExecutionRequest {
+    code: string;
+    origin: ExecutionOrigin;
+    /** The document the code comes from, and where: errors are mapped back to it. */
+    uri?: string;
+    range?: Range;
+    echo: boolean;
+    stopOnError: boolean;
+}
+
+export interface ExecutionRecord {
+    executionId: string;
+    request: ExecutionRequest;
+    result: ExecuteResult;
+    /** Whether R wrote anything to stderr for it (an error R printed itself). */
+    wroteStderr: boolean;
+}
+
+export interface PendingExecution {
+    executionId: string;
+    request: ExecutionRequest;
+    /** 'sent': on its way, the server has not said yet whether it runs or waits. */
+    state: 'sent' | 'queued' | 'running';
+    /** Date.now() when it began running. */
+    runningSince?: number;
+    wroteStderr?: boolean;
+    readonly cancellation: vscode.CancellationTokenSource;
+}
+
+/** Restart the server automatically at most once in this window (see the policy above). */
+const SERVER_CRASH_WINDOW_MS = 3 * 60 * 1000;
+/** How long `stop()` gives the server to shut R down before it is killed. */
+const STOP_TIMEOUT_MS = 4000;
+
+export class RSession implements vscode.Disposable {
+    private client: LanguageClient | undefined;
+    private clientSubscriptions: vscode.Disposable[] = [];
+    private stateValue: SessionState = { kind: 'stopped' };
+    private lifecycle: Promise<unknown> = Promise.resolve();
+    private launchOptions: InitializationOptions | undefined;
+    private serverCrashes: number[] = [];
+    private nextExecution = 1;
+    private readonly pendingExecutions = new Map<string, PendingExecution>();
+    private lastRecord: ExecutionRecord | undefined;
+    /** r/variables requests that need the kernel go one at a time: the server refuses a second one while the first runs. */
+    private variablesChain: Promise<unknown> = Promise.resolve();
+
+    private readonly stateEmitter = new vscode.EventEmitter<SessionState>();
+    private readonly outputEmitter = new vscode.EventEmitter<OutputParams>();
+    private readonly conditionEmitter = new vscode.EventEmitter<ConditionParams>();
+    private readonly symbolsEmitter = new vscode.EventEmitter<SymbolsChangedParams>();
+    private readonly executionsEmitter = new vscode.EventEmitter<void>();
+    private readonly startedEmitter = new vscode.EventEmitter<PendingExecution>();
+    private readonly executedEmitter = new vscode.EventEmitter<ExecutionRecord>();
+    private readonly noticeEmitter = new vscode.EventEmitter<KernelStatusParams>();
+    private readonly serverGoneEmitter = new vscode.EventEmitter<{ restarting: boolean }>();
+
+    readonly onDidChangeState = this.stateEmitter.event;
+    readonly onOutput = this.outputEmitter.event;
+    readonly onCondition = this.conditionEmitter.event;
+    readonly onSymbolsChanged = this.symbolsEmitter.event;
+    /** The set of pending executions, or the state of one, changed. */
+    readonly onDidChangeExecutions = this.executionsEmitter.event;
+    /** An execution began running in R. */
+    readonly onDidStartExecution = this.startedEmitter.event;
+    /** An execution was answered. */
+    readonly onDidExecute = this.executedEmitter.event;
+    /** The server reported something about a kernel whose state did not change (R ignoring an interrupt). */
+    readonly onNotice = this.noticeEmitter.event;
+    /** The server process stopped without being asked to. */
+    readonly onServerGone = this.serverGoneEmitter.event;
+
+    /** Answers R's requests for a line of input (set by the extension). */
+    inputHandler: ((params: InputParams, token: vscode.CancellationToken) => Promise<InputResult>) | undefined;
+
+    constructor(
+        private readonly serverModule: string,
+        private readonly settings: Settings,
+        private readonly log: vscode.LogOutputChannel,
+    ) {}
+
+    get state(): SessionState {
+        return this.stateValue;
+    }
+
+    /** True while a server runs and R is ready (idle or busy). */
+    get isReady(): boolean {
+        return this.stateValue.kind === 'idle' || this.stateValue.kind === 'busy';
+    }
+
+    /** The options the running server was started with. */
+    get initializationOptions(): InitializationOptions | undefined {
+        return this.launchOptions;
+    }
+
+    get lastExecution(): ExecutionRecord | undefined {
+        return this.lastRecord;
+    }
+
+    /** Executions sent and not answered yet, oldest first. */
+    get pending(): PendingExecution[] {
+        return [...this.pendingExecutions.values()];
+    }
+
+    get running(): PendingExecution | undefined {
+        return this.pending.find((p) => p.state === 'running');
+    }
+
+    get queuedCount(): number {
+        return this.pending.filter((p) => p.state !== 'running').length;
+    }
+
+    // -----------------------------------------------------------------------
+    // Lifecycle: start, stop and restart go through one serial chain.
+
+    /** Starts the server (and with it R) unless it runs; resolves once the server has answered `initialize`. */
+    start(): Promise<void> {
+        return this.serially(async () => {
+            if (this.client) return;
+            await this.launch();
+        });
+    }
+
+    /** Stops the server and R. */
+    stop(): Promise<void> {
+        return this.serially(() => this.shutdown());
+    }
+
+    /**
+     * Gives the user a fresh R. With a server running with the current
+     * launch settings that is r/restart; after a change of rPath, rArgs,
+     * the working directory, env, autoRestart or trust it is a new server,
+     * since those are fixed at `initialize`.
+     */
+    restart(): Promise<void> {
+        return this.serially(async () => {
+            const client = this.client;
+            if (!client || !this.launchOptions || !sameLaunch(this.launchOptions, this.settings.initializationOptions())) {
+                await this.shutdown();
+                await this.launch();
+                return;
+            }
+            try {
+                await client.sendRequest(RestartRequest, {});
+            } catch (e) {
+                // A start failure has been reported as r/kernelStatus 'dead'
+                // already, with its reason; anything else goes to the log.
+                this.log.warn(`r/restart failed: ${errorMessage(e)}`);
+            }
+        });
+    }
+
+    /**
+     * Makes sure R is there for an explicit action: starts the server if
+     * needed, and starts R again if it is dead (the user asked for it, so
+     * trying again is right; nothing retries on its own).
+     */
+    ensureKernel(): Promise<void> {
+        return this.serially(async () => {
+            if (!this.client) {
+                await this.launch();
+                return;
+            }
+            if (this.stateValue.kind === 'dead') {
+                if (!this.launchOptions || !sameLaunch(this.launchOptions, this.settings.initializationOptions())) {
+                    await this.shutdown();
+                    await this.launch();
+                    return;
+                }
+                try {
+                    await this.client.sendRequest(RestartRequest, {});
+                } catch (e) {
+                    this.log.warn(`r/restart failed: ${errorMessage(e)}`);
+                }
+            }
+        });
+    }
+
+    /** Resolves when R is ready; rejects with the reason when it is dead or could not start. */
+    whenReady(): Promise<void> {
+        const settled = (state: SessionState): 'ready' | Error | undefined => {
+            if (state.kind === 'idle' || state.kind === 'busy') return 'ready';
+            if (state.kind === 'dead') return new Error(state.reason);
+            return undefined;
+        };
+        const now = settled(this.stateValue);
+        if (now === 'ready') return Promise.resolve();
+        if (now instanceof Error) return Promise.reject(now);
+        return new Promise((resolve, reject) => {
+            const subscription = this.onDidChangeState((state) => {
+                const outcome = settled(state);
+                if (!outcome) return;
+                subscription.dispose();
+                if (outcome === 'ready') resolve();
+                else reject(outcome);
+            });
+        });
+    }
+
+    private serially<T>(work: () => Promise<T>): Promise<T> {
+        const next = this.lifecycle.then(work, work);
+        this.lifecycle = next.catch(() => undefined);
+        return next;
+    }
+
+    private async launch(): Promise<void> {
+        const options = this.settings.initializationOptions();
+        this.launchOptions = options;
+        const serverOptions: ServerOptions = {
+            module: this.serverModule,
+            transport: TransportKind.stdio,
+        };
+        const clientOptions: LanguageClientOptions = {
+            // The server offers no language features; it only runs R.
+            documentSelector: [],
+            outputChannel: this.log,
+            revealOutputChannelOn: RevealOutputChannelOn.Never,
+            initializationOptions: options,
+            errorHandler: {
+                error: (_error, _message, count): ErrorHandlerResult => ({
+                    action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown,
+                }),
+                closed: (): CloseHandlerResult => {
+                    // Decided in onServerClosed(), outside the library.
+                    void this.onServerClosed(client);
+                    return { action: CloseAction.DoNotRestart, handled: true };
+                },
+            },
+        };
+        const client = new LanguageClient('rbridge', 'R Bridge', serverOptions, clientOptions);
+        this.client = client;
+        this.clientSubscriptions = [
+            client.onNotification(OutputNotification, (p: OutputParams) => this.onOutputNotification(p)),
+            client.onNotification(ConditionNotification, (p: ConditionParams) => this.conditionEmitter.fire(p)),
+            client.onNotification(SymbolsChangedNotification, (p: SymbolsChangedParams) => this.symbolsEmitter.fire(p)),
+            client.onNotification(ExecutionStateNotification, (p: ExecutionStateParams) => this.onExecutionState(p)),
+            client.onNotification(KernelStatusNotification, (p: KernelStatusParams) => this.onKernelStatus(p)),
+            client.onRequest(InputRequest, (p: InputParams, token: vscode.CancellationToken) => this.onInput(p, token)),
+        ];
+        this.setState({ kind: 'starting' });
+        this.log.info(`starting the server: ${JSON.stringify(options)}`);
+        try {
+            await client.start();
+        } catch (e) {
+            if (this.client !== client) return;
+            this.disposeClient();
+            this.setState({ kind: 'dead', reason: `The R Bridge server could not be started: ${errorMessage(e)}`, startFailed: true });
+        }
+    }
+
+    private async shutdown(): Promise<void> {
+        const client = this.client;
+        if (!client) return;
+        this.disposeClient();
+        try {
+            await client.stop(STOP_TIMEOUT_MS);
+        } catch (e) {
+            this.log.warn(`stopping the server: ${errorMessage(e)}`);
+        }
+        this.forgetKernel();
+        this.setState({ kind: 'stopped' });
+    }
+
+    private disposeClient(): void {
+        for (const s of this.clientSubscriptions) s.dispose();
+        this.clientSubscriptions = [];
+        this.client = undefined;
+    }
+
+    /** The kernel is gone without a word from the server: forget its variables. */
+    private forgetKernel(): void {
+        this.symbolsEmitter.fire({ added: [], changed: [], removed: [], reset: true });
+    }
+
+    private async onServerClosed(client: LanguageClient): Promise<void> {
+        if (this.client !== client) return;
+        this.disposeClient();
+        this.forgetKernel();
+        const now = Date.now();
+        this.serverCrashes = this.serverCrashes.filter((t) => now - t < SERVER_CRASH_WINDOW_MS);
+        this.serverCrashes.push(now);
+        const restarting = this.serverCrashes.length === 1;
+        this.log.error(`the server exited unexpectedly${restarting ? '; starting it again' : ''}`);
+        this.setState({
+            kind: 'dead',
+            reason: restarting
+                ? 'The R Bridge server stopped unexpectedly; starting it again.'
+                : 'The R Bridge server stopped unexpectedly twice within 3 minutes; it was not started again.',
+            startFailed: false,
+            serverExited: true,
+        });
+        this.serverGoneEmitter.fire({ restarting });
+        if (restarting) {
+            await this.serially(async () => {
+                if (!this.client) await this.launch();
+            });
+        }
+    }
+
+    // -----------------------------------------------------------------------
+    // Notifications
+
+    private setState(state: SessionState): void {
+        this.stateValue = state;
+        this.stateEmitter.fire(state);
+    }
+
+    private onKernelStatus(p: KernelStatusParams): void {
+        const previous = this.stateValue;
+        switch (p.state) {
+            case 'starting':
+            case 'restarting':
+                this.setState({ kind: p.state });
+                break;
+            case 'idle':
+            case 'busy':
+                if (previous.kind === p.state && p.reason) {
+                    // Same state with a reason: advice (R ignores an interrupt).
+                    this.noticeEmitter.fire(p);
+                    return;
+                }
+                this.setState({ kind: p.state, pid: p.pid, rVersion: p.rVersion });
+                break;
+            case 'dead': {
+                // A kernel that never got ready failed to start; the server's
+                // second 'dead' in a row (restart limit) keeps the flag.
+                const startFailed =
+                    previous.kind === 'starting' || previous.kind === 'restarting' || (previous.kind === 'dead' && previous.startFailed);
+                this.setState({ kind: 'dead', reason: p.reason ?? 'R is not running.', startFailed });
+                break;
+            }
+        }
+    }
+
+    private onOutputNotification(p: OutputParams): void {
+        if (p.stream === 'stderr' && p.executionId !== null) {
+            const pending = this.pendingExecutions.get(p.executionId);
+            if (pending) pending.wroteStderr = true;
+        }
+        this.outputEmitter.fire(p);
+    }
+
+    private onExecutionState(p: ExecutionStateParams): void {
+        const pending = this.pendingExecutions.get(p.executionId);
+        if (!pending) return;
+        if (p.state === 'queued') pending.state = 'queued';
+        else if (p.state === 'running') {
+            pending.state = 'running';
+            pending.runningSince = Date.now();
+            this.startedEmitter.fire(pending);
+        } else return;
+        this.executionsEmitter.fire();
+    }
+
+    private async onInput(p: InputParams, token: vscode.CancellationToken): Promise<InputResult> {
+        if (!this.inputHandler) throw new ResponseError(-32603, 'no input handler');
+        return this.inputHandler(p, token);
+    }
+
+    // -----------------------------------------------------------------------
+    // Requests
+
+    /** Runs code; answers when R is done with it, whatever happened (never rejects). */
+    async execute(request: ExecutionRequest): Promise<ExecuteResult> {
+        const executionId = `vsc-${this.nextExecution++}`;
+        const pending: PendingExecution = { executionId, request, state: 'sent', cancellation: new vscode.CancellationTokenSource() };
+        this.pendingExecutions.set(executionId, pending);
+        this.executionsEmitter.fire();
+        let result: ExecuteResult;
+        try {
+            await this.ensureKernel();
+            const client = this.client;
+            if (!client) throw new Error(this.stateValue.kind === 'dead' ? this.stateValue.reason : 'R is not running.');
+            const params: ExecuteParams = {
+                code: request.code,
+                executionId,
+                echo: request.echo,
+                stopOnError: request.stopOnError,
+            };
+            if (request.uri && request.range) {
+                params.uri = request.uri;
+                params.range = request.range;
+            }
+            result = await client.sendRequest(ExecuteRequest, params, pending.cancellation.token);
+        } catch (e) {
+            // The server went away (or never came): for the caller that is
+            // an execution R could not finish.
+            result = { executionId, status: 'kernelDied', error: { message: errorMessage(e) }, durationMs: 0 };
+        } finally {
+            this.pendingExecutions.delete(executionId);
+            pending.cancellation.dispose();
+        }
+        const record: ExecutionRecord = { executionId, request, result, wroteStderr: pending.wroteStderr === true };
+        this.lastRecord = record;
+        this.executionsEmitter.fire();
+        this.executedEmitter.fire(record);
+        return result;
+    }
+
+    /**
+     * Interrupts the running execution and drops the queued ones, as Ctrl+C
+     * in R's console drops what was typed ahead. Undefined when no server
+     * runs.
+     */
+    async interrupt(): Promise<InterruptResult | undefined> {
+        const client = this.client;
+        if (!client) return undefined;
+        try {
+            return await client.sendRequest(InterruptRequest, { keepQueue: false });
+        } catch (e) {
+            this.log.warn(`r/interrupt failed: ${errorMessage(e)}`);
+            return undefined;
+        }
+    }
+
+    /**
+     * Cancels the executions waiting their turn, leaving the running one
+     * alone (r/interrupt would stop it too): each gets $/cancelRequest
+     * through its own token. Returns how many were cancelled.
+     */
+    clearQueue(): number {
+        let count = 0;
+        for (const pending of this.pendingExecutions.values()) {
+            if (pending.state !== 'queued') continue;
+            pending.cancellation.cancel();
+            count++;
+        }
+        return count;
+    }
+
+    /**
+     * r/variables. The global list is answered from the server's cache at
+     * once; children and refresh need the kernel and go one at a time.
+     */
+    variables(params: VariablesParams): Promise<VariablesResult> {
+        const client = this.client;
+        if (!client) return Promise.reject(new ResponseError(KernelNotRunningError, 'R is not running.'));
+        if (!params.path?.length && !params.refresh) return client.sendRequest(VariablesRequest, params);
+        const next = this.variablesChain.then(
+            () => client.sendRequest(VariablesRequest, params),
+            () => client.sendRequest(VariablesRequest, params),
+        );
+        this.variablesChain = next.catch(() => undefined);
+        return next;
+    }
+
+    async dispose(): Promise<void> {
+        await this.stop();
+        for (const emitter of [
+            this.stateEmitter,
+            this.outputEmitter,
+            this.conditionEmitter,
+            this.symbolsEmitter,
+            this.executionsEmitter,
+            this.startedEmitter,
+            this.executedEmitter,
+            this.noticeEmitter,
+            this.serverGoneEmitter,
+        ]) {
+            emitter.dispose();
+        }
+    }
+}
+
+export function errorMessage(e: unknown): string {
+    return e instanceof Error ? e.message : String(e);
+}
+
+/** The JSON-RPC error code of a failed request, if it has one. */
+export function errorCode(e: unknown): number | undefined {
+    return e instanceof ResponseError ? e.code : undefined;
+}

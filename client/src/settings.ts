@@ -1,0 +1,106 @@
+/**
+ * The one place that reads the `rbridge.*` settings: typed values with
+ * their defaults, change events naming the settings that changed, and
+ * workspace trust. Nothing else in the extension calls getConfiguration.
+ */
+import * as vscode from 'vscode';
+import type { InitializationOptions } from '../../common/protocol';
+import { DEFAULT_SETTINGS, LAUNCH_SETTINGS, RBridgeSettings, initializationOptions } from './launchOptions';
+
+export type SettingName = keyof RBridgeSettings;
+const SECTION = 'rbridge';
+const NAMES = Object.keys(DEFAULT_SETTINGS) as SettingName[];
+
+export class Settings implements vscode.Disposable {
+    private readonly changed = new vscode.EventEmitter<Set<SettingName>>();
+    private readonly trustChanged = new vscode.EventEmitter<boolean>();
+    private readonly subscriptions: vscode.Disposable[] = [];
+    /** Set by tests to act as if the workspace were (un)trusted; undefined: VS Code decides. */
+    private trustOverride: boolean | undefined;
+
+    /** Fires with the names of the `rbridge.*` settings that changed. */
+    readonly onDidChange = this.changed.event;
+    /** Fires when the workspace becomes trusted (or a test says so). */
+    readonly onDidChangeTrust = this.trustChanged.event;
+
+    constructor() {
+        this.subscriptions.push(
+            vscode.workspace.onDidChangeConfiguration((e) => {
+                const names = new Set(NAMES.filter((name) => e.affectsConfiguration(`${SECTION}.${name}`)));
+                if (names.size) this.changed.fire(names);
+            }),
+            vscode.workspace.onDidGrantWorkspaceTrust(() => {
+                if (this.trustOverride === undefined) this.trustChanged.fire(true);
+            }),
+            this.changed,
+            this.trustChanged,
+        );
+    }
+
+    get values(): RBridgeSettings {
+        const config = vscode.workspace.getConfiguration(SECTION);
+        return {
+            rPath: stringOr(config.get('rPath'), DEFAULT_SETTINGS.rPath),
+            rArgs: stringArrayOr(config.get('rArgs'), DEFAULT_SETTINGS.rArgs),
+            workingDirectory: stringOr(config.get('workingDirectory'), DEFAULT_SETTINGS.workingDirectory),
+            env: stringRecordOr(config.get('env'), DEFAULT_SETTINGS.env),
+            autoRestart: booleanOr(config.get('autoRestart'), DEFAULT_SETTINGS.autoRestart),
+            echoCode: booleanOr(config.get('echoCode'), DEFAULT_SETTINGS.echoCode),
+            stopOnError: booleanOr(config.get('stopOnError'), DEFAULT_SETTINGS.stopOnError),
+        };
+    }
+
+    get trusted(): boolean {
+        return this.trustOverride ?? vscode.workspace.isTrusted;
+    }
+
+    /** For tests: act as if the workspace were trusted or not (undefined: back to VS Code's answer). */
+    overrideTrust(trusted: boolean | undefined): void {
+        const before = this.trusted;
+        this.trustOverride = trusted;
+        if (this.trusted !== before) this.trustChanged.fire(this.trusted);
+    }
+
+    /** What the server is to be started with now. */
+    initializationOptions(): InitializationOptions {
+        return initializationOptions(this.values, {
+            trusted: this.trusted,
+            workspaceFolder: vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath,
+        });
+    }
+
+    /** Whether a change of these settings needs a new server (they shape how R is launched). */
+    static affectsLaunch(names: Set<SettingName>): boolean {
+        return LAUNCH_SETTINGS.some((name) => names.has(name));
+    }
+
+    /** Opens the Settings editor at one setting. */
+    static open(name: SettingName): Thenable<unknown> {
+        return vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.${name}`);
+    }
+
+    dispose(): void {
+        for (const s of this.subscriptions) s.dispose();
+    }
+}
+
+// Settings come from JSON files that users edit by hand: a value of the
+// wrong type falls back to the default instead of breaking the extension.
+
+function stringOr(value: unknown, fallback: string): string {
+    return typeof value === 'string' ? value : fallback;
+}
+
+function booleanOr(value: unknown, fallback: boolean): boolean {
+    return typeof value === 'boolean' ? value : fallback;
+}
+
+function stringArrayOr(value: unknown, fallback: string[]): string[] {
+    return Array.isArray(value) && value.every((v) => typeof v === 'string') ? [...value] : [...fallback];
+}
+
+function stringRecordOr(value: unknown, fallback: Record<string, string>): Record<string, string> {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ...fallback };
+    const entries = Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+    return Object.fromEntries(entries);
+}

@@ -1,0 +1,67 @@
+/**
+ * What the status bar says about R, from the session's state and its pending
+ * executions.
+ *
+ * No `vscode` import: tested in plain Node.
+ */
+import type { SessionState } from './session';
+
+export interface StatusView {
+    text: string;
+    tooltip: string;
+    /** The state shown, after taking pending executions into account. */
+    kind: SessionState['kind'];
+}
+
+/** What the status bar says, from the session's state and its pending executions. */
+export function statusView(
+    state: SessionState,
+    pending: { running?: { runningSince?: number }; count: number },
+    now: number,
+    trusted: boolean,
+): StatusView {
+    switch (state.kind) {
+        case 'stopped':
+            return {
+                kind: 'stopped',
+                text: '$(circle-large-outline) R',
+                tooltip: trusted
+                    ? 'R is not running. Click to open the R console and start R.'
+                    : 'R is not running: this workspace is not trusted, so R starts only when you ask (run code, or click here).',
+            };
+        case 'starting':
+            return { kind: 'starting', text: '$(loading~spin) R: starting', tooltip: 'R is starting.' };
+        case 'restarting':
+            return { kind: 'restarting', text: '$(loading~spin) R: restarting', tooltip: 'R is restarting.' };
+        case 'dead':
+            return { kind: 'dead', text: '$(error) R: dead', tooltip: `R is not running: ${state.reason}\n\nRun code or use "R: Restart R" to start it.` };
+        case 'idle':
+        case 'busy': {
+            const version = state.rVersion ? `R ${state.rVersion}` : 'R';
+            const pid = state.pid ? `, process ${state.pid}` : '';
+            // The kernel is also 'busy' while it lists a value's children for
+            // the variables view; that is not the user's code running, and
+            // would only make the status bar flicker.
+            if (pending.count === 0) {
+                return { kind: 'idle', text: '$(terminal) R: idle', tooltip: `${version} is idle${pid}. Click to show the console.` };
+            }
+            const since = pending.running?.runningSince;
+            const elapsed = since !== undefined ? ` ${formatElapsed(now - since)}` : '';
+            const queued = pending.count - (pending.running ? 1 : 0);
+            const queue = queued > 0 ? ` · ${queued} queued` : '';
+            return {
+                kind: 'busy',
+                text: `$(loading~spin) R: busy${elapsed}${queue}`,
+                tooltip: `${version} is running code${pid}. Click to show the console; use the stop button, Ctrl+C in the console, or "R: Interrupt R" to interrupt it.`,
+            };
+        }
+    }
+}
+
+export function formatElapsed(ms: number): string {
+    const seconds = Math.max(0, Math.floor(ms / 1000));
+    if (seconds < 60) return `${seconds} s`;
+    const minutes = Math.floor(seconds / 60);
+    if (minutes < 60) return `${minutes} min ${String(seconds % 60).padStart(2, '0')} s`;
+    return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+}

@@ -1,0 +1,148 @@
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vscode from 'vscode';
+import type { RBridgeApi } from '../../client/src/api';
+import type { SessionState } from '../../client/src/session';
+import { consoleShows, cursorAt, openR, rOk, readyR, rbridge, scratchDir, waitForEvent, waitUntil } from './helpers';
+
+function stateIs(r: RBridgeApi, accept: (s: SessionState) => boolean, what: string, ms = 60_000): Promise<SessionState> {
+    return waitUntil(() => (accept(r.state()) ? r.state() : undefined), [r.onDidChangeState], what, ms);
+}
+
+async function setting(name: string, value: unknown): Promise<void> {
+    await vscode.workspace.getConfiguration('rbridge').update(name, value, vscode.ConfigurationTarget.Global);
+}
+
+/** Whether a variable of this name is in R's global environment (asked from R, not the view). */
+async function rHas(r: RBridgeApi, name: string): Promise<boolean> {
+    const result = await r.execute(`if (!exists(${JSON.stringify(name)}, envir = globalenv(), inherits = FALSE)) stop("absent")`);
+    return result.status === 'ok';
+}
+
+/** The parent process of a process (Linux). */
+function parentOf(pid: number): number {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+suite('Restart, death, R not found, workspace trust', () => {
+    suiteTeardown(async () => {
+        const r = await rbridge();
+        r.testing.overrideTrust(undefined);
+        await setting('rPath', undefined);
+        await setting('workingDirectory', undefined);
+        await r.kernelReady().catch(() => vscode.commands.executeCommand('rbridge.restart'));
+    });
+
+    test('Restart R gives a fresh R and an empty variables view', async () => {
+        const r = await readyR();
+        await rOk(r, 'before_restart <- 1');
+        await waitUntil(() => r.variablesTree.rootNode('before_restart'), [r.variablesTree.onDidChangeTreeData], 'the variable');
+        const pidBefore = (r.state() as { pid?: number }).pid;
+        const restarting = stateIs(r, (s) => s.kind === 'restarting', 'R to restart');
+        await vscode.commands.executeCommand('rbridge.restart');
+        await restarting.catch(() => undefined);
+        await r.kernelReady();
+        const state = r.state() as { pid?: number };
+        assert.notStrictEqual(state.pid, pidBefore, 'a new R process');
+        assert.strictEqual(r.variablesTree.rootNode('before_restart'), undefined);
+        assert.strictEqual(await rHas(r, 'before_restart'), false);
+        await consoleShows(r, /Restarting R…\n(.*\n)*R \d+\.\d+\.\d+ is ready/);
+    });
+
+    test('R dying is reported, and R comes back by itself (autoRestart)', async () => {
+        const r = await readyR();
+        assert.strictEqual(r.initializationOptions()?.autoRestart, true);
+        const died = stateIs(r, (s) => s.kind === 'dead', 'R to die');
+        const result = await r.execute('quit(save = "no", status = 3)');
+        assert.strictEqual(result.status, 'kernelDied');
+        const dead = (await died) as Extract<SessionState, { kind: 'dead' }>;
+        assert.strictEqual(dead.startFailed, false);
+        await stateIs(r, (s) => s.kind === 'idle', 'R to be back');
+        await consoleShows(r, /R died: .*code 3(.*\n)*R will be restarted/);
+    });
+
+    test('the server process dying is survived once: a new server and R start', async function () {
+        if (process.platform !== 'linux') this.skip();
+        const r = await readyR();
+        const rPid = (r.state() as { pid?: number }).pid!;
+        const serverPid = parentOf(rPid);
+        assert.notStrictEqual(serverPid, process.pid, 'the server is a process of its own');
+        const gone = stateIs(r, (s) => s.kind === 'dead' && s.serverExited === true, 'the session to notice the server died');
+        process.kill(serverPid, 'SIGKILL');
+        await gone;
+        await stateIs(r, (s) => s.kind === 'idle', 'a new server and R');
+        await rOk(r, 'after_server_crash <- TRUE');
+    });
+
+    test('R not found: a clear message with a way to fix it, no restart loop, and recovery once fixed', async () => {
+        const r = await readyR();
+        const notice = waitForEvent(r.notices.onDidNotify, (n) => n.severity === 'error' && /R was not found/.test(n.message), 'the "R was not found" notification');
+        await setting('rPath', '/nonexistent/bin/R');
+        assert.strictEqual(r.nextInitializationOptions().rPath, '/nonexistent/bin/R', 'rbridge.rPath reaches the options');
+        await vscode.commands.executeCommand('rbridge.restart');
+        const dead = (await stateIs(r, (s) => s.kind === 'dead', 'the start to fail')) as Extract<SessionState, { kind: 'dead' }>;
+        assert.ok(dead.startFailed);
+        assert.match(dead.reason, /R was not found/);
+        const shown = await notice;
+        assert.deepStrictEqual(shown.actions, ['Open Setting', 'Install R']);
+        assert.match(r.status().view.text, /dead/);
+
+        // Nothing retries by itself: the state stays dead.
+        let changes = 0;
+        const counting = r.onDidChangeState(() => changes++);
+        const result = await r.execute('1 + 1');
+        assert.strictEqual(result.status, 'kernelDied', 'an explicit run tries once more, and fails the same way');
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        counting.dispose();
+        assert.ok(changes <= 4, `${changes} state changes: a restart loop?`);
+        assert.strictEqual(r.state().kind, 'dead');
+
+        // Fixing the setting starts R at once (it was not running anyway).
+        await setting('rPath', undefined);
+        await stateIs(r, (s) => s.kind === 'idle', 'R to start with the fixed setting');
+        assert.strictEqual(r.initializationOptions()?.rPath, 'R');
+    });
+
+    test('an untrusted workspace: no automatic start, R on request, and never the workspace .Rprofile', async () => {
+        const r = await readyR();
+        const dir = scratchDir('trust');
+        fs.writeFileSync(path.join(dir, '.Rprofile'), 'profile_ran <- TRUE\n');
+        await setting('workingDirectory', dir);
+
+        r.testing.overrideTrust(false);
+        assert.strictEqual(r.testing.mayStartAutomatically(), false);
+        assert.strictEqual(r.nextInitializationOptions().workspaceTrusted, false);
+        assert.strictEqual(r.nextInitializationOptions().cwd, dir);
+        await r.testing.stop();
+        assert.strictEqual(r.state().kind, 'stopped');
+        assert.strictEqual(await r.testing.autoStart(), false);
+        assert.strictEqual(r.state().kind, 'stopped', 'opening an R file does not start R');
+        assert.match(r.status().view.tooltip, /not trusted/);
+
+        // An explicit run starts R, after telling the user.
+        const told = waitForEvent(r.notices.onDidNotify, (n) => /not trusted/.test(n.message), 'the untrusted-workspace message');
+        const editor = await openR('trust.R', ['trust_probe <- exists("profile_ran")']);
+        cursorAt(editor, 0);
+        const result = await vscode.commands.executeCommand<{ status: string }>('rbridge.runSelection');
+        await told;
+        assert.strictEqual(result?.status, 'ok');
+        assert.strictEqual(r.initializationOptions()?.workspaceTrusted, false);
+        assert.strictEqual(r.initializationOptions()?.cwd, dir);
+        assert.strictEqual(await rHas(r, 'profile_ran'), false, "the workspace's .Rprofile did not run");
+
+        // Trusted again: a restart (a new server, since trust is fixed at start) runs it.
+        r.testing.overrideTrust(true);
+        assert.strictEqual(r.testing.mayStartAutomatically(), true);
+        await vscode.commands.executeCommand('rbridge.restart');
+        await r.kernelReady();
+        assert.strictEqual(r.initializationOptions()?.workspaceTrusted, true);
+        assert.strictEqual(await rHas(r, 'profile_ran'), true, "the trusted workspace's .Rprofile ran");
+
+        r.testing.overrideTrust(undefined);
+        await setting('workingDirectory', undefined);
+        await vscode.commands.executeCommand('rbridge.restart');
+        await r.kernelReady();
+    });
+});

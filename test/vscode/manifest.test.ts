@@ -1,0 +1,78 @@
+import * as assert from 'assert';
+import * as vscode from 'vscode';
+import { COMMAND_IDS } from '../../client/src/commands';
+import { EXTENSION_ID, readyR, rbridge } from './helpers';
+
+interface Manifest {
+    main: string;
+    activationEvents: string[];
+    capabilities: { untrustedWorkspaces: { supported: string; restrictedConfigurations: string[] } };
+    contributes: {
+        commands: { command: string; title: string; category: string }[];
+        keybindings: { command: string; key: string; mac?: string; when?: string }[];
+        configuration: { properties: Record<string, { scope?: string; default?: unknown }> };
+        viewsContainers: { activitybar: { id: string }[] };
+        views: Record<string, { id: string }[]>;
+    };
+}
+
+suite('Extension and manifest', () => {
+    const manifest = () => vscode.extensions.getExtension(EXTENSION_ID)!.packageJSON as Manifest;
+
+    test('starts R by itself in a trusted workspace only', async () => {
+        const r = await rbridge();
+        console.log(`    (the workspace is ${vscode.workspace.isTrusted ? 'trusted' : 'not trusted'})`);
+        if (vscode.workspace.isTrusted) {
+            assert.notStrictEqual(r.state().kind, 'stopped', 'activation starts R');
+            assert.strictEqual(r.testing.mayStartAutomatically(), true);
+        } else {
+            // The harness's --trust run: the workspace has not been trusted.
+            assert.strictEqual(r.state().kind, 'stopped', 'R must not start in an untrusted workspace');
+            assert.strictEqual(r.testing.mayStartAutomatically(), false);
+            assert.strictEqual(r.nextInitializationOptions().workspaceTrusted, false);
+            assert.match(r.status().view.tooltip, /not trusted/);
+        }
+    });
+
+    test('activates, starts R and shows it in the status bar', async () => {
+        const r = await readyR();
+        assert.ok(['idle', 'busy'].includes(r.state().kind), r.state().kind);
+        assert.match(r.status().view.text, /R: (idle|busy)/);
+    });
+
+    test('every command in the manifest is registered, and every registered one is in the manifest', async () => {
+        await rbridge();
+        const registered = new Set((await vscode.commands.getCommands(true)).filter((c) => c.startsWith('rbridge.')));
+        const declared = manifest().contributes.commands.map((c) => c.command);
+        assert.deepStrictEqual([...declared].sort(), [...COMMAND_IDS].sort());
+        for (const id of declared) assert.ok(registered.has(id), `${id} is not registered`);
+        for (const c of manifest().contributes.commands) assert.strictEqual(c.category, 'R', `${c.command} has no R category`);
+    });
+
+    test('keybindings where R users expect them', () => {
+        const keys = new Map(manifest().contributes.keybindings.map((k) => [k.command, k]));
+        assert.strictEqual(keys.get('rbridge.runSelection')?.key, 'ctrl+enter');
+        assert.strictEqual(keys.get('rbridge.runSelection')?.mac, 'cmd+enter');
+        assert.match(keys.get('rbridge.runSelection')?.when ?? '', /editorLangId == r/);
+        assert.strictEqual(keys.get('rbridge.runFile')?.key, 'ctrl+shift+s');
+        assert.ok(keys.get('rbridge.restart'));
+        assert.ok(keys.get('rbridge.interrupt'));
+    });
+
+    test('settings: rPath is machine-scoped, and the launch settings are restricted in untrusted workspaces', () => {
+        const m = manifest();
+        const properties = m.contributes.configuration.properties;
+        for (const name of ['rPath', 'rArgs', 'workingDirectory', 'env', 'autoRestart', 'echoCode', 'stopOnError']) {
+            assert.ok(properties[`rbridge.${name}`], `rbridge.${name} is not declared`);
+        }
+        assert.strictEqual(properties['rbridge.rPath'].scope, 'machine');
+        assert.strictEqual(m.capabilities.untrustedWorkspaces.supported, 'limited');
+        for (const name of ['rbridge.rPath', 'rbridge.rArgs', 'rbridge.env']) {
+            assert.ok(m.capabilities.untrustedWorkspaces.restrictedConfigurations.includes(name), `${name} is not restricted`);
+        }
+        assert.ok(m.activationEvents.includes('onLanguage:r'));
+        assert.strictEqual(m.main, './dist/extension.js');
+        assert.ok(m.contributes.viewsContainers.activitybar.some((c) => c.id === 'rbridge'));
+        assert.ok(m.contributes.views.rbridge.some((v) => v.id === 'rbridge.variables'));
+    });
+});
