@@ -42,6 +42,7 @@ const COMMANDS: Command[] = [
     { id: 'rbridge.restart', run: (parts) => restart(parts) },
     { id: 'rbridge.clearQueue', run: (parts) => clearQueue(parts) },
     { id: 'rbridge.showConsole', run: (parts) => showConsole(parts) },
+    { id: 'rbridge.openTranscript', run: (parts) => openTranscript(parts) },
     { id: 'rbridge.refreshVariables', run: (parts) => refreshVariables(parts) },
     { id: 'rbridge.removeVariable', run: (parts, target) => removeVariable(parts, target) },
     { id: 'rbridge.clearWorkspace', run: (parts, options) => clearWorkspace(parts, options) },
@@ -203,6 +204,29 @@ function showConsole(parts: Parts) {
         parts.explainTrust();
         void parts.session.start();
     }
+}
+
+/** The language of the console transcript: its grammar (syntaxes/r-console.tmLanguage.json) colours prompts, code, values, errors and warnings. */
+export const TRANSCRIPT_LANGUAGE = 'r-console';
+
+/**
+ * Opens what the console shows as a text document, to search, copy or keep.
+ * An untitled document rather than a read-only view: it can be saved as it
+ * is, and editing it changes nothing in R. Resolves with the document.
+ */
+async function openTranscript(parts: Parts) {
+    const content = parts.console.core.transcriptText();
+    if (content === undefined) {
+        parts.notifier.status('Nothing has run in R yet: the console transcript is empty.');
+        return undefined;
+    }
+    const document = await vscode.workspace.openTextDocument({ language: TRANSCRIPT_LANGUAGE, content });
+    const editor = await vscode.window.showTextDocument(document, { preview: false });
+    // The newest output is what one usually looks for: start at the end.
+    const end = document.lineAt(document.lineCount - 1).range.end;
+    editor.selection = new vscode.Selection(end, end);
+    editor.revealRange(new vscode.Range(end, end), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+    return document;
 }
 
 function notRunningText(parts: Parts): string {

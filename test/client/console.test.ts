@@ -3,7 +3,7 @@ import type { ExecuteResult, InputResult } from '../../common/protocol';
 import { ConsoleCore, ConsoleHost } from '../../client/src/console/consoleCore';
 import { LineEditor } from '../../client/src/console/lineEditor';
 import { OutputBuffer } from '../../client/src/console/outputBuffer';
-import { StderrClassifier, displayWidth, stripAnsi, styled } from '../../client/src/console/text';
+import { StderrClassifier, displayWidth, overstrikeCarriageReturns, stripAnsi, styled } from '../../client/src/console/text';
 
 /** A host that records executions and answers them when the test says so. */
 class FakeHost implements ConsoleHost {
@@ -194,7 +194,7 @@ describe('console: output', () => {
         assert.match(core.text(), /\[1\] 2\na message\nWarning message:\nIn f\(\) : careful\nError in g\(\) : boom\n> $/);
     });
 
-    it('collects output and writes it on a timer, not per chunk', async () => {
+    it('collects the chunks of one turn and writes them in one piece, not per chunk', async () => {
         const { core, written } = makeConsole({ flushMs: 20 });
         const before = written.length;
         for (let i = 0; i < 1000; i++) core.output('stdout', `line ${i}\n`);
@@ -202,6 +202,38 @@ describe('console: output', () => {
         await new Promise((resolve) => setTimeout(resolve, 60));
         assert.strictEqual(written.length, before + 1);
         assert.ok(written[written.length - 1].includes('line 999'));
+    });
+
+    it('writes the first output after a quiet period on the next turn, without waiting for the interval', async () => {
+        // An interval far longer than a turn: a write that waited for it would be seen missing.
+        const { core, written } = makeConsole({ flushMs: 10_000 });
+        core.output('stdout', '[1] 2\n');
+        await tick();
+        assert.ok(written.join('').includes('[1] 2\r\n'));
+        assert.match(core.text(), /\[1\] 2\n> $/);
+        core.dispose();
+    });
+
+    it('coalesces a burst: output soon after a write waits for the interval to end, then goes in one write', async () => {
+        const flushMs = 150;
+        const { core, written } = makeConsole({ flushMs });
+        core.output('stdout', 'first\n');
+        await tick();
+        const afterFirst = written.length;
+        assert.ok(written.join('').includes('first'));
+        for (let i = 0; i < 5; i++) {
+            core.output('stdout', `burst ${i}\n`);
+            await tick();
+        }
+        assert.strictEqual(written.length, afterFirst, 'the burst is held back');
+        await new Promise((resolve) => setTimeout(resolve, flushMs + 50));
+        assert.strictEqual(written.length, afterFirst + 1, 'and written once');
+        assert.ok(written[written.length - 1].includes('burst 0') && written[written.length - 1].includes('burst 4'));
+        // Quiet again for a whole interval after that write: the next output goes at once.
+        await new Promise((resolve) => setTimeout(resolve, flushMs + 20));
+        core.output('stdout', 'later\n');
+        await tick();
+        assert.ok(written[written.length - 1].includes('later'));
     });
 
     it('a million lines are cut to the end, quickly, and say how much was left out', () => {
@@ -243,6 +275,33 @@ describe('console: output', () => {
         assert.strictEqual(written.length, 0);
         core.open(80);
         assert.ok(written.join('').includes('early\r\n'));
+    });
+});
+
+describe('console: transcript', () => {
+    it('is undefined while nothing has run (only the console\'s notes)', () => {
+        const { core } = makeConsole();
+        core.note('R 4.4.1 is ready.');
+        assert.strictEqual(core.transcriptText(), undefined);
+    });
+
+    it('is what the console shows, without colours or the prompt line, output still waiting included', () => {
+        const { core, host } = makeConsole();
+        core.input('x <- 1\r');
+        host.executions[0].answer('ok');
+        core.output('stdout', '> print(1:2)\n[1] 1 2\n');
+        core.output('stderr', 'Warning message:\ncareful \nError: boom\n');
+        core.note('at analysis.R:3', 'location');
+        core.input('half typed');
+        const text = core.transcriptText();
+        assert.strictEqual(text, '> x <- 1\n> print(1:2)\n[1] 1 2\nWarning message:\ncareful \nError: boom\nat analysis.R:3\n');
+    });
+
+    it('keeps what a line rewritten with carriage returns ends up showing (a progress bar)', () => {
+        const { core } = makeConsole();
+        core.output('stdout', '  |==    |  25%\r  |====  |  50%\r  |======|  100%\ndone\n');
+        assert.strictEqual(core.transcriptText(), '  |======|  100%\ndone\n');
+        assert.strictEqual(overstrikeCarriageReturns('abcdef\rxy\n12\r\n'), 'xycdef\n12\n');
     });
 });
 

@@ -35,6 +35,7 @@ export async function run(): Promise<void> {
     await import('./manifest.test.js');
     await import('./run.test.js');
     await import('./console.test.js');
+    await import('./transcript.test.js');
     await import('./variables.test.js');
     await import('./lifecycle.test.js');
 

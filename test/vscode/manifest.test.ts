@@ -13,6 +13,8 @@ interface Manifest {
         configuration: { properties: Record<string, { scope?: string; default?: unknown }> };
         viewsContainers: { activitybar: { id: string }[] };
         views: Record<string, { id: string }[]>;
+        languages: { id: string; aliases?: string[] }[];
+        grammars: { language?: string; scopeName: string; path: string; embeddedLanguages?: Record<string, string> }[];
     };
 }
 
@@ -74,5 +76,18 @@ suite('Extension and manifest', () => {
         assert.strictEqual(m.main, './dist/extension.js');
         assert.ok(m.contributes.viewsContainers.activitybar.some((c) => c.id === 'rbridge'));
         assert.ok(m.contributes.views.rbridge.some((v) => v.id === 'rbridge.variables'));
+    });
+
+    test('the console transcript language and its grammar, with echoed code as R', async () => {
+        const m = manifest();
+        const language = m.contributes.languages.find((l) => l.id === 'r-console');
+        assert.ok(language, 'the r-console language is declared');
+        assert.strictEqual(language.aliases?.[0], 'R Console Output');
+        const grammar = m.contributes.grammars.find((g) => g.language === 'r-console');
+        assert.ok(grammar, 'the r-console grammar is declared');
+        assert.strictEqual(grammar.scopeName, 'text.r-console');
+        assert.deepStrictEqual(grammar.embeddedLanguages, { 'meta.embedded.line.r': 'r' });
+        const file = vscode.Uri.joinPath(vscode.extensions.getExtension(EXTENSION_ID)!.extensionUri, grammar.path);
+        assert.ok((await vscode.workspace.fs.stat(file)).size > 0, `${grammar.path} is empty`);
     });
 });

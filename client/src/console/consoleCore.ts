@@ -5,17 +5,20 @@
  * readline(); Ctrl+C. The VS Code side (consoleTerminal.ts) only connects it
  * to a Pseudoterminal.
  *
- * Output never reaches the terminal line by line: it is collected in a
- * bounded buffer and written at most every `flushMs`, in one piece, with
- * the prompt line erased before and drawn again after. A burst larger than
- * the buffer's bounds is cut to its end (see outputBuffer.ts).
+ * Output is collected in a bounded buffer and written in one piece, with
+ * the prompt line erased before and drawn again after. The first output
+ * after a quiet period is written on the next turn of the event loop, so
+ * that `1+1` shows its answer without waiting for a timer; what follows
+ * within `flushMs` of a write waits for the end of that interval, so that a
+ * burst becomes one write per interval. A burst larger than the buffer's
+ * bounds is cut to its end (see outputBuffer.ts).
  *
  * No `vscode` import: tested in plain Node.
  */
 import type { ExecuteResult, InputResult } from '../../../common/protocol';
 import { LineEditor, EditorAction } from './lineEditor';
 import { Limits, OutputBuffer } from './outputBuffer';
-import { OutputStyle, StderrClassifier, displayWidth, stripAnsi, styled } from './text';
+import { OutputStyle, StderrClassifier, displayWidth, overstrikeCarriageReturns, stripAnsi, styled } from './text';
 
 /** What the console needs from the rest of the extension. */
 export interface ConsoleHost {
@@ -29,7 +32,7 @@ export interface ConsoleHost {
 
 export interface ConsoleOptions {
     history?: string[];
-    /** How often collected output is written. */
+    /** The shortest time between two writes of output while R keeps printing (the first after a pause goes on the next turn). */
     flushMs?: number;
     /** Bounds on what is written per flush. */
     limits?: Limits;
@@ -56,7 +59,10 @@ export class ConsoleCore {
     private readonly stderr = new StderrClassifier();
     private readonly flushMs: number;
     private readonly transcriptChars: number;
-    private flushTimer: ReturnType<typeof setTimeout> | undefined;
+    /** Cancels the scheduled write of collected output, while one is scheduled. */
+    private cancelScheduledFlush: (() => void) | undefined;
+    /** When output was last written (performance.now()); a burst is output that arrives sooner than `flushMs` after it. */
+    private lastFlushAt = -Infinity;
 
     private opened = false;
     private cols = 80;
@@ -79,6 +85,8 @@ export class ConsoleCore {
     /** Styled text committed to the screen (output and entered lines), newest last. */
     private transcript: string[] = [];
     private transcriptSize = 0;
+    /** R printed something, or code was entered: the transcript holds more than the console's own notes. */
+    private hasRun = false;
     private readonly writeListeners = new Set<(plain: string) => void>();
     private readonly changeListeners = new Set<() => void>();
 
@@ -122,6 +130,8 @@ export class ConsoleCore {
 
     /** Text R wrote. */
     output(stream: 'stdout' | 'stderr', text: string): void {
+        if (!text) return;
+        this.hasRun = true;
         if (stream === 'stdout') this.buffer.append('stdout', text);
         else for (const piece of this.stderr.classify(text)) this.buffer.append(piece.style, piece.text);
         this.scheduleFlush();
@@ -150,9 +160,10 @@ export class ConsoleCore {
 
     /** Writes what is waiting now rather than at the next tick (before a note, or in tests). */
     flush(): void {
-        if (this.flushTimer) clearTimeout(this.flushTimer);
-        this.flushTimer = undefined;
+        this.cancelScheduledFlush?.();
+        this.cancelScheduledFlush = undefined;
         if (this.buffer.isEmpty) return;
+        this.lastFlushAt = performance.now();
         const { segments, omittedLines, omittedChars } = this.buffer.drain();
         let out = this.eraseInput();
         if (omittedChars > 0) {
@@ -165,11 +176,26 @@ export class ConsoleCore {
     }
 
     private scheduleFlush(): void {
-        if (this.flushTimer) return;
-        this.flushTimer = setTimeout(() => {
-            this.flushTimer = undefined;
-            this.flush();
-        }, this.flushMs);
+        if (this.cancelScheduledFlush) return;
+        const wait = this.lastFlushAt + this.flushMs - performance.now();
+        if (wait <= 0) {
+            // Quiet until now: write on the next turn rather than at once, so
+            // that the chunks handled in this turn (an echo and its output)
+            // are still one write, and the latency is a turn, not a timer.
+            const immediate = setImmediate(() => {
+                this.cancelScheduledFlush = undefined;
+                this.flush();
+            });
+            this.cancelScheduledFlush = () => clearImmediate(immediate);
+        } else {
+            // Output soon after a write: R is printing a lot, and what comes
+            // until the interval ends is collected (and bounded) for one write.
+            const timer = setTimeout(() => {
+                this.cancelScheduledFlush = undefined;
+                this.flush();
+            }, wait);
+            this.cancelScheduledFlush = () => clearTimeout(timer);
+        }
     }
 
     // -----------------------------------------------------------------------
@@ -421,6 +447,7 @@ export class ConsoleCore {
 
     /** Entered lines as they stay on the screen, the first after `prompt`, the others after `+ `. */
     private commitLines(lines: string[], prompt: string): string {
+        this.hasRun = true;
         let out = '';
         lines.forEach((line, index) => {
             const p = index === 0 ? prompt : prompt ? '+ ' : '';
@@ -459,6 +486,24 @@ export class ConsoleCore {
     }
 
     // -----------------------------------------------------------------------
+    // The transcript
+
+    /**
+     * What the console shows, as plain text to read in an editor: the
+     * output waiting for its write first goes to the transcript, colours go,
+     * a line rewritten with carriage returns (a progress bar) keeps what the
+     * terminal ended up showing, and the prompt line is left out. Undefined
+     * when nothing has run yet (at most the console's own notes, such as
+     * "R is ready", would be there). Only the newest text is kept:
+     * between `transcriptChars` and twice that.
+     */
+    transcriptText(): string | undefined {
+        this.flush();
+        if (!this.hasRun) return undefined;
+        return overstrikeCarriageReturns(stripAnsi(this.transcript.join('')).replace(/\r\n/g, '\n'));
+    }
+
+    // -----------------------------------------------------------------------
     // For tests and the test API
 
     /** The console's text as plain text (no colours): what was printed and entered, then the current prompt line. */
@@ -480,7 +525,8 @@ export class ConsoleCore {
     }
 
     dispose(): void {
-        if (this.flushTimer) clearTimeout(this.flushTimer);
+        this.cancelScheduledFlush?.();
+        this.cancelScheduledFlush = undefined;
         if (this.mode.kind === 'input') this.mode.reject(new Error('the console was closed'));
         this.mode = { kind: 'prompt' };
     }

@@ -41,6 +41,26 @@ export function stripAnsi(text: string): string {
 }
 
 /**
+ * Each line as a terminal leaves it when parts of it are separated by
+ * carriage returns: every part overwrites the start of what was there (a
+ * progress bar redrawn in place becomes its last state, not one line per
+ * frame). Expects LF line breaks; widths are counted in UTF-16 units, which
+ * is exact for the ASCII that progress bars print.
+ */
+export function overstrikeCarriageReturns(text: string): string {
+    if (!text.includes('\r')) return text;
+    return text
+        .split('\n')
+        .map((line) => {
+            if (!line.includes('\r')) return line;
+            let shown = '';
+            for (const part of line.split('\r')) shown = part + shown.slice(part.length);
+            return shown;
+        })
+        .join('\n');
+}
+
+/**
  * Splits R's stderr into styled pieces. R prints messages, warnings and
  * errors all on stderr; which is which shows in how a line begins:
  * "Error" (or "Error in f() :"), "Warning message", "Warning in", "There
