@@ -36,6 +36,11 @@ export function ms(value: number | undefined): string {
     return `${fmt(value)} ms`;
 }
 
+/** `s` as a column `width` characters wide in plain text: padded, or cut with an ellipsis. */
+export function cell(s: string, width: number): string {
+    return s.length > width ? s.slice(0, width - 1) + '…' : s.padEnd(width);
+}
+
 export function mb(bytes: number | undefined): string {
     return bytes === undefined ? 'n/a' : `${fmt(bytes / 1e6)} MB`;
 }

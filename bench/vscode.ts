@@ -19,6 +19,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { machineTable, writtenBy } from './common';
 import { describeMachine } from './procs';
 import { fmt, median, percentile } from './stats';
 import { ROOT, Session, Workbench, armDeadline, sleep } from '../test/e2e/harness';
@@ -209,25 +210,14 @@ function report(rows: Row[], seconds: number, incomplete?: string): string {
     return [
         '# VS Code benchmark',
         '',
-        `Written by \`npm run bench:vscode\` (bench/vscode.ts) on ${m.date}; overwritten on every run. Run time ${fmt(seconds)} s.`,
+        `${writtenBy('npm run bench:vscode', 'bench/vscode.ts', m.date)} Run time ${fmt(seconds)} s.`,
         `Other processes on the machine add noise: compare the load average below with the ${m.cores} cores.`,
         incomplete ? `\n**Incomplete run: ${incomplete}**\n` : '',
         'R Bridge in code-server 4.100.3 (VS Code 1.100.3, web workbench, Node extension host) in headless Debian Chromium,',
         'driven by playwright-core; the extension in development mode from this checkout.',
         '',
-        '## Machine',
-        '',
-        '| | |',
-        '|---|---|',
-        `| CPU | ${m.cpu} |`,
-        `| Cores | ${m.cores} |`,
-        `| Memory | ${m.memory} |`,
-        `| OS | ${m.os} |`,
-        `| Node | ${m.node} |`,
-        `| R | ${m.r} |`,
-        `| Load average at start | ${m.load} |`,
-        `| Code measured | ${m.code} |`,
-        '',
+        // The date is in the first line; this table has no Date row.
+        ...machineTable(m, { date: false }),
         '## Results',
         '',
         '| Measure | Median | p90 | Range | Runs | Target | Verdict |',

@@ -1,16 +1,12 @@
 /**
- * Helpers of the peer comparison (`npm run bench:peers`) that bench/run.ts
- * has too but does not export (importing bench/run.ts would run the whole
- * benchmark, since it calls main() when loaded). They are copied here, kept
- * minimal, and marked where they are copies; the process, client and
- * statistics helpers themselves are imported from bench/.
+ * Helpers of the peer comparison (`npm run bench:peers`) that only the peer
+ * drivers need: ports, and finding the processes and sockets a peer left
+ * behind. What it shares with the other benchmark programs (the run's
+ * bookkeeping, the lock, the noise accounting, the floor, the report's
+ * machine table) is in bench/common.ts.
  */
 import * as fs from 'fs';
 import * as net from 'net';
-import * as os from 'os';
-import * as path from 'path';
-import { performance } from 'perf_hooks';
-import { sleep } from '../lspClient';
 
 /** Ports free on 127.0.0.1 at the time of asking (held open together so that they differ). */
 export async function freePorts(count: number): Promise<number[]> {
@@ -29,60 +25,6 @@ export async function freePorts(count: number): Promise<number[]> {
         return ports;
     } finally {
         await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-    }
-}
-
-/**
- * Copied from bench/run.ts (noiseShare): share of the machine's capacity
- * that other processes used during `wallMs`.
- */
-export function noiseShare(wallMs: number, otherCpuSeconds: number, cores = os.cpus().length): number {
-    return otherCpuSeconds / ((wallMs / 1000) * cores);
-}
-
-/**
- * Copied from bench/run.ts (acquireLock), with the same lock file: a peer
- * run and a `npm run bench` run would inflate each other's numbers, so the
- * second one waits (up to a minute) for the first, and takes over a lock
- * whose owner is gone. Returns a problem to report when it went ahead anyway.
- */
-export async function acquireLock(root: string, log: (m: string) => void): Promise<string | undefined> {
-    const lock = path.join(root, 'bench', '.tmp', 'bench.lock');
-    fs.mkdirSync(path.dirname(lock), { recursive: true });
-    const deadline = performance.now() + 60000;
-    for (;;) {
-        try {
-            fs.writeFileSync(lock, String(process.pid), { flag: 'wx' });
-            process.on('exit', () => {
-                try {
-                    if (fs.readFileSync(lock, 'utf8') === String(process.pid)) fs.unlinkSync(lock);
-                } catch {
-                    // Already removed.
-                }
-            });
-            return undefined;
-        } catch {
-            let owner = NaN;
-            try {
-                owner = Number(fs.readFileSync(lock, 'utf8'));
-            } catch {
-                continue;
-            }
-            let alive = false;
-            try {
-                process.kill(owner, 0);
-                alive = owner !== process.pid;
-            } catch {
-                // The owner is gone: a stale lock.
-            }
-            if (!alive) {
-                fs.rmSync(lock, { force: true });
-                continue;
-            }
-            if (performance.now() > deadline) return `another benchmark run (pid ${owner}) was still running after a minute; this run went ahead and both are inflated`;
-            log(`waiting for another benchmark run (pid ${owner}) to finish`);
-            await sleep(2000);
-        }
     }
 }
 
@@ -118,26 +60,12 @@ export function processGroup(pgid: number): number[] {
     return pids;
 }
 
-/** Whether some socket listens on TCP `port` (any address), from /proc/net/tcp and tcp6. */
+/** Whether some socket listens on TCP `port` (any address). */
 export function isListening(port: number): boolean {
-    const hex = port.toString(16).toUpperCase().padStart(4, '0');
-    for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-        let text = '';
-        try {
-            text = fs.readFileSync(file, 'utf8');
-        } catch {
-            continue;
-        }
-        for (const line of text.split('\n').slice(1)) {
-            const fields = line.trim().split(/\s+/);
-            // local_address is "ADDR:PORT"; state 0A is LISTEN.
-            if (fields[1]?.endsWith(`:${hex}`) && fields[3] === '0A') return true;
-        }
-    }
-    return false;
+    return listeningAddresses(port).length > 0;
 }
 
-/** Addresses that listen on `port` (for checking that a peer listens on 127.0.0.1 only). */
+/** Addresses that listen on TCP `port`, from /proc/net/tcp and tcp6 (for checking that a peer listens on 127.0.0.1 only). */
 export function listeningAddresses(port: number): string[] {
     const hex = port.toString(16).toUpperCase().padStart(4, '0');
     const out: string[] = [];
@@ -150,6 +78,7 @@ export function listeningAddresses(port: number): string[] {
         }
         for (const line of text.split('\n').slice(1)) {
             const fields = line.trim().split(/\s+/);
+            // local_address is "ADDR:PORT"; state 0A is LISTEN.
             if (!fields[1]?.endsWith(`:${hex}`) || fields[3] !== '0A') continue;
             const addr = fields[1].split(':')[0];
             if (addr.length === 8) {

@@ -64,6 +64,11 @@ export interface ConnectionInfo {
 
 const KEEP_TEXT_CHARS = 4096;
 
+/** The content of an execute_request for `code`, as a notebook sends it. */
+function executeContent(code: string): Record<string, unknown> {
+    return { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true };
+}
+
 export class JupyterKernel {
     readonly child: ChildProcess;
     /** performance.now() just before spawn(). */
@@ -158,16 +163,12 @@ export class JupyterKernel {
     }
 
     /** Sends a request on shell; the returned execution completes at iopub idle. */
-    async request(msgType: string, content: Record<string, unknown>): Promise<Execution> {
-        const { msgId, frames } = this.frames(msgType, content);
-        const execution = this.track(msgId);
-        execution.sentAt = performance.now();
-        await this.shell.send(frames);
-        return execution;
+    request(msgType: string, content: Record<string, unknown>): Promise<Execution> {
+        return this.send(this.shell, msgType, content);
     }
 
     execute(code: string): Promise<Execution> {
-        return this.request('execute_request', { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+        return this.request('execute_request', executeContent(code));
     }
 
     /**
@@ -176,7 +177,7 @@ export class JupyterKernel {
      */
     async executeMany(codes: string[]): Promise<{ sentAt: number; executions: Execution[] }> {
         const prepared = codes.map((code) => {
-            const m = this.frames('execute_request', { code, silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+            const m = this.frames('execute_request', executeContent(code));
             return { ...m, execution: this.track(m.msgId) };
         });
         const sentAt = performance.now();
@@ -190,11 +191,15 @@ export class JupyterKernel {
     }
 
     /** Sends a request on control (interrupt_request, shutdown_request). */
-    async controlRequest(msgType: string, content: Record<string, unknown>): Promise<Execution> {
+    controlRequest(msgType: string, content: Record<string, unknown>): Promise<Execution> {
+        return this.send(this.control, msgType, content);
+    }
+
+    private async send(socket: zmq.Dealer, msgType: string, content: Record<string, unknown>): Promise<Execution> {
         const { msgId, frames } = this.frames(msgType, content);
         const execution = this.track(msgId);
         execution.sentAt = performance.now();
-        await this.control.send(frames);
+        await socket.send(frames);
         return execution;
     }
 

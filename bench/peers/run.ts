@@ -19,31 +19,23 @@
  * killed by its pid (Rserve by its process group, then looked for by its
  * configuration file and its port), and everything listens on 127.0.0.1.
  */
-import { ChildProcess, spawn } from 'child_process';
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import type { ExecuteResult, InterruptResult } from '../../common/protocol';
+import { BENCH, BenchRun, FloorProcess, ROOT, SERVER, checkOk, machineLine, runProgram } from '../common';
 import { LspClient, Reply, sleep, withTimeout } from '../lspClient';
-import { Machine, cpuSnapshot, describeMachine, killAll, otherCpuSeconds, run, track, trackPid } from '../procs';
-import { fmt, mb, mean, median, ms, percentile } from '../stats';
-import { acquireLock, listeningAddresses, noiseShare, pidsWithArg } from './common';
+import { describeMachine, killAll, run, track, trackPid } from '../procs';
+import { cell, fmt, mb, mean, median, ms, percentile } from '../stats';
+import { listeningAddresses, pidsWithArg } from './common';
 import { JupyterKernel } from './jupyter';
 import { QapConnection, RSERVE_BINARY, RserveServer, stringArrayText } from './rserve';
 
 // ---------------------------------------------------------------------------
 // Where things are
 
-/** The repository root: the nearest folder above the bundle (out/bench/peers/run.js) that has a package.json. */
-const ROOT = (() => {
-    let dir = __dirname;
-    while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-    return dir;
-})();
-const BENCH = path.join(ROOT, 'bench');
-const SERVER = path.join(ROOT, 'dist', 'server.js');
-const FLOOR = path.join(BENCH, 'floor.R');
 const CALLR_DRIVER = path.join(BENCH, 'peers', 'callr.R');
 const RESULTS = path.join(BENCH, 'peers.md');
 
@@ -115,36 +107,12 @@ interface PeerResult {
 type Workload = 'rtt' | 'many' | 'print' | 'interrupt' | 'startup';
 
 const results = Object.fromEntries(PEERS.map((p) => [p, { unsupported: {}, notes: [] } as PeerResult])) as Record<Peer, PeerResult>;
-const problems: string[] = [];
-/** Per section: name, wall time (ms), CPU-seconds used meanwhile by processes other than the benchmark's. */
-const sectionTimes: [string, number, number][] = [];
-let machine: Machine | undefined;
-const runStarted = performance.now();
-const runCpu = cpuSnapshot();
+const bench = new BenchRun('peers');
+const { problems, log } = bench;
 let workDir = '';
-
-function log(message: string): void {
-    process.stderr.write(`[peers ${((performance.now() - runStarted) / 1000).toFixed(1)}s] ${message}\n`);
-}
 
 function stat(values: number[], note?: string): Stat {
     return { median: median(values), p99: values.length >= 100 ? percentile(values, 99) : undefined, values, note };
-}
-
-/** Runs one peer's section; a failure is recorded and the run goes on with the next. */
-async function section(name: string, work: () => Promise<void>): Promise<void> {
-    const started = performance.now();
-    const cpuBefore = cpuSnapshot();
-    log(name);
-    try {
-        await work();
-    } catch (e) {
-        const message = (e as Error).message ?? String(e);
-        problems.push(`${name}: ${message}`);
-        log(`  failed: ${message}`);
-    } finally {
-        sectionTimes.push([name, performance.now() - started, otherCpuSeconds(cpuBefore, cpuSnapshot())]);
-    }
 }
 
 /** Runs one workload of a peer; a failure is recorded against that workload only. */
@@ -160,18 +128,6 @@ async function workload(peer: Peer, what: string, work: () => Promise<void>): Pr
 
 // ---------------------------------------------------------------------------
 // Ours
-
-function checkOk(reply: Reply<ExecuteResult>, what: string): ExecuteResult {
-    if (reply.error) throw new Error(`${what}: JSON-RPC error ${reply.error.code}: ${reply.error.message}`);
-    const result = reply.result!;
-    if (result.status !== 'ok') throw new Error(`${what}: status ${result.status} ${JSON.stringify(result.error ?? '')}`);
-    return result;
-}
-
-async function stopServer(client: LspClient, what: string): Promise<void> {
-    const leftovers = await client.stop();
-    if (leftovers.length) problems.push(`${what}: processes still alive after shutdown had to be killed: ${leftovers.join(', ')}`);
-}
 
 async function oursSection(): Promise<void> {
     const r = results.ours;
@@ -266,7 +222,7 @@ async function oursSection(): Promise<void> {
             r.interruptNext = stat(toNext);
         });
     } finally {
-        await stopServer(client, 'ours');
+        await bench.stopServer(client, 'ours');
     }
     await workload('ours', 'start-up', async () => {
         const times: number[] = [];
@@ -279,7 +235,7 @@ async function oursSection(): Promise<void> {
                 checkOk(reply, 'the first 1+1');
                 times.push(reply.at - fresh.spawnedAt);
             } finally {
-                await stopServer(fresh, 'ours (start-up)');
+                await bench.stopServer(fresh, 'ours (start-up)');
             }
         }
         r.startup = stat(times, 'spawn of `node dist/server.js --stdio` → initialize → r/execute `1+1` answered');
@@ -287,69 +243,7 @@ async function oursSection(): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------
-// The raw pipe floor (bench/floor.R; the same driving as bench/run.ts section 1)
-
-const SENTINEL = '\x01END\x01\n';
-
-/** bench/floor.R behind Node's stdio pipes: counts sentinels and the bytes before them. */
-class FloorProcess {
-    readonly child: ChildProcess;
-    readonly spawnedAt = performance.now();
-    sentinels = 0;
-    /** Output bytes other than sentinels. */
-    bytes = 0;
-    /** 'data' events (reads) on R's stdout. */
-    reads = 0;
-    text = '';
-    stderr = '';
-    private carry = '';
-    private waiter: { count: number; resolve: (at: number) => void } | undefined;
-
-    constructor() {
-        this.child = track(spawn('Rscript', [FLOOR], { stdio: ['pipe', 'pipe', 'pipe'] }), 'floor');
-        this.child.stdin!.on('error', () => undefined);
-        this.child.stderr!.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-2000)));
-        this.child.stdout!.on('data', (chunk: Buffer) => {
-            const at = performance.now();
-            this.reads++;
-            const fresh = chunk.toString('latin1');
-            const s = this.carry + fresh;
-            let found = 0;
-            for (let i = s.indexOf(SENTINEL); i >= 0; i = s.indexOf(SENTINEL, i + SENTINEL.length)) found++;
-            this.sentinels += found;
-            this.bytes += chunk.length - found * SENTINEL.length;
-            // The sentinel cannot overlap itself, so keeping one character
-            // less than its length can never count an occurrence twice.
-            this.carry = s.slice(-(SENTINEL.length - 1));
-            if (this.text.length < 100) this.text += fresh;
-            if (this.waiter && this.sentinels >= this.waiter.count) {
-                const w = this.waiter;
-                this.waiter = undefined;
-                w.resolve(at);
-            }
-        });
-    }
-
-    write(text: string): void {
-        this.child.stdin!.write(text);
-    }
-
-    until(count: number, timeoutMs: number): Promise<number> {
-        return withTimeout(
-            new Promise<number>((resolve) => {
-                if (this.sentinels >= count) resolve(performance.now());
-                else this.waiter = { count, resolve };
-            }),
-            timeoutMs,
-            `floor sentinel ${count} (R said: ${this.stderr.slice(-300)})`,
-        );
-    }
-
-    async stop(): Promise<void> {
-        this.child.stdin!.end();
-        await withTimeout(new Promise((resolve) => this.child.once('exit', resolve)), 3000, 'floor exit').catch(() => this.child.kill('SIGKILL'));
-    }
-}
+// The raw pipe floor (bench/floor.R, driven by FloorProcess of bench/common.ts as in section 1 of `npm run bench`)
 
 async function floorSection(): Promise<void> {
     const r = results.floor;
@@ -789,28 +683,19 @@ const SUPPORT: Record<Peer, { pipelining: string; streaming: string; interrupt: 
     },
 };
 
+/** A cell of the results table: the figure of valueOf(), or why there is none. */
 function cellOf(peer: Peer, w: Workload | 'rttP99' | 'interruptNext'): string {
     const r = results[peer];
-    switch (w) {
-        case 'rtt':
-            return r.rtt ? ms(r.rtt.median) : na(peer, 'rtt');
-        case 'rttP99':
-            return r.rtt?.p99 !== undefined ? ms(r.rtt.p99) : r.rtt ? 'n/a (<100 samples)' : na(peer, 'rtt');
-        case 'many':
-            return r.many ? `${ms(r.many.median)} (${fmt(r.many.rate)}/s, ${r.many.count.toLocaleString('en-US')} ${r.many.mode})` : na(peer, 'many');
-        case 'print':
-            return r.print ? `${r.print.lowerBound ? '> ' : ''}${ms(r.print.median)}` : na(peer, 'print');
-        case 'interrupt':
-            return r.interruptAnswer ? ms(r.interruptAnswer.median) : na(peer, 'interrupt');
-        case 'interruptNext':
-            return r.interruptNext ? ms(r.interruptNext.median) : na(peer, 'interrupt');
-        case 'startup':
-            return r.startup ? ms(r.startup.median) : na(peer, 'startup');
+    const value = valueOf(peer, w);
+    if (value === undefined) {
+        if (w === 'rttP99' && r.rtt) return 'n/a (<100 samples)';
+        const workload = w === 'rttP99' ? 'rtt' : w === 'interruptNext' ? 'interrupt' : w;
+        return r.unsupported[workload] ? 'not supported' : 'failed (see problems)';
     }
-}
-
-function na(peer: Peer, w: Workload): string {
-    return results[peer].unsupported[w] ? 'not supported' : 'failed (see problems)';
+    if (w === 'many') return `${ms(value)} (${fmt(r.many!.rate)}/s, ${r.many!.count.toLocaleString('en-US')} ${r.many!.mode})`;
+    // A print that did not finish by its deadline: its figure is a lower bound.
+    if (w === 'print' && r.print!.lowerBound) return `> ${ms(value)}`;
+    return ms(value);
 }
 
 function valueOf(peer: Peer, w: Workload | 'rttP99' | 'interruptNext'): number | undefined {
@@ -934,30 +819,11 @@ function details(peer: Peer): string[] {
 }
 
 function report(incomplete?: string): string {
-    const m = machine ?? describeMachine();
-    const wall = performance.now() - runStarted;
-    const out = [
-        '# Peer comparison',
-        '',
-        `Written by \`npm run bench:peers\` (bench/peers/run.ts) on ${m.date}; overwritten on every run. Run time ${fmt(wall / 1000)} s, during which other processes used ${fmt(noiseShare(wall, otherCpuSeconds(runCpu, cpuSnapshot()), m.cores) * 100)}% of the machine.`,
-        incomplete ? `\n**Incomplete run: ${incomplete}**\n` : '',
-        '## Machine',
-        '',
-        '| | |',
-        '|---|---|',
-        `| CPU | ${m.cpu} |`,
-        `| Cores | ${m.cores} |`,
-        `| Memory | ${m.memory} |`,
-        `| OS | ${m.os} |`,
-        `| Node | ${m.node} |`,
-        `| R | ${m.r} |`,
-        `| Date | ${m.date} |`,
-        `| Load average at start | ${m.load} |`,
-        `| Code measured | ${m.code} |`,
-        `| Peers | ${peerVersions} |`,
-        '',
-        ...(noisySections(m.cores).length
-            ? [`**Warning:** other processes used more than 10% of the machine during ${noisySections(m.cores).join(', ')}; those timings are inflated, and ratios between peers measured in different sections carry the difference (see the last section).`, '']
+    const noisy = bench.noisySections();
+    return [
+        ...bench.reportHead('Peer comparison', 'npm run bench:peers', 'bench/peers/run.ts', incomplete, [['Peers', peerVersions]]),
+        ...(noisy.length
+            ? [`**Warning:** other processes used more than 10% of the machine during ${noisy.join(', ')}; those timings are inflated, and ratios between peers measured in different sections carry the difference (see the last section).`, '']
             : []),
         '## Results',
         '',
@@ -990,29 +856,18 @@ function report(incomplete?: string): string {
         '## Details',
         '',
         ...PEERS.flatMap(details),
-        '## Section run times and machine noise',
-        '',
-        'CPU used by other processes (not started by this run) while each section ran, as a share of the machine (computed as in bench/run.ts). More than a few percent means that section\'s timings are inflated; ratios between peers measured in different sections carry that noise.',
-        '',
-        '| Section | Wall time | Other processes\' CPU |',
-        '|---|---:|---:|',
-        ...sectionTimes.map(([name, t, other]) => `| ${name} | ${fmt(t / 1000)} s | ${fmt(other)} CPU-s (${fmt(noiseShare(t, other, m.cores) * 100)}%) |`),
-        '',
-    ];
-    if (problems.length) out.push('## Problems seen during the run', '', ...problems.map((p) => `- ${p}`), '');
-    return out.join('\n');
+        ...bench.noiseSection(
+            'CPU used by other processes (not started by this run) while each section ran, as a share of the machine (computed as in bench/run.ts). More than a few percent means that section\'s timings are inflated; ratios between peers measured in different sections carry that noise.',
+        ),
+        ...bench.problemsSection(),
+    ].join('\n');
 }
 
-/** Copied from bench/run.ts (noisySections): sections during which other processes used more than 10% of the machine. */
-function noisySections(cores: number): string[] {
-    return sectionTimes.filter(([, t, other]) => noiseShare(t, other, cores) > 0.1).map(([name, t, other]) => `${name} (${fmt(noiseShare(t, other, cores) * 100)}%)`);
-}
-
-function summaryText(): string {
+/** The summary printed on stdout, above the problems and warnings. */
+function summaryLines(): string[] {
     const w = [40, ...PEERS.map(() => 16)];
-    const cell = (s: string, n: number) => (s.length > n ? s.slice(0, n - 1) + '…' : s.padEnd(n));
-    const lines = [
-        `Peer comparison on ${machine?.cpu} (${machine?.cores} cores), Node ${machine?.node}, ${machine?.r}`,
+    return [
+        `Peer comparison on ${machineLine(bench.machine)}`,
         [cell('Workload (median)', w[0]), ...PEERS.map((p, i) => cell(p, w[i + 1]))].join(' '),
         ...ROWS.map(([k, name]) =>
             [
@@ -1023,16 +878,10 @@ function summaryText(): string {
         '',
         ...goal().map((l) => l.replace(/\*\*/g, '')),
     ];
-    if (problems.length) lines.push('', 'Problems:', ...problems.map((p) => `  - ${p}`));
-    const noisy = noisySections(machine?.cores ?? os.cpus().length);
-    if (noisy.length) lines.push('', `Warning: other processes used much CPU during: ${noisy.join(', ')}; those timings are inflated.`);
-    lines.push('', `Full report: ${path.relative(process.cwd(), RESULTS) || RESULTS}`);
-    return lines.join('\n');
 }
 
 function finish(incomplete?: string): void {
-    fs.writeFileSync(RESULTS, report(incomplete));
-    process.stdout.write(summaryText() + '\n');
+    bench.finish(RESULTS, report(incomplete), summaryLines());
 }
 
 // ---------------------------------------------------------------------------
@@ -1062,33 +911,26 @@ async function versions(): Promise<string> {
 
 async function main(): Promise<void> {
     if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run \`npm run build\` first`);
-    const lockProblem = await acquireLock(ROOT, log);
-    if (lockProblem) problems.push(lockProblem);
-    machine = describeMachine();
+    // The same lock as `npm run bench`: a peer run and a suite run would inflate each other's numbers.
+    await bench.acquireLock();
+    bench.machine = describeMachine();
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rbridge-peers-'));
-    const watchdog = setTimeout(
-        () => {
-            log('time limit reached');
-            problems.push(`the run exceeded its time limit of ${TIME_LIMIT_MS / 1000} s and was stopped`);
-            killAll();
-            finish(`stopped at the time limit of ${TIME_LIMIT_MS / 1000} s`);
-            cleanUp();
-            process.exit(2);
-        },
-        TIME_LIMIT_MS - (performance.now() - runStarted),
-    );
+    const watchdog = bench.armTimeLimit(TIME_LIMIT_MS, (incomplete) => {
+        killAll();
+        finish(incomplete);
+        cleanUp();
+    });
     try {
         peerVersions = await versions().catch((e) => `unknown (${(e as Error).message})`);
         if (/missing/.test(peerVersions)) problems.push(`a peer is not installed (${peerVersions}): run bench/install-peers.sh as root, and npm install`);
-        await section('Raw pipe floor', floorSection);
-        await section('Ours', oursSection);
-        await section('Rserve', rserveSection);
-        await section('callr', callrSection);
-        await section('IRkernel', irkernelSection);
+        await bench.section('Raw pipe floor', floorSection);
+        await bench.section('Ours', oursSection);
+        await bench.section('Rserve', rserveSection);
+        await bench.section('callr', callrSection);
+        await bench.section('IRkernel', irkernelSection);
     } finally {
         clearTimeout(watchdog);
-        const left = killAll();
-        if (left) problems.push(`${left} processes were still running at the end and were killed`);
+        bench.killLeftovers();
         cleanUp();
     }
     finish();
@@ -1108,21 +950,4 @@ function cleanUp(): void {
     fs.rmSync(workDir, { recursive: true, force: true });
 }
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-        killAll();
-        cleanUp();
-        process.exit(130);
-    });
-}
-process.on('exit', () => killAll());
-
-main().then(
-    () => process.exit(0),
-    (e) => {
-        process.stderr.write(`peer comparison failed: ${(e as Error).stack ?? e}\n`);
-        killAll();
-        cleanUp();
-        process.exit(1);
-    },
-);
+runProgram(main, 'peer comparison failed', cleanUp);

@@ -1,0 +1,723 @@
+/**
+ * The benchmark suite (`npm run bench`): measures the server against its
+ * targets on this machine and compares it with baselines measured in the
+ * same run, then writes bench/results.md and prints a summary.
+ *
+ * Sections (numbered as in the targets):
+ *  1. Raw pipe floor: a bare Rscript read-eval-print loop behind a pipe.
+ *  2. Round trip of r/execute `1+1` through dist/server.js.
+ *  3. 10,000 pipelined tiny executions.
+ *  4. Output throughput against R writing to /dev/null, and the server's
+ *     peak memory while 100 MB of output goes through it.
+ *  5. Interrupt latency (Sys.sleep and a busy loop).
+ *  6. Cost of the kernel's changed-symbol bookkeeping, inside R.
+ *  7. Time from spawning the server to an idle kernel.
+ *
+ * Every wait has a time limit, the whole run has one too, and every process
+ * the benchmark starts is killed by its pid when the run ends.
+ *
+ * bench/run.ts is the program (`npm run bench` runs it): it calls main()
+ * here. Loading this module runs nothing.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { performance } from 'perf_hooks';
+import { Worker } from 'worker_threads';
+import type { ExecuteResult, InterruptResult } from '../common/protocol';
+import { BENCH, BenchRun, FloorProcess, ROOT, SERVER, checkOk, machineLine } from './common';
+import { LspClient, Reply, sleep, withTimeout } from './lspClient';
+import { ProcessCounters, countersSince, describeMachine, killAll, memoryOf, processCounters, run } from './procs';
+import { cell, fmt, mb, mean, median, ms, percentile } from './stats';
+
+// ---------------------------------------------------------------------------
+// Where things are
+
+const KERNEL = path.join(ROOT, 'kernel');
+const RESULTS = path.join(BENCH, 'results.md');
+
+/** The whole run must stay under about five minutes; past this it reports what it has and stops. */
+const TIME_LIMIT_MS = 290_000;
+
+// Iteration counts, chosen so that medians and p99s are stable while the
+// whole run stays well inside the time limit.
+const RTT_WARMUP = 300;
+const RTT_ITERATIONS = 3000;
+const PIPELINED = 10_000;
+const PIPELINED_REPS = 3;
+const OUTPUT_REPS = 3;
+const INTERRUPT_REPS = 10;
+const STARTUP_REPS = 5;
+
+// ---------------------------------------------------------------------------
+// What the run reports
+
+type Verdict = 'met' | 'NOT MET' | 'info' | 'error';
+
+interface Row {
+    section: string;
+    measure: string;
+    result: string;
+    target: string;
+    baseline: string;
+    ratio: string;
+    verdict: Verdict;
+}
+
+const bench = new BenchRun('bench');
+const { problems } = bench;
+const rows: Row[] = [];
+const details: string[] = [];
+let serverCwd = '';
+
+function row(r: Partial<Row> & Pick<Row, 'section' | 'measure' | 'result'>): void {
+    rows.push({ target: '—', baseline: '—', ratio: '—', verdict: 'info', ...r });
+}
+
+function verdict(ok: boolean): Verdict {
+    return ok ? 'met' : 'NOT MET';
+}
+
+/** Runs one section; a failure is recorded, also as a row of the summary, and the run goes on with the next. */
+function section(name: string, work: () => Promise<void>): Promise<void> {
+    return bench.section(name, work, (message) => row({ section: name.split(' ')[0], measure: `${name} (failed)`, result: message.slice(0, 120), verdict: 'error' }));
+}
+
+/** The pid of the client's current kernel (the last one it reported). */
+function kernelPid(client: LspClient): number {
+    const pids = [...client.kernelPids];
+    if (!pids.length) throw new Error('the server never reported a kernel pid');
+    return pids[pids.length - 1];
+}
+
+/** Counters of the server and its kernel, to attribute a workload's time to one or the other. */
+function startCounting(client: LspClient): () => { server: ProcessCounters; kernel: ProcessCounters } {
+    const serverPid = client.pid;
+    const rPid = kernelPid(client);
+    const server = processCounters(serverPid);
+    const kernel = processCounters(rPid);
+    return () => ({ server: countersSince(server, serverPid), kernel: countersSince(kernel, rPid) });
+}
+
+function describeCounters(c: { server: ProcessCounters; kernel: ProcessCounters }, per = 1, unit = ''): string {
+    const cpu = (ms: number) => (per === 1 ? `${fmt(ms)} ms` : `${fmt((ms * 1000) / per)} µs${unit}`);
+    return (
+        `CPU: R ${cpu(c.kernel.cpuMs)}, server ${cpu(c.server.cpuMs)}; ` +
+        `R was preempted ${c.kernel.involuntary.toLocaleString('en-US')} times and blocked ${c.kernel.voluntary.toLocaleString('en-US')} times, ` +
+        `the server woke ${c.server.voluntary.toLocaleString('en-US')} times`
+    );
+}
+
+// ---------------------------------------------------------------------------
+// 1. Raw pipe floor
+
+interface Floor {
+    rttMedian: number;
+    rttP99: number;
+    rate: number;
+}
+let floor: Floor | undefined;
+
+async function floorSection(): Promise<void> {
+    const loop = new FloorProcess();
+    try {
+        const rtts: number[] = [];
+        for (let i = 0; i < RTT_WARMUP + RTT_ITERATIONS; i++) {
+            const t0 = performance.now();
+            loop.write('1+1\n');
+            const at = await loop.until(loop.sentinels + 1, 5000);
+            if (i >= RTT_WARMUP) rtts.push(at - t0);
+        }
+        if (!loop.text.startsWith('[1] 2\n')) throw new Error(`the floor loop printed ${JSON.stringify(loop.text.slice(0, 40))} for 1+1`);
+        const rates: number[] = [];
+        for (let rep = 0; rep < PIPELINED_REPS; rep++) {
+            const target = loop.sentinels + PIPELINED;
+            const t0 = performance.now();
+            loop.write('1+1\n'.repeat(PIPELINED));
+            const at = await loop.until(target, 60000);
+            rates.push(PIPELINED / ((at - t0) / 1000));
+        }
+        floor = { rttMedian: median(rtts), rttP99: percentile(rtts, 99), rate: median(rates) };
+        row({ section: '1', measure: 'Floor: round trip `1+1` (median)', result: ms(floor.rttMedian) });
+        row({ section: '1', measure: 'Floor: round trip `1+1` (p99)', result: ms(floor.rttP99) });
+        row({ section: '1', measure: `Floor: ${PIPELINED.toLocaleString('en-US')} pipelined`, result: `${fmt(floor.rate)} /s` });
+        details.push(
+            '### 1. Raw pipe floor',
+            '',
+            'A bare `Rscript` loop (bench/floor.R) reading a line from stdin, `eval(parse(text = line))`, printing the visible value and a sentinel line, driven from Node over its stdio pipes.',
+            '',
+            `- Round trip of \`1+1\`, ${RTT_ITERATIONS} sequential after ${RTT_WARMUP} warm-up: median ${ms(floor.rttMedian)}, p99 ${ms(floor.rttP99)}, mean ${ms(mean(rtts))}, min ${ms(Math.min(...rtts))}.`,
+            `- ${PIPELINED.toLocaleString('en-US')} lines written at once, until the last sentinel: ${rates.map((r) => `${fmt(r)}/s`).join(', ')} (median ${fmt(floor.rate)}/s, ${fmt(1e6 / floor.rate)} µs each).`,
+            '',
+        );
+    } finally {
+        await loop.stop();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 2 and 3. Round trip and pipelined executions through the server
+
+async function latencySections(): Promise<void> {
+    const client = await LspClient.start(SERVER, serverCwd);
+    try {
+        await section('2 Round trip of r/execute `1+1`', () => roundTrip(client));
+        client.clearOutputs();
+        await section('3 Pipelined executions', () => pipelined(client));
+    } finally {
+        await bench.stopServer(client, 'latency server');
+    }
+}
+
+async function roundTrip(client: LspClient): Promise<void> {
+    const rtts: number[] = [];
+    const kernelMs: number[] = [];
+    let misordered = 0;
+    let wrongText = 0;
+    let count: (() => { server: ProcessCounters; kernel: ProcessCounters }) | undefined;
+    for (let i = 0; i < RTT_WARMUP + RTT_ITERATIONS; i++) {
+        if (i === RTT_WARMUP) count = startCounting(client);
+        const id = `rtt${i}`;
+        // The clock starts just before the request is written and stops when
+        // the bytes of the answer have been read: everything in between
+        // (server, kernel, both directions of every pipe) is counted.
+        const t0 = performance.now();
+        const reply = await withTimeout(client.execute({ code: '1+1', executionId: id }), 10000, `execution ${id}`);
+        const result = checkOk(reply, id);
+        const output = client.outputs.get(id);
+        // The output notification must arrive before the answer: a client
+        // that sees the answer must already have all of the output.
+        if (!output || output.firstSeq > reply.seq) misordered++;
+        if (output?.text !== '[1] 2\n') wrongText++;
+        client.outputs.delete(id);
+        if (i < RTT_WARMUP) continue;
+        rtts.push(reply.at - t0);
+        kernelMs.push(result.durationMs);
+    }
+    const counters = describeCounters(count!(), RTT_ITERATIONS, ' per execution');
+    const med = median(rtts);
+    const p99 = percentile(rtts, 99);
+    const floorMed = floor?.rttMedian;
+    row({
+        section: '2',
+        measure: 'Server: round trip `1+1` (median)',
+        result: ms(med),
+        target: '≤ 0.3 ms',
+        baseline: floorMed !== undefined ? `floor ${ms(floorMed)}` : 'floor n/a',
+        ratio: floorMed ? `${fmt(med / floorMed)}× floor` : '—',
+        verdict: verdict(med <= 0.3 && misordered === 0 && wrongText === 0),
+    });
+    row({
+        section: '2',
+        measure: 'Server: round trip `1+1` (p99)',
+        result: ms(p99),
+        target: '≤ 2 ms',
+        baseline: floor ? `floor ${ms(floor.rttP99)}` : 'floor n/a',
+        ratio: floor ? `${fmt(p99 / floor.rttP99)}× floor` : '—',
+        verdict: verdict(p99 <= 2 && misordered === 0 && wrongText === 0),
+    });
+    if (misordered || wrongText) problems.push(`2: ${misordered} answers arrived before their output, ${wrongText} had wrong output text`);
+    details.push(
+        '### 2. Round trip of r/execute `1+1`',
+        '',
+        `${RTT_ITERATIONS} sequential executions after ${RTT_WARMUP} warm-up, timed from writing the request to reading the answer; the \`[1] 2\` output notification was checked to arrive before each answer.`,
+        '',
+        `- Round trip: median ${ms(med)}, p99 ${ms(p99)}, mean ${ms(mean(rtts))}, min ${ms(Math.min(...rtts))}, max ${ms(Math.max(...rtts))}.`,
+        `- The server's own \`durationMs\` (exec frame sent to R → done frame read): median ${ms(median(kernelMs))}, p99 ${ms(percentile(kernelMs, 99))}. The rest of the round trip (client ↔ server pipes, JSON-RPC, waiting for the end-of-output markers) is median ${ms(med - median(kernelMs))}.`,
+        `- ${counters}.`,
+        `- Ordering: ${misordered} answers before their output; ${wrongText} with unexpected output text.`,
+        floorMed ? `- Ratio to the floor: ${fmt(med / floorMed)}× (median), ${fmt(p99 / floor!.rttP99)}× (p99).` : '- Floor not available.',
+        '',
+    );
+}
+
+async function pipelined(client: LspClient): Promise<void> {
+    const rates: number[] = [];
+    let counters = '';
+    for (let rep = 0; rep < PIPELINED_REPS; rep++) {
+        const replies: Promise<Reply<ExecuteResult>>[] = [];
+        const chunks: Buffer[] = [];
+        for (let i = 0; i < PIPELINED; i++) {
+            const { bytes, reply } = client.prepare<ExecuteResult>('r/execute', { code: '1+1', executionId: `p${rep}-${i}` });
+            chunks.push(bytes);
+            replies.push(reply);
+        }
+        const all = Buffer.concat(chunks);
+        // Send all, then await all: the clock runs from the single write of
+        // every request to the arrival of the last answer.
+        const count = startCounting(client);
+        const t0 = performance.now();
+        client.write(all);
+        const answers = await withTimeout(Promise.all(replies), 120000, `${PIPELINED} pipelined answers`);
+        counters = describeCounters(count(), PIPELINED, ' per execution');
+        const last = Math.max(...answers.map((a) => a.at));
+        let bad = 0;
+        answers.forEach((a, i) => {
+            if (a.error || a.result?.status !== 'ok' || client.outputs.get(`p${rep}-${i}`)?.text !== '[1] 2\n') bad++;
+        });
+        if (bad) throw new Error(`${bad} of ${PIPELINED} pipelined executions failed or lost their output`);
+        rates.push(PIPELINED / ((last - t0) / 1000));
+        client.clearOutputs();
+    }
+    const rate = median(rates);
+    row({
+        section: '3',
+        measure: `Server: ${PIPELINED.toLocaleString('en-US')} pipelined \`1+1\``,
+        result: `${fmt(rate)} /s`,
+        target: '≥ 5,000 /s',
+        baseline: floor ? `floor ${fmt(floor.rate)} /s` : 'floor n/a',
+        ratio: floor ? `${fmt(floor.rate / rate)}× slower` : '—',
+        verdict: verdict(rate >= 5000),
+    });
+    details.push(
+        '### 3. Pipelined executions',
+        '',
+        `${PIPELINED.toLocaleString('en-US')} r/execute requests written in one go, timed until the last answer; every answer and output checked.`,
+        '',
+        `- Rates: ${rates.map((r) => `${fmt(r)}/s`).join(', ')}; median ${fmt(rate)}/s (${fmt(1e6 / rate)} µs per execution).`,
+        floor ? `- Floor: ${fmt(floor.rate)}/s (${fmt(1e6 / floor.rate)} µs per line); the server takes ${fmt(floor.rate / rate)}× as long.` : '',
+        `- Last run, ${counters}. R and the server take turns (the next exec frame is sent when the done frame arrives), so per execution the wall time is roughly R's CPU plus the server's.`,
+        '',
+    );
+}
+
+// ---------------------------------------------------------------------------
+// 4. Output throughput and memory
+
+interface Workload {
+    name: string;
+    code: string;
+}
+
+const WORKLOADS: Workload[] = [
+    { name: 'cat loop', code: 'for (i in 1:2e5) cat(i, "\\n")' },
+    { name: 'print 1:1e6', code: 'print(1:1e6)' },
+];
+
+async function baselineSeconds(mode: 'sink' | 'stdout' | 'pipe', code: string, reps = OUTPUT_REPS): Promise<{ seconds: number[]; bytes?: number }> {
+    const script = path.join(BENCH, 'outputBaseline.R');
+    const result =
+        mode === 'pipe'
+            ? // R's stdout is a plain pipe drained by cat: what any reader of R's
+              // output costs R (a wake-up per write), without the server.
+              await run('sh', ['-c', 'Rscript "$0" stdout "$1" "$2" | cat > /dev/null', script, String(reps), code], { timeoutMs: 120000 })
+            : await run('Rscript', [script, mode, String(reps), code], {
+                  timeoutMs: 120000,
+                  // In stdout mode R's own stdout is /dev/null: the console path
+                  // is the kernel's, only nobody reads it.
+                  stdout: mode === 'stdout' ? 'ignore' : 'pipe',
+              });
+    if (result.code !== 0) throw new Error(`outputBaseline.R ${mode} failed: ${result.stderr.slice(-500)}`);
+    const seconds: number[] = [];
+    let bytes: number | undefined;
+    for (const line of result.stderr.split('\n')) {
+        const m = /^RESULT (\w+) (\S+)/.exec(line);
+        if (m?.[1] === 'seconds') seconds.push(Number(m[2]));
+        if (m?.[1] === 'bytes') bytes = Number(m[2]);
+    }
+    return { seconds, bytes };
+}
+
+async function outputSection(): Promise<void> {
+    const client = await LspClient.start(SERVER, serverCwd);
+    try {
+        checkOk(await withTimeout(client.execute({ code: 'options(max.print = 1e7)' }), 10000, 'options'), 'options(max.print)');
+        const lines: string[] = [];
+        for (const w of WORKLOADS) {
+            const ours: number[] = [];
+            let received = 0;
+            let counters = '';
+            for (let rep = 0; rep < OUTPUT_REPS; rep++) {
+                const id = `out-${w.name}-${rep}`;
+                const count = startCounting(client);
+                const t0 = performance.now();
+                const reply = await withTimeout(client.execute({ code: w.code, executionId: id }), 120000, w.name);
+                checkOk(reply, w.name);
+                ours.push((reply.at - t0) / 1000);
+                counters = describeCounters(count());
+                received = client.outputs.get(id)?.bytes ?? 0;
+                client.clearOutputs();
+            }
+            // The same code under sink("/dev/null") inside the kernel itself,
+            // through the server, timed by R's system.time.
+            const inKernel: number[] = [];
+            for (let rep = 0; rep < OUTPUT_REPS; rep++) {
+                const id = `sink-${w.name}-${rep}`;
+                const code = `cat(local({ sink("/dev/null"); on.exit(sink()); system.time(${w.code})[["elapsed"]] }), "\\n")`;
+                checkOk(await withTimeout(client.execute({ code, executionId: id }), 120000, `${w.name} under sink`), `${w.name} under sink`);
+                inKernel.push(Number(client.outputs.get(id)?.text.trim()));
+                client.clearOutputs();
+            }
+            const sinkRun = await baselineSeconds('sink', w.code);
+            const stdoutRun = await baselineSeconds('stdout', w.code);
+            const pipeRun = await baselineSeconds('pipe', w.code);
+            const candidates: [string, number][] = [
+                ['in the kernel under sink("/dev/null")', median(inKernel)],
+                ['separate Rscript under sink("/dev/null")', median(sinkRun.seconds)],
+                ['separate Rscript with stdout = /dev/null', median(stdoutRun.seconds)],
+            ];
+            // The strictest comparison: the fastest way R wrote the same output.
+            const [baseName, baseSeconds] = candidates.reduce((a, b) => (b[1] < a[1] ? b : a));
+            const ourSeconds = median(ours);
+            const share = baseSeconds / ourSeconds;
+            const bytesOk = sinkRun.bytes === received;
+            row({
+                section: '4',
+                measure: `Output \`${w.code}\`: delivered rate`,
+                result: `${fmt(received / ourSeconds / 1e6)} MB/s (${fmt(ourSeconds * 1000)} ms)`,
+                target: '≥ 50% of /dev/null rate',
+                baseline: `/dev/null ${fmt(received / baseSeconds / 1e6)} MB/s (${fmt(baseSeconds * 1000)} ms)`,
+                ratio: `${fmt(share * 100)}% of /dev/null`,
+                verdict: verdict(share >= 0.5 && bytesOk),
+            });
+            if (!bytesOk) problems.push(`4: \`${w.code}\` delivered ${received} bytes, R printed ${sinkRun.bytes}`);
+            lines.push(
+                `- \`${w.code}\`: ${mb(received)} delivered (R printed ${mb(sinkRun.bytes)}: ${bytesOk ? 'equal' : 'DIFFERENT'}).`,
+                `  - Through the server, request to answer: ${ours.map((s) => ms(s * 1000)).join(', ')} (median ${ms(ourSeconds * 1000)}, ${fmt(received / ourSeconds / 1e6)} MB/s).`,
+                `  - Last run through the server, ${counters}.`,
+                ...candidates.map(([name, s]) => `  - ${name}: median ${ms(s * 1000)}.`),
+                `  - Baseline used: ${baseName}; delivered rate = ${fmt(share * 100)}% of it.`,
+                `  - For reference (not a /dev/null baseline), a separate Rscript writing into a plain pipe drained by \`cat\`: median ${ms(median(pipeRun.seconds) * 1000)} (${fmt((baseSeconds / median(pipeRun.seconds)) * 100)}% of the /dev/null rate): the cost of any reader being woken by R's unbuffered console writes.`,
+            );
+        }
+        details.push(
+            '### 4. Output throughput',
+            '',
+            `With \`options(max.print = 1e7)\` set first; ${OUTPUT_REPS} runs of each, medians. "/dev/null rate" is the fastest of three ways of letting R write the same output with nobody reading it, each measured in this run.`,
+            '',
+            ...lines,
+            '',
+        );
+    } finally {
+        await bench.stopServer(client, 'throughput server');
+    }
+}
+
+/**
+ * Samples VmRSS of a process every `intervalMs` on a worker thread, so that
+ * the sampling keeps its rhythm while the main thread is busy parsing 100 MB
+ * of notifications.
+ */
+function startSampler(pid: number, intervalMs: number): { stop: () => Promise<{ peakKb: number; samples: number }> } {
+    const code = `
+        const { parentPort, workerData } = require('worker_threads');
+        const fs = require('fs');
+        const file = '/proc/' + workerData.pid + '/status';
+        let peakKb = 0, samples = 0;
+        const sample = () => {
+            try {
+                const m = /VmRSS:\\s+(\\d+) kB/.exec(fs.readFileSync(file, 'utf8'));
+                if (m) { samples++; peakKb = Math.max(peakKb, Number(m[1])); }
+            } catch (e) { /* the process is gone */ }
+        };
+        sample();
+        const timer = setInterval(sample, workerData.intervalMs);
+        parentPort.on('message', () => { clearInterval(timer); sample(); parentPort.postMessage({ peakKb, samples }); });
+    `;
+    const worker = new Worker(code, { eval: true, workerData: { pid, intervalMs } });
+    return {
+        stop: () =>
+            withTimeout(
+                new Promise<{ peakKb: number; samples: number }>((resolve) => {
+                    worker.once('message', (m: { peakKb: number; samples: number }) => resolve(m));
+                    worker.postMessage('stop');
+                }),
+                5000,
+                'RSS sampler',
+            ).finally(() => void worker.terminate()),
+    };
+}
+
+async function memorySection(): Promise<void> {
+    // A fresh server, so that its memory before the test is the plain
+    // start-up footprint.
+    const client = await LspClient.start(SERVER, serverCwd);
+    try {
+        const lines = 1e6;
+        const code = `for (i in 1:${lines}) cat(strrep("x", 99), "\\n")`;
+        // Each line is 99 x's, the space cat() puts between arguments and a newline.
+        const expected = lines * 101;
+        // R's own time for the same output into /dev/null, for the delivered rate's context.
+        const devNull = median((await baselineSeconds('stdout', code, 1)).seconds);
+        const before = memoryOf(client.pid);
+        const sampler = startSampler(client.pid, 20);
+        const count = startCounting(client);
+        const t0 = performance.now();
+        const reply = await withTimeout(client.execute({ code, executionId: 'mem' }), 150000, '100 MB of output');
+        const elapsed = reply.at - t0;
+        const counters = describeCounters(count());
+        const { peakKb, samples } = await sampler.stop();
+        checkOk(reply, '100 MB of output');
+        const after = memoryOf(client.pid);
+        const received = client.outputs.get('mem')?.bytes ?? 0;
+        const peakMb = peakKb / 1024;
+        const hwmMb = (after?.hwmKb ?? 0) / 1024;
+        row({
+            section: '4',
+            measure: 'Server peak RSS during 100 MB of output',
+            result: `${fmt(peakMb)} MiB (VmHWM ${fmt(hwmMb)} MiB)`,
+            target: '≤ 150 MB',
+            baseline: `idle ${fmt((before?.rssKb ?? 0) / 1024)} MiB`,
+            verdict: verdict(Math.max(peakMb, hwmMb) * 1.048576 <= 150 && received === expected),
+        });
+        row({
+            section: '4',
+            measure: '100 MB output: bytes received',
+            result: `${received.toLocaleString('en-US')} B`,
+            target: `= ${expected.toLocaleString('en-US')} B`,
+            verdict: verdict(received === expected),
+        });
+        details.push(
+            '### 4b. Server memory during 100 MB of output',
+            '',
+            `\`${code}\` on a fresh server; VmRSS of the server process sampled every 20 ms on a worker thread (${samples} samples), VmHWM read afterwards.`,
+            '',
+            `- Before: VmRSS ${fmt((before?.rssKb ?? 0) / 1024)} MiB, VmHWM ${fmt((before?.hwmKb ?? 0) / 1024)} MiB.`,
+            `- Peak sampled VmRSS ${fmt(peakMb)} MiB (${fmt(peakKb / 1000)} MB); VmHWM after ${fmt(hwmMb)} MiB; VmRSS after ${fmt((after?.rssKb ?? 0) / 1024)} MiB.`,
+            `- Received ${received.toLocaleString('en-US')} bytes of stdout, expected ${expected.toLocaleString('en-US')} (${received === expected ? 'equal' : 'DIFFERENT'}); ${ms(elapsed)} request to answer (${fmt(received / (elapsed / 1000) / 1e6)} MB/s). R alone, stdout = /dev/null: ${ms(devNull * 1000)} (${fmt(expected / devNull / 1e6)} MB/s).`,
+            `- ${counters}.`,
+            '',
+        );
+    } finally {
+        await bench.stopServer(client, 'memory server');
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 5. Interrupt
+
+async function interruptSection(): Promise<void> {
+    const lines: string[] = [];
+    for (const code of ['Sys.sleep(100)', 'repeat {}']) {
+        const client = await LspClient.start(SERVER, serverCwd);
+        try {
+            const toAnswer: number[] = [];
+            const toNext: number[] = [];
+            for (let i = 0; i < INTERRUPT_REPS; i++) {
+                const id = `int${i}`;
+                const execution = client.execute({ code, executionId: id });
+                // Let the code really run before interrupting it.
+                await sleep(300);
+                const t0 = performance.now();
+                const answer = await withTimeout(client.request<InterruptResult>('r/interrupt', {}), 5000, 'r/interrupt');
+                if (answer.error || !answer.result?.interrupted) throw new Error(`r/interrupt answered ${JSON.stringify(answer)}`);
+                const reply = await withTimeout(execution, 10000, `answer of interrupted \`${code}\``);
+                if (reply.result?.status !== 'interrupted') throw new Error(`\`${code}\` ended with ${JSON.stringify(reply.result ?? reply.error)}`);
+                toAnswer.push(reply.at - t0);
+                // The session must be usable at once: the next execution runs and answers.
+                const next = await withTimeout(client.execute({ code: '1+1', executionId: `${id}-next` }), 10000, '1+1 after the interrupt');
+                checkOk(next, '1+1 after the interrupt');
+                if (client.outputs.get(`${id}-next`)?.text !== '[1] 2\n') throw new Error('1+1 after the interrupt printed the wrong text');
+                toNext.push(next.at - t0);
+            }
+            const med = median(toAnswer);
+            row({
+                section: '5',
+                measure: `Interrupt \`${code}\`: to the 'interrupted' answer (median)`,
+                result: ms(med),
+                target: '≤ 50 ms',
+                baseline: `+ next \`1+1\` answered: ${ms(median(toNext))}`,
+                verdict: verdict(med <= 50),
+            });
+            lines.push(
+                `- \`${code}\`, ${INTERRUPT_REPS} times: interrupt → answer ${toAnswer.map((t) => fmt(t)).join(', ')} ms (median ${ms(med)}, max ${ms(Math.max(...toAnswer))}); interrupt → following \`1+1\` answered: median ${ms(median(toNext))}, max ${ms(Math.max(...toNext))}.`,
+            );
+        } finally {
+            await bench.stopServer(client, `interrupt server (${code})`);
+        }
+    }
+    details.push(
+        '### 5. Interrupt',
+        '',
+        'The execution is started, left running for 300 ms, then r/interrupt is sent; timed from writing r/interrupt to reading the execution\'s answer (status `interrupted`), and then until a following `1+1` has answered.',
+        '',
+        ...lines,
+        '',
+    );
+}
+
+// ---------------------------------------------------------------------------
+// 6. Changed-symbol bookkeeping, inside R
+
+async function symbolsSection(): Promise<void> {
+    const result = await run('Rscript', [path.join(BENCH, 'symbols.R'), KERNEL], { timeoutMs: 120000 });
+    if (result.code !== 0) throw new Error(`symbols.R failed: ${result.stderr.slice(-800)}`);
+    const values = new Map<string, number>();
+    const notes: string[] = [];
+    for (const line of result.stdout.split('\n')) {
+        const m = /^RESULT (\S+) (\S+)/.exec(line);
+        if (m) values.set(m[1], Number(m[2]));
+        if (line.startsWith('NOTE ')) notes.push(line.slice(5).trim());
+    }
+    const need = (key: string) => {
+        const v = values.get(key);
+        if (v === undefined) throw new Error(`symbols.R did not report ${key}`);
+        return v;
+    };
+    for (const [size, limit] of [
+        [100, 0.5],
+        [10000, 15],
+    ] as const) {
+        for (const kind of ['unchanged', 'changed'] as const) {
+            const med = need(`${kind}.${size}.median`);
+            row({
+                section: '6',
+                measure: `symbol_changes(), ${size.toLocaleString('en-US')} globals, ${kind === 'unchanged' ? 'nothing changed' : 'one binding changed'}`,
+                result: `${ms(med)} (p99 ${ms(need(`${kind}.${size}.p99`))})`,
+                target: `≤ ${limit} ms`,
+                verdict: verdict(med <= limit),
+            });
+        }
+        const suspect = need(`changedSuspect.${size}.median`);
+        row({
+            section: '6',
+            measure: `symbol_changes(target), ${size.toLocaleString('en-US')} globals, as after \`x <- …\``,
+            result: `${ms(suspect)} (p99 ${ms(need(`changedSuspect.${size}.p99`))})`,
+            target: `(≤ ${limit} ms)`,
+            verdict: suspect <= limit ? 'info' : 'NOT MET',
+        });
+    }
+    // The per-execution breakdown is diagnostic: steps the kernel no longer has are shown as n/a.
+    const step = (key: string) => (values.has(`exec.${key}`) ? `${fmt(values.get(`exec.${key}`)! * 1000)} µs` : 'n/a');
+    details.push(
+        '### 6. Changed-symbol bookkeeping (inside R)',
+        '',
+        'bench/symbols.R sources the kernel files into `new.env(parent = baseenv())` as kernel/bootstrap.R does, sets `has_rlang <- TRUE`, fills the global environment with numeric vectors of length 10, calls `reset_snapshot()` once, then times single calls of `symbol_changes()` (per-call wall time, median and p99).',
+        '',
+        '| Globals | First `reset_snapshot()` | Nothing changed | One binding changed | Changed, name passed as suspect (what exec does after `x <- …`) |',
+        '|---:|---:|---:|---:|---:|',
+        ...[0, 100, 10000].map((size) => {
+            const cell = (kind: string) =>
+                values.has(`${kind}.${size}.median`) ? `${ms(values.get(`${kind}.${size}.median`))} (p99 ${ms(values.get(`${kind}.${size}.p99`))}, n=${values.get(`${kind}.${size}.n`)})` : '—';
+            return `| ${size.toLocaleString('en-US')} | ${ms(values.get(`reset.${size}`))} | ${cell('unchanged')} | ${cell('changed')} | ${cell('changedSuspect')} |`;
+        }),
+        '',
+        `Loading rlang (done by the kernel at the first non-empty snapshot): ${ms(values.get('rlangLoad'))}. \`take_snapshot()\` alone with 10,000 globals: ${ms(values.get('snapshot.10000.median'))}.`,
+        '',
+        'For comparison, the kernel\'s own per-execution work for `1+1` in R, with an empty global environment and its streams and connection pointed at /dev/null (no pipe, no server), mean per call over 5,000 calls:',
+        '',
+        `- \`exec_request()\`, everything R does for one execution: ${step('whole')} (single calls: median ${ms(values.get('exec.wholeCalls.median'))}, p99 ${ms(values.get('exec.wholeCalls.p99'))}).`,
+        `- Its parts: \`discard_interrupt()\` ${step('discard')}; \`run_code()\` ${step('run')}, of which \`parse_code()\` ${step('parse')}, \`eval_top()\` ${step('evalTop')}, \`assignment_targets()\` ${step('targets')}; \`end_of_output()\` ${step('markers')}; \`symbol_changes()\` ${step('symbols')}; one \`write_frame()\` ${step('frame')}.`,
+        `- The floor loop's \`eval(parse(text = "1+1"))\` and print: ${step('plainEval')}.`,
+        ...notes.map((n) => `- Note: ${n}`),
+        '',
+    );
+}
+
+// ---------------------------------------------------------------------------
+// 7. Kernel ready after spawn
+
+async function startupSection(): Promise<void> {
+    const ready: number[] = [];
+    const initialized: number[] = [];
+    for (let i = 0; i < STARTUP_REPS; i++) {
+        const client = new LspClient(SERVER, serverCwd);
+        try {
+            const initAt = await client.initialize(30000);
+            await client.waitForIdle(30000);
+            ready.push(client.firstIdleAt! - client.spawnedAt);
+            initialized.push(initAt - client.spawnedAt);
+        } finally {
+            await bench.stopServer(client, 'start-up server');
+        }
+    }
+    const bare: number[] = [];
+    for (let i = 0; i < STARTUP_REPS; i++) {
+        const r = await run('Rscript', ['-e', '0'], { timeoutMs: 30000 });
+        if (r.code !== 0) throw new Error(`Rscript -e 0 failed: ${r.stderr}`);
+        bare.push(r.wallMs);
+    }
+    const med = median(ready);
+    row({
+        section: '7',
+        measure: 'Spawn → first r/kernelStatus idle (median)',
+        result: ms(med),
+        target: '≤ 300 ms',
+        baseline: `\`Rscript -e 0\` ${ms(median(bare))}`,
+        ratio: `${fmt(med / median(bare))}× Rscript`,
+        verdict: verdict(med <= 300),
+    });
+    details.push(
+        '### 7. Kernel ready after spawn',
+        '',
+        `${STARTUP_REPS} fresh servers, timed from spawn() of \`node dist/server.js --stdio\` (initialize sent at once) to the first \`r/kernelStatus\` \`idle\`; nothing subtracted.`,
+        '',
+        `- Spawn → idle: ${ready.map((t) => fmt(t)).join(', ')} ms (median ${ms(med)}).`,
+        `- Of which spawn → initialize answered (Node start-up of the server): median ${ms(median(initialized))}.`,
+        `- Floor, \`Rscript -e 0\` spawn to exit: ${bare.map((t) => fmt(t)).join(', ')} ms (median ${ms(median(bare))}).`,
+        '',
+    );
+}
+
+// ---------------------------------------------------------------------------
+// The report
+
+function report(incomplete?: string): string {
+    const failing = rows.filter((r) => r.verdict === 'NOT MET' || r.verdict === 'error');
+    const noisy = bench.noisySections();
+    return [
+        ...bench.reportHead('Benchmark results', 'npm run bench', 'bench/run.ts', incomplete),
+        '## Summary',
+        '',
+        'Medians unless stated; baselines measured in the same run.',
+        '',
+        '| # | Measure | Result | Target | Baseline | Ratio | Verdict |',
+        '|---|---|---|---|---|---|---|',
+        ...rows.map((r) => `| ${r.section} | ${r.measure} | ${r.result} | ${r.target} | ${r.baseline} | ${r.ratio} | ${r.verdict === 'NOT MET' ? '**NOT MET**' : r.verdict} |`),
+        '',
+        failing.length ? `Targets not met: ${failing.map((r) => `${r.section} (${r.measure})`).join('; ')}.` : 'All targets met.',
+        '',
+        ...(noisy.length ? [`**Warning:** other processes used more than 10% of the machine during ${noisy.join(', ')}; those timings are inflated (see the last section).`, ''] : []),
+        '## Details',
+        '',
+        ...details,
+        ...bench.noiseSection(
+            'CPU used by other processes (not started by the benchmark) while each section ran, as a share of the machine; more than a few percent means the timings of that section are inflated by competition for the cores.',
+        ),
+        ...bench.problemsSection(),
+    ].join('\n');
+}
+
+/** The summary printed on stdout, above the problems and warnings. */
+function summaryLines(): string[] {
+    const widths = [2, 62, 34, 24, 10];
+    return [
+        `Benchmark on ${machineLine(bench.machine)}`,
+        [cell('#', widths[0]), cell('Measure', widths[1]), cell('Result', widths[2]), cell('Target', widths[3]), 'Verdict'].join(' '),
+        ...rows.map((r) =>
+            [cell(r.section, widths[0]), cell(r.measure, widths[1]), cell(r.result, widths[2]), cell(r.target, widths[3]), r.verdict].join(' '),
+        ),
+    ];
+}
+
+function finish(incomplete?: string): void {
+    bench.finish(RESULTS, report(incomplete), summaryLines());
+}
+
+// ---------------------------------------------------------------------------
+
+/** The whole run (bench/run.ts calls it): every section in turn, then the report. */
+export async function main(): Promise<void> {
+    if (!fs.existsSync(SERVER)) throw new Error(`${SERVER} is missing: run \`npm run build\` first`);
+    await bench.acquireLock();
+    bench.machine = describeMachine();
+    serverCwd = fs.mkdtempSync(path.join(os.tmpdir(), 'rbridge-bench-'));
+    const watchdog = bench.armTimeLimit(TIME_LIMIT_MS, (incomplete) => {
+        finish(incomplete);
+        killAll();
+    });
+    try {
+        await section('1 Raw pipe floor', floorSection);
+        await section('2+3 Server latency', latencySections);
+        await section('4 Output throughput', outputSection);
+        await section('4b Server memory during 100 MB of output', memorySection);
+        await section('5 Interrupt', interruptSection);
+        await section('6 Changed-symbol bookkeeping', symbolsSection);
+        await section('7 Kernel ready after spawn', startupSection);
+    } finally {
+        clearTimeout(watchdog);
+        bench.killLeftovers();
+        fs.rmSync(serverCwd, { recursive: true, force: true });
+    }
+    finish();
+}
