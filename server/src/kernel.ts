@@ -367,11 +367,14 @@ export class KernelProcess {
     }
 
     private keepTail(text: string): void {
+        // Searched before the tail is cut: the report may arrive in one chunk
+        // with more than a tail's worth of text after it.
+        const seen = this.stderrTail.slice(-64) + text;
         this.stderrTail = (this.stderrTail + text).slice(-STDERR_TAIL_CHARS);
         // After a fatal signal (a segfault in C code) R prints its report and
         // then, being interactive, would ask what to do; its state cannot be
         // trusted any more. Let the report arrive, then stop it.
-        const crash = /\*\*\* caught (segfault|bus error|illegal operation) \*\*\*/.exec(this.stderrTail);
+        const crash = /\*\*\* caught (segfault|bus error|illegal operation) \*\*\*/.exec(seen);
         if (crash && !this.crashTimer) {
             this.crashTimer = setTimeout(() => this.kill(`R crashed (caught ${crash[1]})`), 100);
             this.crashTimer.unref();
