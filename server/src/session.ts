@@ -129,7 +129,6 @@ export class Session {
     private started = false;
     /** Whether any r/kernelStatus has been sent: the first 'starting' is announced too. */
     private announced = false;
-    private readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
 
     private outputBuffer: OutputParams[] = [];
     private outputChars = 0;
@@ -207,7 +206,6 @@ export class Session {
             this.client.log(reason);
             this.setState('dead', { reason });
             this.failQueued('kernelDied', reason);
-            this.rejectReadyWaiters(new Error(reason));
         }
     }
 
@@ -271,16 +269,6 @@ export class Session {
         }, delay);
     }
 
-    /** Resolves when a kernel is idle; rejects when it could not be started. */
-    whenReady(): Promise<void> {
-        if (this.state === 'idle' || this.state === 'busy') return Promise.resolve();
-        return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
-    }
-
-    private rejectReadyWaiters(error: Error): void {
-        for (const waiter of this.readyWaiters.splice(0)) waiter.reject(error);
-    }
-
     private setState(state: KernelState, extra: Partial<KernelStatusParams> = {}): void {
         if (state === this.state && !extra.reason && this.announced) return;
         this.announced = true;
@@ -292,7 +280,6 @@ export class Session {
             rVersion: this.kernel?.hello?.rVersion,
             ...extra,
         });
-        if (state === 'idle') for (const waiter of this.readyWaiters.splice(0)) waiter.resolve();
     }
 
     private updateBusy(): void {
