@@ -36,7 +36,10 @@ main <- function() {
   install_input_functions()
   install_console_functions()
   options(keep.source = TRUE, device.ask.default = FALSE)
-  run_profile(profile, take_env("RBRIDGE_USER_PROFILE"))
+  # Taken before the call: run_profile() looks at it only when trusted, and
+  # R's lazy arguments would otherwise leave it in the environment.
+  user_profile <- take_env("RBRIDGE_USER_PROFILE")
+  run_profile(profile, user_profile)
   # R attaches the default packages (utils, stats, graphics, ...) after the
   # user profile, from .First.sys(); the kernel loop runs inside the profile
   # stage and never returns, so it does that step itself.

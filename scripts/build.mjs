@@ -1,7 +1,7 @@
 // Bundles what ships: the server, the command-line client and (when present)
 // the VS Code extension. Type checking is `tsc -b` (npm run typecheck).
 import * as esbuild from 'esbuild';
-import { existsSync, chmodSync, readdirSync } from 'fs';
+import { existsSync, chmodSync, readdirSync, rmSync } from 'fs';
 
 const common = {
     bundle: true,
@@ -63,6 +63,17 @@ if (process.argv.includes('--tests')) {
             }),
         );
     }
+}
+// The stress suite (npm run test:stress): test/stress/*.stress.ts, one
+// bundle each into out/stress/, where the default mocha spec
+// (out/test/**/*.test.js) does not look. The folder is emptied first so that
+// a renamed or deleted stress file does not keep running from an old bundle.
+if (process.argv.includes('--stress')) {
+    rmSync('out/stress', { recursive: true, force: true });
+    const entryPoints = readdirSync('test/stress')
+        .filter((f) => f.endsWith('.stress.ts'))
+        .map((f) => `test/stress/${f}`);
+    builds.push(esbuild.build({ ...common, entryPoints, outdir: 'out/stress', outbase: 'test/stress' }));
 }
 await Promise.all(builds);
 chmodSync('dist/cli.js', 0o755);

@@ -1,0 +1,323 @@
+/**
+ * Fuzzing the server's input: 10,000 frames of malformed LSP traffic made
+ * with fast-check arbitraries, in three phases.
+ *
+ * A. Well-framed messages with bad content (about 7,500): broken JSON,
+ *    JSON that is not a JSON-RPC message, wrong types in the params of
+ *    known methods, unknown methods, responses nobody asked for, deeply
+ *    nested JSON, invalid UTF-8, odd but valid headers. Every message that
+ *    is a request must get exactly one answer with the right error code
+ *    (InvalidParams for bad params, MethodNotFound for unknown methods);
+ *    everything else gets none.
+ * B. Broken framing (about 2,500): header lines without a colon, no
+ *    Content-Length, a Content-Length that is not a number, or too small
+ *    or too large by up to 1,000 bytes, bare LF line ends,
+ *    garbage before the header. The stream cannot be parsed past these, so
+ *    after each batch the test resynchronizes it (an empty header block,
+ *    then a probe request, repeated until a probe is answered) and checks
+ *    that the server is still up and that nothing was answered twice.
+ * C. A Content-Length that never completes (2^31 and beyond), each on its
+ *    own server: the reader waits for that many bytes and swallows
+ *    everything after it, so nothing can resynchronize the stream. The
+ *    server stays up with bounded memory, answers nothing more, and exits
+ *    cleanly (code 0, R stopped) when the client closes the pipe.
+ *
+ * After phases A and B a valid execution must still work. A negative
+ * Content-Length has its own test (it breaks the reader for good).
+ *
+ * What the server does with such input (vscode-jsonrpc's reader, which
+ * the server uses unchanged) is described in docs/security.md.
+ */
+import * as assert from 'assert';
+import fc from 'fast-check';
+import type { ExecuteResult, StatusResult } from '../../common/protocol';
+import { childrenOf, isRunning, memoryOf } from '../helpers/procs';
+import { Id, RawClient } from '../helpers/rawClient';
+import { badFraming, cleanFrame, encode, FrameSpec, InvalidParams, needsId } from './fuzzFrames';
+import { armSuiteDeadline, fmt, pause, report } from './harness';
+
+describe('stress: fuzzing the server input with fast-check', function () {
+    this.timeout(300_000);
+    before(() => armSuiteDeadline());
+    const seed = process.env.STRESS_SEED ? Number(process.env.STRESS_SEED) : Date.now() % 2 ** 31;
+    let client: RawClient | undefined;
+    let frames = 0;
+    let nextFuzzId = 0;
+    const freshId = (): Id => {
+        // Ids of every shape JSON-RPC allows: strings, integers, negative and fractional numbers.
+        const n = nextFuzzId++;
+        return [`fz-${n}`, 1_000_000 + n, -1_000_000 - n, 2_000_000 + n + 0.5][n % 4];
+    };
+
+    before(async () => {
+        report(`fuzz: fast-check seed ${seed} (replay with STRESS_SEED=${seed})`);
+        client = await RawClient.start({ keep: ['r/output'] });
+    });
+    after(async () => {
+        await client?.stop();
+    });
+
+    /**
+     * Resynchronizes the stream after broken framing by writing probe
+     * requests (r/status) until one is answered. Two properties of the
+     * reader shape this:
+     *
+     * - After a framing error it stops and leaves the rest of its buffer
+     *   until the next bytes arrive, and then again stops at the next
+     *   error: each write moves it past at most one bad header block.
+     * - A probe that lands inside a bad header block (or whose tail is cut
+     *   off by a body that was too long) makes the next header garbage too.
+     *
+     * So every fifth probe starts with an empty header block, which ends
+     * whatever partial header came before (and is itself one more error),
+     * and the others are plain, so that the backlog of errors shrinks with
+     * every write; the stream is in sync when the latest probe is answered.
+     * Each write waits up to 3 ms for that answer, which also spaces the
+     * writes so that the server reads them one by one.
+     */
+    async function resync(c: RawClient, what: string, inSync = false): Promise<number> {
+        const probes: Promise<unknown>[] = [];
+        const deadline = Date.now() + 15000;
+        for (let round = 0; Date.now() < deadline; round++) {
+            const id = `probe-${nextFuzzId++}`;
+            probes.push(c.expectAnswer(id, 'r/status'));
+            const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id, method: 'r/status', params: {} }));
+            const separator = !inSync && round % 5 === 0 ? '\r\n\r\n' : '';
+            c.writeRaw(Buffer.concat([Buffer.from(`${separator}Content-Length: ${body.length}\r\n\r\n`), body]));
+            try {
+                // Done when the latest probe is answered: messages are read in
+                // order, so nothing is left waiting in the reader's buffer.
+                await c.within(probes[probes.length - 1], inSync ? 5000 : 3, 'a probe');
+                return round + 1;
+            } catch {
+                // Not yet: the next probe pushes the stream along.
+            }
+        }
+        throw new Error(`the stream could not be resynchronized within 15 s after ${what}; ${c.recent()}`);
+    }
+
+    it('A: answers every well-framed request with bad content exactly once, with the right error code, and nothing else', async () => {
+        const c = client!;
+        const labels = new Map<string, number>();
+        const knownBugs = new Map<string, number>();
+        const t0 = performance.now();
+        await fc.assert(
+            fc.asyncProperty(fc.array(cleanFrame, { minLength: 80, maxLength: 120 }), async (batch) => {
+                const expected: { id: Id; spec: FrameSpec }[] = [];
+                const chunks: Buffer[] = [];
+                for (const spec of batch) {
+                    const id = freshId();
+                    if (needsId(spec)) {
+                        if (spec.expect.kind !== 'none') expected.push({ id, spec });
+                        void c.expectAnswer(id, spec.label);
+                    }
+                    chunks.push(encode(spec, id));
+                    labels.set(spec.label, (labels.get(spec.label) ?? 0) + 1);
+                    if (spec.expect.kind === 'knownBug') knownBugs.set(spec.expect.bug, (knownBugs.get(spec.expect.bug) ?? 0) + 1);
+                }
+                frames += batch.length;
+                // Random garbage bodies that happen to be requests carry their
+                // own ids (from fast-check), registered here so that their
+                // answers are not counted as stray.
+                for (const spec of batch) {
+                    if (!needsId(spec) && spec.expect.kind !== 'none') {
+                        const own = (JSON.parse(new TextDecoder('utf-8').decode(Buffer.concat(spec.parts.map((p) => Buffer.from(p))))) as { id: Id }).id;
+                        void c.expectAnswer(own, spec.label);
+                    }
+                }
+                c.writeRaw(Buffer.concat(chunks));
+                await c.drained();
+                // Every answer that is due arrives before the answer to a
+                // request sent after the batch (the server answers these
+                // requests in order, all at once).
+                await resync(c, 'a batch of well-framed messages', true);
+                // The answers that are due come with or soon after the probe's.
+                await c
+                    .waitFor(() => expected.every(({ id, spec }) => spec.expect.kind !== 'answer' || c.answerCount(id) > 0), 5000, 'the answers of the batch')
+                    .catch(() => undefined);
+                for (const { id, spec } of expected) {
+                    const answers = c.answers.get(JSON.stringify(id)) ?? [];
+                    if (spec.expect.kind === 'knownBug') continue;
+                    assert.ok(answers.length <= 1, `${spec.label}: answered ${answers.length} times`);
+                    if (spec.expect.kind === 'any') continue;
+                    if (spec.expect.kind === 'answer') {
+                        assert.strictEqual(answers.length, 1, `${spec.label} (id ${JSON.stringify(id)}) was not answered: ${encode(spec, id).subarray(0, 300).toString()}`);
+                        assert.strictEqual(answers[0].error?.code, spec.expect.code, `${spec.label}: ${JSON.stringify(answers[0]).slice(0, 300)} for ${encode(spec, id).subarray(0, 300).toString()}`);
+                    }
+                }
+                assert.strictEqual(c.strayResponses.length, 0, `answers to requests never sent: ${JSON.stringify(c.strayResponses.slice(0, 3))}`);
+                assert.strictEqual(c.exitCode, undefined, 'the server exited');
+            }),
+            { seed, numRuns: 75, interruptAfterTimeLimit: 120_000, markInterruptAsFailure: true },
+        );
+        const books = c.accounting();
+        assert.deepStrictEqual(books.duplicates, [], 'requests answered more than once');
+        // No fuzzed request ran code: every r/execute with code had a bad field.
+        const check = await c.within(c.execute('exists("fuzz_ran")'), 10000, 'the check');
+        assert.strictEqual(check.status, 'ok');
+        const printed = c.notifications.filter((n) => (n.params as { executionId: string }).executionId === check.executionId);
+        assert.strictEqual(printed.map((n) => (n.params as { text: string }).text).join(''), '[1] FALSE\n');
+        assert.strictEqual(c.count('r/executionState'), 2, 'the check is the only execution that ran (running and done)');
+        report(`phase A: ${fmt(frames)} frames in ${fmt((performance.now() - t0) / 1000)} s; ${[...labels].length} kinds, e.g. ${[...labels].slice(0, 6).map(([l, n]) => `${l} ×${n}`).join(', ')}`);
+        if (knownBugs.size) report(`phase A: not checked here (KNOWN BUG tests below): ${[...knownBugs].map(([b, n]) => `${b} ×${n}`).join(', ')}`);
+    });
+
+    it('B: stays up through broken framing, never answers twice, and can be resynchronized', async () => {
+        const c = client!;
+        const before = frames;
+        const labels = new Map<string, number>();
+        let resyncRounds = 0;
+        const t0 = performance.now();
+        await fc.assert(
+            fc.asyncProperty(fc.array(badFraming, { minLength: 20, maxLength: 30 }), async (batch) => {
+                for (const f of batch) labels.set(f.label, (labels.get(f.label) ?? 0) + 1);
+                // The request inside these frames has the id "framing": it may
+                // be answered or swallowed, never answered twice per frame.
+                c.writeRaw(Buffer.concat(batch.map((f) => f.bytes)));
+                frames += batch.length;
+                await c.drained();
+                resyncRounds += await resync(c, batch.map((f) => f.label).join(', '));
+                assert.strictEqual(c.exitCode, undefined, 'the server exited');
+            }),
+            { seed, numRuns: 100, interruptAfterTimeLimit: 120_000, markInterruptAsFailure: true },
+        );
+        const books = c.accounting();
+        assert.deepStrictEqual(books.duplicates, [], 'requests answered more than once');
+        // "framing" was never registered as sent: its answers are stray, and
+        // there can be at most one per frame that carried it.
+        assert.ok(c.strayResponses.every((r) => r.id === 'framing'), `unexpected answers: ${JSON.stringify(c.strayResponses.slice(0, 3))}`);
+        assert.ok(c.strayResponses.length <= frames - before);
+        report(
+            `phase B: ${fmt(frames - before)} frames in ${fmt((performance.now() - t0) / 1000)} s, ${resyncRounds} resync probes; ${c.strayResponses.length} of the requests inside them were still answered; kinds: ${[...labels].map(([l, n]) => `${l} ×${n}`).join(', ')}`,
+        );
+    });
+
+    it('runs a valid execution after phases A and B, with R unchanged', async () => {
+        const c = client!;
+        const result = await c.within(c.execute('1+1'), 10000, '1+1');
+        assert.strictEqual(result.status, 'ok');
+        const status = (await c.within(c.request<StatusResult>('r/status', {}), 10000, 'r/status')).result!;
+        assert.strictEqual(status.state, 'idle');
+        assert.deepStrictEqual(childrenOf(c.pid), [status.pid]);
+        assert.strictEqual(c.kernelPids.size, 1, 'R was never restarted');
+        report(`after ${fmt(frames)} malformed frames: 1+1 ok, same R (pid ${status.pid}), server RSS ${fmt((memoryOf(c.pid)?.rssKb ?? 0) / 1024)} MiB`);
+    });
+
+    it('C: a Content-Length that never completes swallows the rest of the stream; the server stays up and exits cleanly when the client leaves', async () => {
+        const lengths = fc.sample(
+            fc.oneof(
+                fc.integer({ min: 2 ** 31, max: 2 ** 53 }).map(String),
+                fc.constantFrom('4294967296', '99999999999999999999', '1e309'.replace('e309', '0'.repeat(30))),
+            ),
+            { seed, numRuns: 3 },
+        );
+        for (const length of lengths) {
+            const c = await RawClient.start();
+            try {
+                const rPid = c.kernelPid!;
+                const before = memoryOf(c.pid)!.rssKb;
+                c.writeRaw(`Content-Length: ${length}\r\n\r\n{"jsonrpc":"2.0","id":"huge","method":"r/status","params":{}}`);
+                // Everything after it is taken as part of that body: a valid
+                // request is not answered, and 8 MB more are buffered.
+                const swallowed = c.request('r/status', {});
+                const filler = Buffer.alloc(1024 * 1024, 0x20);
+                for (let i = 0; i < 8; i++) c.writeRaw(filler);
+                await c.drained();
+                await assert.rejects(c.within(swallowed, 1000, 'an answer'), /timed out/);
+                frames += 2;
+                const after = memoryOf(c.pid)!.rssKb;
+                assert.strictEqual(c.exitCode, undefined, 'the server exited');
+                assert.ok(after - before < 64 * 1024, `server RSS grew by ${after - before} kB for 8 MB of input`);
+                // Closing the pipe ends the server normally.
+                c.child.stdin!.end();
+                await c.waitExit(8000);
+                assert.strictEqual(c.exitCode, 0);
+                await c.waitFor(() => !isRunning(rPid), 5000, 'R to exit');
+                report(`phase C: Content-Length ${length}: nothing answered after it, RSS ${fmt(before / 1024)} → ${fmt(after / 1024)} MiB after 8 MB more input, exit 0 when stdin closed`);
+            } finally {
+                await c.stop();
+            }
+        }
+        await pause(0);
+    });
+
+    /**
+     * KNOWN BUG (in vscode-jsonrpc 9.0.3, which the server uses unchanged):
+     * a negative Content-Length is taken as is. Reading "-N" bytes leaves
+     * the message buffer believing it holds N bytes more than it does; the
+     * next message whose body arrives in two pieces is then taken as
+     * complete too early, the read fails, the bytes are dropped, and every
+     * later small write is swallowed the same way: the server answers
+     * nothing more (it stays up, and exits when stdin closes). A fix in the
+     * server: check the header itself before vscode-jsonrpc sees it (a
+     * small Transform stream in front of StreamMessageReader that drops a
+     * frame with a negative or non-numeric length), or patch the library.
+     */
+    it('KNOWN BUG: a negative Content-Length does not break the reader for later messages', async () => {
+        const c = await RawClient.start();
+        try {
+            c.writeRaw(`Content-Length: -500\r\n\r\n{"jsonrpc":"2.0","id":"negative","method":"r/status","params":{}}`);
+            await resync(c, 'a negative Content-Length');
+            // A valid request whose bytes arrive in two writes, as any message may.
+            const body = Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: 'split', method: 'r/execute', params: { code: `nchar("${'x'.repeat(300)}")` } }));
+            const message = Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`), body]);
+            const answer = c.expectAnswer<ExecuteResult>('split', 'r/execute');
+            c.writeRaw(message.subarray(0, 150));
+            await pause(50);
+            c.writeRaw(message.subarray(150));
+            const reply = await c.within(answer, 5000, 'the answer to a valid request split in two writes');
+            assert.strictEqual(reply.result?.status, 'ok');
+        } finally {
+            await c.stop();
+        }
+    });
+
+    /**
+     * KNOWN BUG: vscode-jsonrpc spreads array params into positional
+     * arguments, so the server's r/execute handler receives the second
+     * element as its cancellation token and fails with InternalError
+     * (-32603, "token?.onCancellationRequested is not a function") instead
+     * of InvalidParams. validateExecute never sees the array.
+     */
+    it('KNOWN BUG: r/execute with two positional params is answered InvalidParams, not InternalError', async () => {
+        const c = client!;
+        const reply = await c.within(c.request('r/execute', [{ code: 'fuzz_ran <- TRUE' }, 5]), 10000, 'the answer');
+        assert.strictEqual(reply.error?.code, InvalidParams, `answered ${JSON.stringify(reply.error ?? reply.result)}`);
+    });
+
+    /**
+     * KNOWN BUG: a second initialize replaces the session without stopping
+     * the first: the first R keeps running, unreachable, until the server
+     * exits. The LSP allows initialize once; a second one should be refused
+     * (or ignored) and start nothing.
+     */
+    it('KNOWN BUG: a second initialize starts no second R', async () => {
+        const c = await RawClient.start();
+        try {
+            const first = c.kernelPid!;
+            const reply = await c.within(c.request('initialize', { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: {} }), 10000, 'the answer');
+            c.notify('initialized', {});
+            // Give a second R the time it would need to appear.
+            await c.waitFor(() => childrenOf(c.pid).length > 1, 3000, 'a second R').catch(() => undefined);
+            const children = childrenOf(c.pid);
+            assert.deepStrictEqual(children, [first], `after a second initialize (answered ${JSON.stringify(reply.error ?? reply.result).slice(0, 120)}) the server has children ${JSON.stringify(children)}`);
+        } finally {
+            await c.stop();
+        }
+    });
+
+    /**
+     * KNOWN DISCREPANCY: docs/protocol.md says the params of r/status and
+     * r/restart "are not looked at", but a request without params is
+     * refused by vscode-jsonrpc with InvalidParams ("Request r/status
+     * defines 1 params but received none"), because the request types
+     * declare one param. Either the docs or the request types should change.
+     */
+    it('KNOWN DISCREPANCY: r/status without params is answered like r/status with {}', async () => {
+        const c = client!;
+        const reply = await c.within(c.request<StatusResult>('r/status'), 10000, 'the answer');
+        assert.ok(reply.result?.state, `answered ${JSON.stringify(reply.error)}`);
+        const result = await c.within(c.execute('2+2'), 10000, '2+2');
+        assert.strictEqual(result.status, 'ok');
+    });
+});
