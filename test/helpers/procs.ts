@@ -177,3 +177,12 @@ export function whatIsItDoing(pid: number | undefined): string {
         return `${pid} is gone`;
     }
 }
+
+/** The private folder of the kernel channel that R `rPid` uses, from its descriptors. */
+export function kernelFolderOf(rPid: number): string | undefined {
+    for (const target of fdTargets(rPid).values()) {
+        const m = /^(.*\/rbridge-[^/]+)\/(to-kernel|from-kernel|grants)( \(deleted\))?$/.exec(target);
+        if (m) return m[1];
+    }
+    return undefined;
+}

@@ -35,13 +35,17 @@ describe('security: the kernel channel admits one kernel', function () {
         clients.push(client);
         return client;
     };
+    const fakeKernels: string[] = [];
     afterEach(async () => {
         for (const c of clients.splice(0)) await c.stop();
+        for (const dir of fakeKernels.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
     });
 
     /** Starts a fake kernel, records the R it runs in, and waits for the start to fail. */
     async function failedStart(body: string): Promise<{ reason: string; rPids: number[]; client: RawClient }> {
-        const client = await start({ env: { RBRIDGE_KERNEL_DIR: makeFakeKernel(body) }, noWait: true });
+        const kernelDir = makeFakeKernel(body);
+        fakeKernels.push(kernelDir);
+        const client = await start({ env: { RBRIDGE_KERNEL_DIR: kernelDir }, noWait: true });
         const rPids = new Set<number>();
         const sampler = setInterval(() => childrenOf(client.pid).forEach((p) => rPids.add(p)), 5);
         try {

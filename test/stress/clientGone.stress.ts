@@ -10,7 +10,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { OutputParams } from '../../common/protocol';
-import { descendantsOf, isRunning, whatIsItDoing } from '../helpers/procs';
+import { descendantsOf, isRunning, kernelFolderOf, whatIsItDoing } from '../helpers/procs';
 import { RawClient } from '../helpers/rawClient';
 import { armSuiteDeadline, fmt, report } from './harness';
 
@@ -108,12 +108,40 @@ describe('stress: the client going away', function () {
     this.timeout(120_000);
     before(() => armSuiteDeadline());
 
+    /**
+     * KNOWN BUG: the server removes a kernel's private folder
+     * (/tmp/rbridge-XXXXXX) with an asynchronous fs.rm() when R exits; when
+     * the client goes away the server calls process.exit() right after R's
+     * exit, before the removal has run, so an empty folder is left behind
+     * every time (hundreds accumulate in /tmp on a machine that runs the
+     * tests). shutdown + exit does remove it.
+     */
+    it('KNOWN BUG: leaves no kernel folder behind in the temporary directory', async () => {
+        const c = await RawClient.start();
+        let folder: string | undefined;
+        try {
+            folder = kernelFolderOf(c.kernelPid!);
+            assert.ok(folder, "the kernel channel was found among R's descriptors");
+            assert.ok(fs.existsSync(folder));
+            c.child.stdin!.end();
+            await c.waitExit(EXIT_WITHIN_MS);
+            assert.strictEqual(c.exitCode, 0);
+            assert.ok(!fs.existsSync(folder), `${folder} is left behind`);
+        } finally {
+            if (c.exitCode === undefined) await c.stop();
+            // This test's own leftover, if the bug left one.
+            if (folder) fs.rmSync(folder, { recursive: true, force: true });
+        }
+    });
+
     for (const s of SITUATIONS) {
         it(`${s.knownBug ? 'KNOWN BUG: ' : ''}${s.name}: the server exits 0 within ${EXIT_WITHIN_MS / 1000} s and leaves no process`, async () => {
             const times: number[] = [];
             for (let round = 0; round < REPEATS; round++) {
                 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rbridge-gone-'));
                 const c = await RawClient.start({ keep: ['r/output'] });
+                // Removed here after the test: the server leaves it (see the KNOWN BUG above).
+                const folder = kernelFolderOf(c.kernelPid!);
                 try {
                     const extra = (await s.prepare(c, dir)) ?? [];
                     const processes = [c.kernelPid!, ...descendantsOf(c.pid), ...extra];
@@ -141,6 +169,7 @@ describe('stress: the client going away', function () {
                 } finally {
                     if (c.exitCode === undefined) await c.stop();
                     fs.rmSync(dir, { recursive: true, force: true });
+                    if (folder) fs.rmSync(folder, { recursive: true, force: true });
                 }
             }
             report(`${s.name}: server exit after ${times.map((t) => fmt(t / 1000)).join(', ')} s`);

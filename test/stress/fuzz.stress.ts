@@ -29,9 +29,10 @@
  * the server uses unchanged) is described in docs/security.md.
  */
 import * as assert from 'assert';
+import { rmSync } from 'fs';
 import fc from 'fast-check';
 import type { ExecuteResult, StatusResult } from '../../common/protocol';
-import { childrenOf, isRunning, memoryOf } from '../helpers/procs';
+import { childrenOf, isRunning, kernelFolderOf, memoryOf } from '../helpers/procs';
 import { Id, RawClient } from '../helpers/rawClient';
 import { badFraming, cleanFrame, encode, FrameSpec, InvalidParams, needsId } from './fuzzFrames';
 import { armSuiteDeadline, fmt, pause, report } from './harness';
@@ -77,7 +78,10 @@ describe('stress: fuzzing the server input with fast-check', function () {
      */
     async function resync(c: RawClient, what: string, inSync = false): Promise<number> {
         const probes: Promise<unknown>[] = [];
-        const deadline = Date.now() + 15000;
+        // Generous: a batch can hold a message that the library logs at
+        // length (megabytes), and the machine may be busy.
+        const limit = inSync ? 60000 : 15000;
+        const deadline = Date.now() + limit;
         for (let round = 0; Date.now() < deadline; round++) {
             const id = `probe-${nextFuzzId++}`;
             probes.push(c.expectAnswer(id, 'r/status'));
@@ -93,7 +97,7 @@ describe('stress: fuzzing the server input with fast-check', function () {
                 // Not yet: the next probe pushes the stream along.
             }
         }
-        throw new Error(`the stream could not be resynchronized within 15 s after ${what}; ${c.recent()}`);
+        throw new Error(`the stream could not be resynchronized within ${limit / 1000} s after ${what}; ${c.recent()}`);
     }
 
     it('A: answers every well-framed request with bad content exactly once, with the right error code, and nothing else', async () => {
@@ -213,6 +217,8 @@ describe('stress: fuzzing the server input with fast-check', function () {
         );
         for (const length of lengths) {
             const c = await RawClient.start();
+            // Left behind by the server when the client closes the pipe (a known bug, see clientGone.stress.ts).
+            const folder = kernelFolderOf(c.kernelPid!);
             try {
                 const rPid = c.kernelPid!;
                 const before = memoryOf(c.pid)!.rssKb;
@@ -236,9 +242,9 @@ describe('stress: fuzzing the server input with fast-check', function () {
                 report(`phase C: Content-Length ${length}: nothing answered after it, RSS ${fmt(before / 1024)} → ${fmt(after / 1024)} MiB after 8 MB more input, exit 0 when stdin closed`);
             } finally {
                 await c.stop();
+                if (folder) rmSync(folder, { recursive: true, force: true });
             }
         }
-        await pause(0);
     });
 
     /**
@@ -255,6 +261,7 @@ describe('stress: fuzzing the server input with fast-check', function () {
      */
     it('KNOWN BUG: a negative Content-Length does not break the reader for later messages', async () => {
         const c = await RawClient.start();
+        const folder = kernelFolderOf(c.kernelPid!);
         try {
             c.writeRaw(`Content-Length: -500\r\n\r\n{"jsonrpc":"2.0","id":"negative","method":"r/status","params":{}}`);
             await resync(c, 'a negative Content-Length');
@@ -268,8 +275,31 @@ describe('stress: fuzzing the server input with fast-check', function () {
             const reply = await c.within(answer, 5000, 'the answer to a valid request split in two writes');
             assert.strictEqual(reply.result?.status, 'ok');
         } finally {
-            await c.stop();
+            // A broken reader cannot read shutdown; closing the pipe still ends the server.
+            c.child.stdin!.end();
+            await c.waitExit(8000).catch(() => c.stop());
+            if (folder) rmSync(folder, { recursive: true, force: true });
         }
+    });
+
+    /**
+     * KNOWN BUG (vscode-jsonrpc's logging, reached through the server's
+     * connection): a message that is neither a request, a response nor a
+     * notification is logged as JSON.stringify(message, null, 4), sent to the
+     * client as window/logMessage. JSON nested n deep costs about 2n² bytes
+     * that way: a 4 KB body of nested arrays becomes a 16 MB log message
+     * (6 KB: 36 MB and 6 s of the server's time). The server could give the
+     * connection a logger that truncates, or drop these messages itself.
+     */
+    it('KNOWN BUG: a small malformed message does not turn into megabytes of log', async () => {
+        const c = client!;
+        const logged: number[] = [];
+        c.on('window/logMessage', (p) => logged.push((p as { message: string }).message.length));
+        const body = Buffer.from('['.repeat(2000) + ']'.repeat(2000));
+        c.writeRaw(Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`), body]));
+        await c.within(c.request('r/status', {}), 30000, 'r/status after it');
+        const largest = Math.max(0, ...logged);
+        assert.ok(largest <= 64 * 1024, `a ${body.length}-byte message was logged as ${fmt(largest)} characters`);
     });
 
     /**

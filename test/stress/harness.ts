@@ -8,6 +8,8 @@
  * module state is per file; what must be shared across files (the suite's
  * start time and deadline timer) lives on globalThis.
  */
+import { readFileSync } from 'fs';
+import { cpus } from 'os';
 import { killEverythingStarted } from '../helpers/rawClient';
 
 /** The whole stress run must end within this (STRESS_BUDGET_MS overrides). */
@@ -102,4 +104,36 @@ export function percentile(values: number[], p: number): number {
 
 export function fmt(n: number, digits = 3): string {
     return Number.isFinite(n) ? Number(n.toPrecision(digits)).toLocaleString('en-US') : String(n);
+}
+
+/**
+ * CPU ticks (1/100 s) the whole machine spent busy, and those of the given
+ * processes: the difference between two readings says how much other work
+ * (the machine is shared) competed with a measurement.
+ */
+export function cpuTicks(pids: number[]): { busy: number; own: number } {
+    const read = (file: string) => {
+        try {
+            return readFileSync(file, 'utf8');
+        } catch {
+            return '';
+        }
+    };
+    const cpu = read('/proc/stat').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    // user nice system (idle) (iowait) irq softirq steal
+    const busy = (cpu[0] ?? 0) + (cpu[1] ?? 0) + (cpu[2] ?? 0) + (cpu[5] ?? 0) + (cpu[6] ?? 0) + (cpu[7] ?? 0);
+    let own = 0;
+    for (const pid of pids) {
+        const stat = read(`/proc/${pid}/stat`);
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        // utime, stime, cutime, cstime
+        if (fields.length > 14) own += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
+    }
+    return { busy, own };
+}
+
+/** The share of the machine's cores that other processes used between two readings over `ms`. */
+export function otherLoad(a: { busy: number; own: number }, b: { busy: number; own: number }, ms: number): number {
+    const other = Math.max(0, b.busy - a.busy - (b.own - a.own)) / 100;
+    return other / ((ms / 1000) * cpus().length);
 }

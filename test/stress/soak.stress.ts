@@ -1,15 +1,17 @@
 /**
  * Soak: 100,000 tiny executions, pipelined in groups, in ten batches of
- * 10,000, after a warm-up batch of 10,000. Between batches, 200 round trips of `1+1` one at a time measure
- * the latency without queueing. The figures are printed; the test fails
- * when the session drifts: the end's median round trip or batch time more
- * than 1.5 times the start's, or the server or R growing by 30 MB or more.
+ * 10,000, after a warm-up batch of 10,000. Between batches, 200 round
+ * trips of `1+1` one at a time measure the latency without queueing. The figures are printed; the test fails
+ * when the session drifts: the end's median round trip, or the median
+ * pipelined latency of the last two batches, more than 1.5 times the
+ * start's (the first two batches), or the server or R growing by 30 MB or
+ * more.
  */
 import * as assert from 'assert';
 import type { ExecuteResult } from '../../common/protocol';
 import { memoryOf } from '../helpers/procs';
 import { RawClient, Reply } from '../helpers/rawClient';
-import { armSuiteDeadline, fmt, median, percentile, report } from './harness';
+import { armSuiteDeadline, cpuTicks, fmt, median, otherLoad, percentile, report } from './harness';
 
 const TOTAL = 100_000;
 const BATCH = 10_000;
@@ -62,6 +64,7 @@ describe('stress: soak of 100,000 tiny executions', function () {
         const runBatch = async (n: number) => {
             const latencies: number[] = [];
             const t0 = performance.now();
+            const cpu0 = cpuTicks([process.pid, c.pid, rPid]);
             for (let done = 0; done < n; done += GROUP) {
                 const group: { t: number; reply: Promise<Reply<ExecuteResult>> }[] = [];
                 for (let i = 0; i < GROUP && done + i < n; i++) {
@@ -74,7 +77,8 @@ describe('stress: soak of 100,000 tiny executions', function () {
                 });
             }
             const seconds = (performance.now() - t0) / 1000;
-            return { seconds, rate: n / seconds, median: median(latencies), p99: percentile(latencies, 99) };
+            const others = otherLoad(cpu0, cpuTicks([process.pid, c.pid, rPid]), seconds * 1000);
+            return { seconds, rate: n / seconds, median: median(latencies), p99: percentile(latencies, 99), others };
         };
 
         // Warm-up: V8 sizes the server's heap during the first several
@@ -90,24 +94,26 @@ describe('stress: soak of 100,000 tiny executions', function () {
             roundTripsAfter.push(await roundTrips());
             const last = batches[batches.length - 1];
             report(
-                `batch ${b + 1}: ${fmt(last.rate)} executions/s (${fmt(last.seconds)} s), pipelined latency median ${fmt(last.median)} ms p99 ${fmt(last.p99)} ms; then 1+1 one at a time: median ${fmt(roundTripsAfter[b])} ms; RSS server ${fmt(mb(memoryOf(c.pid)?.rssKb))} MiB, R ${fmt(mb(memoryOf(rPid)?.rssKb))} MiB`,
+                `batch ${b + 1}: ${fmt(last.rate)} executions/s (${fmt(last.seconds)} s, other processes used ${fmt(last.others * 100, 2)}% of the machine), pipelined latency median ${fmt(last.median)} ms p99 ${fmt(last.p99)} ms; then 1+1 one at a time: median ${fmt(roundTripsAfter[b])} ms; RSS server ${fmt(mb(memoryOf(c.pid)?.rssKb))} MiB, R ${fmt(mb(memoryOf(rPid)?.rssKb))} MiB`,
             );
         }
         const end = { server: mb(memoryOf(c.pid)?.rssKb), r: mb(memoryOf(rPid)?.rssKb), roundTrip: roundTripsAfter[roundTripsAfter.length - 1] };
-        const first = batches[0];
-        const last = batches[batches.length - 1];
+        // Start and end are two batches each: the machine is shared, and one
+        // batch slowed by someone else's work is noise, not drift.
+        const startMedian = (batches[0].median + batches[1].median) / 2;
+        const endMedian = (batches[batches.length - 2].median + batches[batches.length - 1].median) / 2;
 
         report(`RSS at spawn: server ${fmt(atSpawn.server)} MiB, R ${fmt(atSpawn.r)} MiB`);
         report(`RSS start → end: server ${fmt(start.server)} → ${fmt(end.server)} MiB (${fmt(end.server - start.server)}), R ${fmt(start.r)} → ${fmt(end.r)} MiB (${fmt(end.r - start.r)})`);
         report(`1+1 round trip median: start ${fmt(start.roundTrip)} ms, end ${fmt(end.roundTrip)} ms`);
-        report(`batch of 10,000: first ${fmt(first.seconds)} s (median ${fmt(first.median)} ms), last ${fmt(last.seconds)} s (median ${fmt(last.median)} ms)`);
+        report(`pipelined latency median, batches 1-2 → 9-10: ${fmt(startMedian)} → ${fmt(endMedian)} ms; batch time ${fmt(batches[0].seconds)}, ${fmt(batches[1].seconds)} → ${fmt(batches[batches.length - 2].seconds)}, ${fmt(batches[batches.length - 1].seconds)} s`);
 
         assert.strictEqual(c.kernelPid, rPid, 'R was restarted during the soak');
         const books = c.accounting();
         assert.deepStrictEqual(books.duplicates, []);
         assert.deepStrictEqual(books.unanswered, []);
         assert.ok(end.roundTrip <= start.roundTrip * MAX_DRIFT, `1+1 round trip drifted from ${fmt(start.roundTrip)} to ${fmt(end.roundTrip)} ms`);
-        assert.ok(last.median <= first.median * MAX_DRIFT, `pipelined latency drifted from ${fmt(first.median)} to ${fmt(last.median)} ms`);
+        assert.ok(endMedian <= startMedian * MAX_DRIFT, `pipelined latency drifted from ${fmt(startMedian)} to ${fmt(endMedian)} ms`);
         assert.ok(end.server - start.server < MAX_GROWTH_MB, `the server grew by ${fmt(end.server - start.server)} MiB`);
         assert.ok(end.r - start.r < MAX_GROWTH_MB, `R grew by ${fmt(end.r - start.r)} MiB`);
     });
