@@ -217,12 +217,15 @@ export class KernelProcess {
     revoke(ids: number[]): Set<number> {
         const grants = this.channel?.grants;
         if (!grants) return new Set();
-        const unused = [...(this.heldGrants ?? []), ...grants.takeBack()];
+        // Records still in the FIFO go back into it, ahead of any held ones,
+        // in their order: R reads them in the order of its executions.
+        const inFifo = grants.takeBack();
+        const held = this.heldGrants ?? [];
         const wanted = new Set(ids);
-        const revoked = new Set(unused.filter((g) => wanted.has(g.id)).map((g) => g.id));
-        const rewritten = unused.map((g) => ({ id: g.id, go: g.go && !revoked.has(g.id) }));
-        if (this.heldGrants) this.heldGrants = rewritten;
-        else grants.write(rewritten);
+        const revoked = new Set([...inFifo, ...held].filter((g) => wanted.has(g.id)).map((g) => g.id));
+        const keep = (list: { id: number; go: boolean }[]) => list.map((g) => ({ id: g.id, go: g.go && !revoked.has(g.id) }));
+        grants.write(keep(inFifo));
+        if (this.heldGrants) this.heldGrants = keep(held);
         return revoked;
     }
 
@@ -232,10 +235,14 @@ export class KernelProcess {
      * still arrive (the server repeats interrupts until the running one
      * ends). R waits for its next grant until releaseGrants().
      */
-    holdGrants(): void {
+    holdGrants(runningId: number): void {
         const grants = this.channel?.grants;
         if (!grants || this.heldGrants) return;
-        this.heldGrants = grants.takeBack();
+        // Only grants of executions after the running one: R may still need
+        // the running one's own grant (or skip records before it) to start it.
+        const unused = grants.takeBack();
+        grants.write(unused.filter((g) => g.id <= runningId));
+        this.heldGrants = unused.filter((g) => g.id > runningId);
     }
 
     releaseGrants(): void {

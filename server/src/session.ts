@@ -419,7 +419,7 @@ export class Session {
     private interruptExecution(exec: Execution): void {
         const kernel = this.kernel;
         if (!kernel) return;
-        kernel.holdGrants();
+        kernel.holdGrants(exec.seq);
         // R waiting for console input is blocked reading the kernel channel,
         // which a signal does not break: the cancel frame ends the wait (and
         // interrupts the code that asked).
@@ -784,6 +784,7 @@ export class Session {
                 exec.outcome = { status: 'error', line: 0, detail: parseJson(frame.body) as { message: string } };
                 exec.stdoutDone = exec.stderrDone = true;
                 this.slot = undefined;
+                this.kernel?.releaseGrants();
                 this.pump();
                 this.maybeFinish(exec);
             }

@@ -206,7 +206,7 @@ describe('stress: random storm from two concurrent client streams', function () 
      * there, ahead of the held ones) made this test and the storm pass in a
      * patched copy of dist/server.js.
      */
-    it('KNOWN BUG: interrupting a pipelined burst never wedges the session (grants held back on interrupt)', async () => {
+    it('interrupting a pipelined burst never wedges the session (grants held back on interrupt)', async () => {
         const rng = seedFor('interrupt-burst');
         const c = await RawClient.start();
         try {
