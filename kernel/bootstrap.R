@@ -2,17 +2,21 @@
 # here, so this file runs before R's own read-eval-print loop and never returns
 # to it: the kernel loop below serves requests until the server goes away.
 #
-# Everything the kernel needs lives in one private environment whose parent is
-# the base namespace, so that user code that empties or masks the global
-# environment (rm(list = ls()), a global `print`, attach()) cannot reach it.
+# Everything the kernel needs lives in one private environment, so that user
+# code that empties or masks the global environment (rm(list = ls()), a global
+# `print`, attach()) cannot reach it. Its parent holds copies of the base
+# functions as they are now: user code that replaces one in the base
+# environment itself (unlockBinding() and assign()) does not change what the
+# kernel calls.
 local({
   dir <- Sys.getenv("RBRIDGE_KERNEL_DIR")
-  kernel <- new.env(parent = baseenv())
+  base <- as.list(baseenv(), all.names = TRUE)
+  originals <- list2env(base[vapply(base, is.function, NA)], envir = new.env(parent = baseenv()))
+  kernel <- new.env(parent = originals)
   for (file in c("wire.R", "describe.R", "symbols.R", "input.R", "exec.R", "main.R")) {
     sys.source(file.path(dir, file), envir = kernel, keep.source = FALSE)
   }
-  status <- kernel$main()
-  # The loop only returns when the server has gone away or asked us to stop;
-  # quitting here keeps R from falling through to its console loop on stdin.
-  quit(save = "no", status = status, runLast = FALSE)
+  # Serves until the server goes away or asks it to stop, then quits R: the
+  # kernel never falls through to R's console loop on stdin.
+  kernel$run()
 })

@@ -291,8 +291,21 @@ install_console_functions <- function() {
     if (is.null(last$warnings)) return(invisible(NULL))
     structure(last$warnings, dots = list(...), class = "warnings")
   }
+  # As R's own, except that the kernel's channel and its private handles on
+  # the output pipes stay open: closing them would end the session.
+  close_all_impl <- function() {
+    if (sink.number(type = "message") > 0L) sink(stderr(), type = "message")
+    n <- sink.number()
+    if (n > 0L) for (i in seq_len(n)) sink()
+    gc()
+    own <- vapply(list(state$input, state$output, state$grants, state$out, state$err), as.integer, 0L)
+    set <- getAllConnections()
+    for (i in set[set > 2L & !(set %in% own)]) close(getConnection(i))
+    invisible()
+  }
   replace_binding("traceback", traceback_impl, baseenv())
   replace_binding("warnings", warnings_impl, baseenv())
+  replace_binding("closeAllConnections", close_all_impl, baseenv())
 }
 
 # Warnings follow options(warn): below 0 ignored, 0 collected and printed

@@ -13,6 +13,21 @@ take_env <- function(name) {
   value
 }
 
+run <- function() {
+  status <- main()
+  state$finished <- TRUE
+  quit(save = "no", status = status, runLast = FALSE)
+}
+
+# Tells the server why R is about to go away when user code, not the
+# server, ends the kernel; the server reports it as the cause of death.
+say_bye <- function(reason) {
+  if (isTRUE(state$finished)) return(invisible())
+  state$finished <- TRUE
+  try(write_frame("bye", 0L, body = reason), silent = TRUE)
+  invisible()
+}
+
 main <- function() {
   to_kernel <- take_env("RBRIDGE_TO_KERNEL")
   from_kernel <- take_env("RBRIDGE_FROM_KERNEL")
@@ -44,7 +59,16 @@ main <- function() {
   # user profile, from .First.sys(); the kernel loop runs inside the profile
   # stage and never returns, so it does that step itself.
   .First.sys()
-  suspendInterrupts(serve())
+  # quit() in user code ends R without unwinding: R runs exit finalizers.
+  reg.finalizer(state, function(e) say_bye("R was quit by the code being run (quit() or q())"), onexit = TRUE)
+  # A jump to the top level (invokeRestart("abort")) unwinds the loop.
+  on.exit(say_bye("the code being run left the kernel loop (a jump to the top level, such as invokeRestart(\"abort\"))"))
+  status <- tryCatch(suspendInterrupts(serve()), error = function(e) {
+    say_bye(paste("the kernel loop failed:", conditionMessage(e)))
+    1L
+  })
+  state$finished <- TRUE
+  status
 }
 
 hello_json <- function(has_jsonlite) {

@@ -8,7 +8,7 @@
 # The hot path (exec in, done out) never calls jsonlite: headers are plain text
 # and the body of an exec frame is the code itself.
 
-PROTOCOL_VERSION <- 2L
+PROTOCOL_VERSION <- 3L
 
 state <- new.env(parent = emptyenv())
 

@@ -11,7 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { FrameDecoder, Frame, encodeFrame, KERNEL_PROTOCOL_VERSION } from './kernelWire';
 import { OutputStream, StreamEvent } from './outputStream';
-import { KernelChannel, createKernelChannel, createOutputPipe, killProcess, sendInterrupt } from './platform';
+import { KernelChannel, createKernelChannel, createOutputPipe, killProcessGroup, killProcessTree, ownProcessGroup, sendInterrupt } from './platform';
 
 export const MINIMUM_R_VERSION = '4.1.0';
 
@@ -52,6 +52,12 @@ export interface KernelEvents {
 export class KernelStartError extends Error {}
 
 const STDERR_TAIL_CHARS = 4000;
+
+/** Kernels whose R has not exited yet: the server's exit must not leave them behind. */
+const live = new Set<KernelProcess>();
+process.on('exit', () => {
+    for (const kernel of live) kernel.abandon();
+});
 
 export class KernelProcess {
     readonly secret = randomBytes(32).toString('hex');
@@ -107,7 +113,7 @@ export class KernelProcess {
                 if (settled) return;
                 settled = true;
                 this.kill(message);
-                if (!this.child && this.tmpDir) fs.rm(this.tmpDir, { recursive: true, force: true }, () => undefined);
+                if (!this.child) this.removeTmpDir();
                 reject(new KernelStartError(message));
             };
             const timeout = setTimeout(
@@ -139,6 +145,7 @@ export class KernelProcess {
                     cwd: this.options.cwd,
                     env,
                     stdio: ['ignore', stdout.childEnd, stderr.childEnd],
+                    detached: ownProcessGroup,
                     windowsHide: true,
                 });
             } catch (e) {
@@ -149,6 +156,7 @@ export class KernelProcess {
                 return;
             }
             this.child = child;
+            live.add(this);
             stdout.closeChildEnd();
             stderr.closeChildEnd();
             this.pid = child.pid;
@@ -264,7 +272,7 @@ export class KernelProcess {
         this.exitReason ??= reason;
         this.channel?.close();
         if (this.pid !== undefined && !this.exited) {
-            killProcess(this.pid, 'SIGKILL');
+            killProcessTree(this.pid, 'SIGKILL');
         }
     }
 
@@ -341,6 +349,11 @@ export class KernelProcess {
             this.onHello(hello);
             return;
         }
+        if (frame.kind === 'bye') {
+            // User code is ending R; its exit comes next, with this as the cause.
+            this.exitReason ??= frame.body.toString('utf8');
+            return;
+        }
         this.events.frame(frame);
         if (frame.kind === 'ready') this.onReady();
     }
@@ -388,6 +401,27 @@ export class KernelProcess {
         }
     }
 
+    /** Synchronous: the server may be about to exit. */
+    private removeTmpDir(): void {
+        if (!this.tmpDir) return;
+        try {
+            fs.rmSync(this.tmpDir, { recursive: true, force: true });
+        } catch {
+            // Nothing more to do about it.
+        }
+        this.tmpDir = undefined;
+    }
+
+    /**
+     * The server is exiting with this kernel still alive (an `exit`
+     * notification, a fatal error): nothing asynchronous can run any more,
+     * so R and its group are killed and the private folder removed now.
+     */
+    abandon(): void {
+        if (this.pid !== undefined && !this.exited) killProcessTree(this.pid, 'SIGKILL');
+        this.removeTmpDir();
+    }
+
     private tailForMessage(): string {
         const tail = this.stderrTail.trim();
         return tail ? ` R said:\n${tail}` : '';
@@ -403,7 +437,10 @@ export class KernelProcess {
         setTimeout(() => {
             for (const source of this.outputs) (source as net.Socket).destroy?.();
         }, 200).unref();
-        if (this.tmpDir) fs.rm(this.tmpDir, { recursive: true, force: true }, () => undefined);
+        // What R started and left behind in its process group goes with it.
+        if (this.pid !== undefined) killProcessGroup(this.pid, 'SIGKILL');
+        live.delete(this);
+        this.removeTmpDir();
         if (this.ready) this.events.exit({ code, signal, stderrTail: this.stderrTail, reason: this.exitReason });
     }
 }

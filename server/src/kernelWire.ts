@@ -5,7 +5,7 @@
  * a body of raw bytes.
  */
 
-export const KERNEL_PROTOCOL_VERSION = 2;
+export const KERNEL_PROTOCOL_VERSION = 3;
 
 const HEADER_BYTES = 12;
 /** Bigger frames are refused: nothing legitimate comes near this size. */

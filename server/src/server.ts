@@ -11,32 +11,29 @@ import {
     InitializeResult,
     NotificationType,
     ResponseError,
-    StreamMessageReader,
     StreamMessageWriter,
     createConnection,
 } from 'vscode-languageserver/node';
 import {
     ConditionNotification,
-    ExecuteParams,
     ExecuteRequest,
     ExecutionStateNotification,
     InitializationOptions,
     InputRequest,
-    InterruptParams,
     InterruptRequest,
     KernelStatusNotification,
     OutputNotification,
     RestartRequest,
     StatusRequest,
     SymbolsChangedNotification,
-    VariablesParams,
     VariablesRequest,
 } from '../../common/protocol';
 import { CoalescingWriter } from './coalescingWriter';
+import { FramedMessageReader } from './messageReader';
 import { Session, SessionError } from './session';
 import { validateExecute, validateInitOptions, validateInterrupt, validateVariables } from './validate';
 
-const reader = new StreamMessageReader(process.stdin);
+const reader = new FramedMessageReader(process.stdin);
 const writer = new StreamMessageWriter(CoalescingWriter.forStdout() as unknown as NodeJS.WritableStream);
 const connection = createConnection(reader, writer);
 
@@ -86,7 +83,11 @@ async function answer<T>(work: () => T | Promise<T>): Promise<T> {
 }
 
 connection.onInitialize((params): InitializeResult => {
-    initOptions = validateInitOptions(params.initializationOptions);
+    const options = validateInitOptions(params.initializationOptions);
+    // The protocol has one initialize per connection; a second one must not
+    // start a second R beside the first.
+    if (session) throw new ResponseError(ErrorCodes.InvalidRequest, 'the server is already initialized');
+    initOptions = options;
     session = new Session(
         {
             rPath: initOptions.rPath || 'R',
@@ -117,21 +118,26 @@ connection.onInitialized(() => {
     void requireSession().start();
 });
 
-connection.onRequest(ExecuteRequest, (params: ExecuteParams, token: CancellationToken) =>
-    answer(() => requireSession().execute(validateExecute(params), token)),
-);
+/**
+ * The session's requests, by method. They are dispatched from one handler
+ * that sees the params exactly as sent: a request type would have the
+ * library spread array params into positional arguments (a second element
+ * would arrive where the cancellation token belongs) and refuse absent
+ * params, which r/interrupt, r/restart and r/status allow.
+ */
+const requests: Record<string, (params: unknown, token: CancellationToken) => unknown> = {
+    [ExecuteRequest.method]: (params, token) => requireSession().execute(validateExecute(params), token),
+    [InterruptRequest.method]: (params) => requireSession().interrupt(validateInterrupt(params).keepQueue),
+    [RestartRequest.method]: () => requireSession().restart(),
+    [StatusRequest.method]: () => requireSession().status(),
+    [VariablesRequest.method]: (params) => requireSession().variablesRequest(validateVariables(params)),
+};
 
-connection.onRequest(InterruptRequest, (params: InterruptParams) =>
-    answer(() => requireSession().interrupt(validateInterrupt(params).keepQueue)),
-);
-
-connection.onRequest(RestartRequest, () => answer(() => requireSession().restart()));
-
-connection.onRequest(StatusRequest, () => answer(() => requireSession().status()));
-
-connection.onRequest(VariablesRequest, (params: VariablesParams) =>
-    answer(() => requireSession().variablesRequest(validateVariables(params))),
-);
+connection.onRequest((method: string, params: unknown, token: CancellationToken) => {
+    const handler = Object.hasOwn(requests, method) ? requests[method] : undefined;
+    if (!handler) throw new ResponseError(ErrorCodes.MethodNotFound, `Unhandled method ${method}`);
+    return answer(() => handler(params, token));
+});
 
 connection.onShutdown(async () => {
     await session?.dispose();
@@ -157,9 +163,14 @@ function leave(): void {
 process.stdin.on('end', leave);
 process.stdin.on('close', leave);
 process.stdout.on('error', leave);
-reader.onError(() => {
-    // Malformed input has already been answered or dropped by the reader;
-    // the server carries on.
+reader.onError((error) => {
+    // Malformed input has been dropped by the reader (server/src/messageReader.ts),
+    // which says what was wrong in a short message; the server carries on.
+    try {
+        connection.console.error(`input: ${String(error.message).slice(0, 500)}`);
+    } catch {
+        // The connection may be closed.
+    }
 });
 
 process.on('uncaughtException', (e) => {

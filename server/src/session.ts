@@ -60,7 +60,8 @@ const OUTPUT_LOW_WATER = 1024 * 1024;
 /** How many executions may be sent to the kernel ahead of the running one. */
 const AHEAD_WINDOW = 32;
 const INTERRUPT_RESEND_MS = 100;
-const INTERRUPT_RESENDS = 20;
+/** How long interrupts may go unanswered before the client hears that R is not responding. */
+const UNRESPONSIVE_AFTER_MS = 2000;
 /**
  * Restart policy: a kernel that dies unexpectedly is restarted after 0.25,
  * 1, 2, 4, then 8 s, and at most 5 times in 5 minutes. A kernel that keeps
@@ -84,6 +85,10 @@ interface Execution {
     outcome?: { status: ExecutionStatus; line: number; detail?: { message: string; call?: string | null } };
     input?: CancellationTokenSource;
     interruptTimer?: NodeJS.Timeout;
+    /** When the first interrupt of this execution was sent. */
+    interruptedAt?: number;
+    /** Reported as not responding to interrupts. */
+    unresponsive?: boolean;
     /** Sent ahead, cancelled after the kernel had claimed it: interrupt it once it runs. */
     interruptWhenRunning?: boolean;
 }
@@ -431,26 +436,39 @@ export class Session {
         kernel.interrupt();
         // The kernel drops interrupts that arrive before it starts evaluating
         // (they may be stale), and C code may ignore one for a while: repeat
-        // it while the same execution is still running.
-        clearInterval(exec.interruptTimer);
-        let resends = 0;
+        // it while the same execution is still running. The clock starts at
+        // the first interrupt of the execution: a user who keeps pressing
+        // Interrupt hears that R is not responding as soon as one who waits.
+        exec.interruptedAt ??= performance.now();
+        if (exec.unresponsive) {
+            this.reportUnresponsive(exec, kernel);
+            return;
+        }
+        if (exec.interruptTimer) return;
         exec.interruptTimer = setInterval(() => {
-            if (this.slot?.kind !== 'exec' || this.slot.exec !== exec || ++resends > INTERRUPT_RESENDS) {
+            if (this.slot?.kind !== 'exec' || this.slot.exec !== exec) {
                 clearInterval(exec.interruptTimer);
-                if (resends > INTERRUPT_RESENDS) {
-                    this.client.log(`execution ${exec.id} has not responded to interrupts; restart R to stop it`);
-                    this.client.kernelStatus({
-                        state: this.state,
-                        pid: kernel.pid,
-                        queueLength: this.queuedCount,
-                        reason: 'R is not responding to the interrupt (it may be inside C code that does not check for interrupts). Wait, or restart R.',
-                        unresponsive: true,
-                    });
-                }
+                return;
+            }
+            if (performance.now() - exec.interruptedAt! >= UNRESPONSIVE_AFTER_MS) {
+                clearInterval(exec.interruptTimer);
+                exec.unresponsive = true;
+                this.client.log(`execution ${exec.id} has not responded to interrupts; restart R to stop it`);
+                this.reportUnresponsive(exec, kernel);
                 return;
             }
             kernel.interrupt();
         }, INTERRUPT_RESEND_MS);
+    }
+
+    private reportUnresponsive(exec: Execution, kernel: KernelProcess): void {
+        this.client.kernelStatus({
+            state: this.state,
+            pid: kernel.pid,
+            queueLength: this.queuedCount,
+            reason: 'R is not responding to the interrupt (it may be inside C code that does not check for interrupts). Wait, or restart R.',
+            unresponsive: true,
+        });
     }
 
     private cancelQueued(status: ExecutionStatus): number {

@@ -14,7 +14,7 @@
  */
 import * as assert from 'assert';
 import * as path from 'path';
-import { ProbeConnection, ProbeEvent, ROOT, Session, Workbench, armDeadline, clearScreenshots, readManifest } from './harness';
+import { ProbeConnection, ProbeEvent, ROOT, Session, Workbench, readManifest, workbenchSuite } from './harness';
 
 /** The probe forwards the API's events; these tell the session's state whatever the event is called. */
 export function stateOf(event: ProbeEvent): string | undefined {
@@ -56,30 +56,15 @@ describe('R Bridge in VS Code, driven from the keyboard', function () {
     let step = 0;
     const shot = (name: string) => wb.screenshot(`browser-${String(++step).padStart(2, '0')}-${name}`);
 
-    before(async function () {
-        this.timeout(180_000);
-        armDeadline(10 * 60_000);
-        clearScreenshots('browser-');
+    const suite = workbenchSuite('browser', () => {
         const vsix = process.env.RBRIDGE_E2E_VSIX;
-        session = await Session.start({
+        return {
             name: 'browser',
             extension: vsix ? { vsix: path.resolve(ROOT, vsix) } : undefined,
             workspaceFiles: { 'sleep.R': SLEEP_FILE },
-        });
-        wb = new Workbench(session.page, session.log);
-        await wb.ready();
-        probe = await session.probe();
+        };
     });
-
-    after(async () => {
-        await session?.close();
-    });
-
-    afterEach(async function () {
-        if (this.currentTest?.state === 'failed' && wb) {
-            await wb.screenshot(`browser-failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
-        }
-    });
+    before(() => ({ session, wb, probe } = suite));
 
     it('shows the workbench with the examples folder', async () => {
         await wb.waitFor(() => wb.treeRows(), (rows) => rows.some((r) => r.includes('analysis.R')), 'analysis.R in the explorer');

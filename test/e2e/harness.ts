@@ -878,6 +878,42 @@ export class Session {
 // Driving the workbench as a person would
 
 /** Monaco and xterm draw spaces as U+00A0; tests compare ordinary text. */
+/** What a browser suite works with once workbenchSuite()'s hook has run. */
+export interface WorkbenchSuite {
+    session: Session;
+    wb: Workbench;
+    probe: ProbeConnection;
+}
+
+/**
+ * The mocha hooks every browser suite shares, registered in the calling
+ * describe(): a code-server session (options() is called in the hook, so
+ * it may check files and throw), its workbench once ready, the probe, a
+ * screenshot `<prefix>-failed-<test>` of every failed test, and the session
+ * closed at the end. The returned object is filled in by the hook.
+ */
+export function workbenchSuite(prefix: string, options: () => SessionOptions): WorkbenchSuite {
+    const suite = {} as WorkbenchSuite;
+    before(async function () {
+        this.timeout(180_000);
+        armDeadline(10 * 60_000);
+        clearScreenshots(`${prefix}-`);
+        suite.session = await Session.start(options());
+        suite.wb = new Workbench(suite.session.page, suite.session.log);
+        await suite.wb.ready();
+        suite.probe = await suite.session.probe();
+    });
+    after(async () => {
+        await suite.session?.close();
+    });
+    afterEach(async function () {
+        if (this.currentTest?.state === 'failed' && suite.wb) {
+            await suite.wb.screenshot(`${prefix}-failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
+        }
+    });
+    return suite;
+}
+
 export function normalize(text: string): string {
     return text.replace(/\u00a0/g, ' ');
 }

@@ -10,7 +10,7 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ProbeConnection, ROOT, Session, Workbench, armDeadline, clearScreenshots, extensionId, readManifest } from './harness';
+import { ProbeConnection, ROOT, Session, Workbench, extensionId, readManifest, workbenchSuite } from './harness';
 
 /** The VSIX under test: RBRIDGE_E2E_VSIX, else the one `npm run package` writes for this version. */
 function vsixPath(): string {
@@ -26,31 +26,16 @@ describe('The VSIX in a fresh code-server', function () {
     let probe: ProbeConnection;
     const shot = (n: number, name: string) => wb.screenshot(`vsix-${String(n).padStart(2, '0')}-${name}`);
 
-    before(async function () {
-        this.timeout(180_000);
-        armDeadline(10 * 60_000);
-        clearScreenshots('vsix-');
+    const suite = workbenchSuite('vsix', () => {
         const vsix = vsixPath();
         if (!fs.existsSync(vsix)) throw new Error(`${vsix} is missing; run: npm run package`);
-        session = await Session.start({
+        return {
             name: 'vsix',
             extension: { vsix },
             workspaceFiles: { 'one_plus_one.R': '1+1\n' },
-        });
-        wb = new Workbench(session.page, session.log);
-        await wb.ready();
-        probe = await session.probe();
+        };
     });
-
-    after(async () => {
-        await session?.close();
-    });
-
-    afterEach(async function () {
-        if (this.currentTest?.state === 'failed' && wb) {
-            await wb.screenshot(`vsix-failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
-        }
-    });
+    before(() => ({ session, wb, probe } = suite));
 
     it('is installed from the VSIX with its server and kernel, and not in development mode', async () => {
         const manifest = readManifest(ROOT);

@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import { ErrorCodes } from 'vscode-jsonrpc/node';
-import { ExecuteRequest, VariablesRequest } from '../../common/protocol';
+import { ExecuteRequest, InterruptRequest, StatusRequest, StatusResult, VariablesRequest } from '../../common/protocol';
+import { childrenOf } from '../helpers/procs';
 import { TestClient } from '../helpers/serverClient';
 
 /** Writes raw bytes to the server's stdin, bypassing the JSON-RPC library. */
@@ -45,6 +46,32 @@ describe('bad input never kills the server (real R)', function () {
             });
         }
         assert.strictEqual(await client.run('2'), '[1] 2\n');
+    });
+
+    it('answers positional params with InvalidParams, and accepts absent params where none are needed', async () => {
+        for (const params of [[{ code: 'ran <- TRUE' }, 5], [{ code: 'ran <- TRUE' }]]) {
+            await assert.rejects(client.connection.sendRequest(ExecuteRequest.method, params), (e: { code: number; message: string }) => {
+                assert.strictEqual(e.code, ErrorCodes.InvalidParams);
+                assert.match(e.message, /params must be an object/);
+                return true;
+            });
+        }
+        assert.strictEqual(await client.run('exists("ran")'), '[1] FALSE\n');
+        const status = await client.connection.sendRequest<StatusResult>(StatusRequest.method);
+        assert.strictEqual(status.state, 'idle');
+        assert.deepStrictEqual(await client.connection.sendRequest(InterruptRequest.method), { interrupted: false, cancelled: 0 });
+    });
+
+    it('refuses a second initialize and starts no second R', async () => {
+        const pid = (await client.status()).pid!;
+        await assert.rejects(
+            client.connection.sendRequest('initialize', { processId: null, rootUri: null, capabilities: {} }),
+            (e: { code: number; message: string }) => e.code === ErrorCodes.InvalidRequest && /already initialized/.test(e.message),
+        );
+        client.connection.sendNotification('initialized', {});
+        await new Promise((r) => setTimeout(r, 500));
+        assert.deepStrictEqual(childrenOf(client.process.pid!), [pid]);
+        assert.strictEqual(await client.run('4'), '[1] 4\n');
     });
 
     it('survives malformed JSON and broken frames, and goes on serving', async () => {

@@ -59,6 +59,26 @@ describe('responsiveness and interrupts (real R)', function () {
         });
     }
 
+    it('interrupts a command R waits for in system(), and the code after it', async () => {
+        // R ignores SIGINT while system() waits; the interrupt goes to R's
+        // process group, as a terminal's Ctrl+C does, and stops the command.
+        const t0 = performance.now();
+        const single = client.execute({ code: 'system("sleep 100")', executionId: 'system-1' });
+        await whenRunning('system-1');
+        await client.connection.sendRequest(InterruptRequest, {});
+        // system() then returns as after any failed command (status ok);
+        // nothing else of the execution was left to interrupt.
+        assert.ok(['ok', 'interrupted'].includes((await single).status));
+        const multi = client.execute({ code: 'system("sleep 100")\nreached <- TRUE\nSys.sleep(100)', executionId: 'system-2' });
+        await whenRunning('system-2');
+        await client.connection.sendRequest(InterruptRequest, {});
+        // The interrupt is repeated while the execution runs: what follows
+        // the command is interrupted too.
+        assert.strictEqual((await multi).status, 'interrupted');
+        assert.ok(performance.now() - t0 < 20000, 'both ended long before the sleeps would have');
+        assert.strictEqual(await client.run('system("sleep 0.1"); 5'), '[1] 5\n');
+    });
+
     it('cancels the queue on interrupt unless keepQueue', async () => {
         const running = client.execute({ code: 'Sys.sleep(100)', executionId: 'head' });
         const queued = [client.execute('1'), client.execute('2')];

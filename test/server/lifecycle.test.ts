@@ -98,8 +98,8 @@ describe('kernel death, restart and start-up failures', function () {
 
     it('refuses an R that is too old and a kernel that speaks another protocol version', async () => {
         for (const [hello, expected] of [
-            [{ protocol: 2, rVersion: '3.6.3' }, /R 3\.6\.3 is too old: R 4\.1\.0 or newer/],
-            [{ protocol: 99, rVersion: '4.2.2' }, /protocol version 99, but this server expects version 2/],
+            [{ protocol: 3, rVersion: '3.6.3' }, /R 3\.6\.3 is too old: R 4\.1\.0 or newer/],
+            [{ protocol: 99, rVersion: '4.2.2' }, /protocol version 99, but this server expects version 3/],
         ] as const) {
             const kernelDir = makeFakeKernel(`send_hello(${JSON.stringify(JSON.stringify({ ...hello, pid: 1, rlang: false, jsonlite: '1.8' }))})`);
             const client = await start({ env: { RBRIDGE_KERNEL_DIR: kernelDir }, noWait: true });

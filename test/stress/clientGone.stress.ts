@@ -26,7 +26,6 @@ interface Situation {
     leave: 'stdin' | 'both pipes';
     /** Checks after the server exited. */
     check?(dir: string): void;
-    knownBug?: string;
 }
 
 const rString = (s: string) => JSON.stringify(s);
@@ -99,8 +98,6 @@ const SITUATIONS: Situation[] = [
             return [Number(text.trim())];
         },
         leave: 'stdin',
-        knownBug:
-            "a process that R started in the background survives R: the server stops R by its pid only. Starting R in a process group of its own (spawn's detached) and signalling the group at shutdown would end such processes too (and R's parallel workers), unless they left the group themselves",
     },
 ];
 
@@ -109,14 +106,11 @@ describe('stress: the client going away', function () {
     before(() => armSuiteDeadline());
 
     /**
-     * KNOWN BUG: the server removes a kernel's private folder
-     * (/tmp/rbridge-XXXXXX) with an asynchronous fs.rm() when R exits; when
-     * the client goes away the server calls process.exit() right after R's
-     * exit, before the removal has run, so an empty folder is left behind
-     * every time (hundreds accumulate in /tmp on a machine that runs the
-     * tests). shutdown + exit does remove it.
+     * The kernel's private folder (/tmp/rbridge-XXXXXX) is removed when R
+     * exits, before the server does: an asynchronous removal would lose the
+     * race against process.exit(), and folders would pile up in /tmp.
      */
-    it('KNOWN BUG: leaves no kernel folder behind in the temporary directory', async () => {
+    it('leaves no kernel folder behind in the temporary directory', async () => {
         const c = await RawClient.start();
         let folder: string | undefined;
         try {
@@ -135,12 +129,12 @@ describe('stress: the client going away', function () {
     });
 
     for (const s of SITUATIONS) {
-        it(`${s.knownBug ? 'KNOWN BUG: ' : ''}${s.name}: the server exits 0 within ${EXIT_WITHIN_MS / 1000} s and leaves no process`, async () => {
+        it(`${s.name}: the server exits 0 within ${EXIT_WITHIN_MS / 1000} s and leaves no process`, async () => {
             const times: number[] = [];
             for (let round = 0; round < REPEATS; round++) {
                 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rbridge-gone-'));
                 const c = await RawClient.start({ keep: ['r/output'] });
-                // Removed here after the test: the server leaves it (see the KNOWN BUG above).
+                // Removed here after the test should the server fail to.
                 const folder = kernelFolderOf(c.kernelPid!);
                 try {
                     const extra = (await s.prepare(c, dir)) ?? [];

@@ -192,19 +192,11 @@ describe('stress: random storm from two concurrent client streams', function () 
     });
 
     /**
-     * KNOWN BUG (this test fails until it is fixed): on an interrupt,
-     * KernelProcess.holdGrants() takes back every grant R has not used yet.
-     * When the server has already moved an execution sent ahead into the
-     * running slot (on the previous one's done) but R has not yet read that
-     * execution's grant, the grant is held back with the others, and so are
-     * the "no" records of revoked executions that R must read before it.
-     * R then waits in read() on the grants FIFO for a record the server
-     * holds until that very execution ends: nothing is answered again until
-     * r/restart (the server only reports "R is not responding to the
-     * interrupt"). Holding only records of executions after the running one
-     * (and, in revoke() during a hold, keeping the records still in the FIFO
-     * there, ahead of the held ones) made this test and the storm pass in a
-     * patched copy of dist/server.js.
+     * An interrupt holds back the grants of executions after the running
+     * one. When the server has already moved an execution sent ahead into
+     * the running slot but R has not yet read its grant, that grant (and the
+     * "no" records R must read before it) must stay in the FIFO, or R waits
+     * for a record the server holds until that very execution ends.
      */
     it('interrupting a pipelined burst never wedges the session (grants held back on interrupt)', async () => {
         const rng = seedFor('interrupt-burst');
