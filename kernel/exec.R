@@ -47,6 +47,44 @@ symbols_failed <- function(e) {
   NULL
 }
 
+# Keeps stdout and stderr in the order R wrote them. The server reads the two
+# pipes separately and cannot tell which of two writes on different pipes
+# came first, so text on stderr is fenced: a sync marker on both streams
+# before it and after it. The server lets nothing after sync n on one
+# stream pass before the other stream has reached sync n too (see
+# StreamMerger in server/src/outputStream.ts).
+sync_streams <- function() {
+  flush(stdout())
+  state$sync <- state$sync + 1L
+  mark <- paste0(state$marker, "s", state$sync, "\036")
+  # After a value print_buffered() left in the buffer.
+  cat(mark, file = state$out)
+  flush(state$out)
+  state$out_pending <- FALSE
+  cat(mark, file = state$err)
+  flush(state$err)
+}
+state$sync <- 0L
+
+# Text for stderr, in its place among the output (an interrupt cannot land
+# between the markers and leave one stream waiting for the other).
+to_stderr <- function(text) {
+  suspendInterrupts({
+    sync_streams()
+    cat(text, file = stderr())
+    flush(stderr())
+    sync_streams()
+  })
+}
+
+# message() as R's default handler does it, fenced like all text on stderr.
+# Handlers in user code (suppressMessages(), withCallingHandlers()) run
+# before this one, which is established outside them.
+on_message <- function(m) {
+  to_stderr(conditionMessage(m))
+  invokeRestart("muffleMessage")
+}
+
 # Writes the end-of-output marker to both of R's output streams. The server
 # answers an execution only once it has read the marker on both, so that all
 # of the execution's output (from R, from C code, from child processes) has
@@ -120,7 +158,7 @@ parse_failure <- function(e, lines) {
   }
   context <- if (line >= 1L && line <= length(lines)) lines[line] else ""
   text <- paste0("Error: ", what, " in line ", line, ": ", context, "\n")
-  cat(text, file = stderr())
+  to_stderr(text)
   outcome_of("parseError", line, condition_json(paste0(what, " (line ", line, ", column ", column, ")"), NULL))
 }
 
@@ -180,6 +218,7 @@ eval_top <- function(expr, srcfile) {
         NULL
       },
       warning = on_warning,
+      message = on_message,
       error = function(e) {
         error_line <<- innermost_line(srcfile)
         record_traceback()
@@ -190,7 +229,7 @@ eval_top <- function(expr, srcfile) {
       call <- conditionCall(e)
       if (identical(call, EVAL_CALL)) call <- NULL
       message <- conditionMessage(e)
-      cat(format_error(message, call), file = stderr())
+      to_stderr(format_error(message, call))
       dcall <- if (is.null(call)) NULL else deparse_call(call)
       write_frame("cond", current_exec$id, "error", body = condition_json(message, dcall))
       list(status = "error", line = error_line, detail = condition_json(message, dcall))
@@ -328,7 +367,7 @@ on_warning <- function(w) {
         body = condition_json(message, if (is.null(call)) NULL else deparse_call(call)))
     }
     if (level >= 1L) {
-      cat(format_warning(message, call, "Warning"), file = stderr())
+      to_stderr(format_warning(message, call, "Warning"))
     } else {
       pending$count <- pending$count + 1L
       if (length(pending$warnings) < 50L) pending$warnings[[length(pending$warnings) + 1L]] <- list(message = message, call = call)
@@ -360,7 +399,7 @@ flush_warnings <- function() {
   } else {
     "There were 50 or more warnings (use warnings() to see the first 50)\n"
   }
-  cat(text, file = stderr())
+  to_stderr(text)
   calls <- lapply(ws, function(w) w$call)
   names(calls) <- vapply(ws, function(w) w$message, "")
   last$warnings <- calls

@@ -5,11 +5,14 @@ import { StringDecoder } from 'string_decoder';
  *
  * At the end of every execution the kernel writes `\x1eRBM<token>:<id>\x1e`
  * to both stdout and stderr, with a token that is random per launch. Output
- * before the marker belongs to that execution. Markers may be split across
+ * before the marker belongs to that execution. Around text it writes to
+ * stderr it writes sync markers, `\x1eRBM<token>:s<n>\x1e`, to both (see
+ * StreamMerger). Markers may be split across
  * reads; a partial marker at the end of a chunk is held back until the next.
  * Text is decoded as UTF-8; invalid bytes become U+FFFD, never an exception.
  */
-export type StreamEvent = { kind: 'text'; text: string } | { kind: 'marker'; id: string };
+export type StreamEvent = { kind: 'text'; text: string } | { kind: 'marker'; id: string } | { kind: 'sync'; n: number };
+export type StreamName = 'stdout' | 'stderr';
 
 const RS = 0x1e;
 const MAX_ID_DIGITS = 32;
@@ -39,7 +42,7 @@ export class OutputStream {
                 return events;
             }
             const id = end < 0 ? '' : buf.subarray(idStart, end).toString('latin1');
-            if (end < 0 || end - idStart > MAX_ID_DIGITS || !/^\d+$/.test(id)) {
+            if (end < 0 || end - idStart > MAX_ID_DIGITS || !/^s?\d+$/.test(id)) {
                 // Not one of our markers after all: keep it as text.
                 this.text(events, buf.subarray(pos, idStart));
                 pos = idStart;
@@ -47,7 +50,7 @@ export class OutputStream {
             }
             this.text(events, buf.subarray(pos, at));
             this.flushDecoder(events);
-            events.push({ kind: 'marker', id });
+            events.push(id.startsWith('s') ? { kind: 'sync', n: Number(id.slice(1)) } : { kind: 'marker', id });
             pos = end + 1;
         }
         // Hold back a tail that could be the start of a marker.
@@ -87,4 +90,63 @@ function appendText(events: StreamEvent[], text: string): void {
     const last = events[events.length - 1];
     if (last && last.kind === 'text') last.text += text;
     else events.push({ kind: 'text', text });
+}
+
+/**
+ * Merges the events of R's two output streams in the order R wrote them, as
+ * far as the sync markers tell: R writes sync n to both streams, and
+ * nothing that follows sync n on one stream is passed on before everything
+ * that precedes sync n on the other. Between two syncs the streams are
+ * passed on as they are read. Events other than syncs are passed on; syncs
+ * are consumed here.
+ */
+export class StreamMerger {
+    private readonly reached: Record<StreamName, number> = { stdout: 0, stderr: 0 };
+    private readonly held: Record<StreamName, { at: number; events: StreamEvent[] } | undefined> = { stdout: undefined, stderr: undefined };
+
+    constructor(private readonly emit: (stream: StreamName, event: StreamEvent) => void) {}
+
+    push(stream: StreamName, events: StreamEvent[]): void {
+        const held = this.held[stream];
+        if (held) held.events.push(...events);
+        else this.run(stream, events);
+    }
+
+    /** Passes on everything held back, stdout first (the kernel is gone: no sync will come). */
+    flush(): void {
+        for (const stream of ['stdout', 'stderr'] as const) {
+            const held = this.held[stream];
+            this.held[stream] = undefined;
+            for (const event of held?.events ?? []) if (event.kind !== 'sync') this.emit(stream, event);
+        }
+    }
+
+    private run(stream: StreamName, events: StreamEvent[]): void {
+        const other: StreamName = stream === 'stdout' ? 'stderr' : 'stdout';
+        for (let i = 0; i < events.length; i++) {
+            const event = events[i];
+            if (event.kind !== 'sync') {
+                this.emit(stream, event);
+                continue;
+            }
+            this.reached[stream] = Math.max(this.reached[stream], event.n);
+            const waits = this.reached[other] < event.n;
+            if (waits) this.held[stream] = { at: event.n, events: events.slice(i + 1) };
+            // The other stream may have been waiting for this one to get here.
+            const otherHeld = this.held[other];
+            if (otherHeld && this.reached[stream] >= otherHeld.at) {
+                this.held[other] = undefined;
+                this.run(other, otherHeld.events);
+            }
+            if (waits) {
+                // Released by the other stream in the meantime?
+                const mine = this.held[stream];
+                if (mine && this.reached[other] >= mine.at) {
+                    this.held[stream] = undefined;
+                    this.run(stream, mine.events);
+                }
+                return;
+            }
+        }
+    }
 }

@@ -27,7 +27,7 @@ import type {
 import { KernelBusyError, KernelNotRunningError, KernelStartFailedError } from '../../common/protocol';
 import { ExitInfo, Hello, KernelOptions, KernelProcess, KernelStartError } from './kernel';
 import { Frame } from './kernelWire';
-import { StreamEvent } from './outputStream';
+import { StreamEvent, StreamMerger, StreamName } from './outputStream';
 
 /** How the session reaches its client; server.ts implements it over JSON-RPC. */
 export interface SessionClient {
@@ -104,6 +104,7 @@ type Slot = { kind: 'exec'; exec: Execution } | { kind: 'op'; op: KernelOp } | u
 
 export class Session {
     private kernel: KernelProcess | undefined;
+    private merger: StreamMerger | undefined;
     private generation = 0;
     private state: KernelState = 'starting';
     private deathReason: string | undefined;
@@ -192,11 +193,14 @@ export class Session {
         if (this.disposed) return;
         const generation = ++this.generation;
         this.setState(state);
+        // R's two output streams, in the order R wrote them.
+        const merger = new StreamMerger((stream, event) => this.onOutput(stream, event));
+        this.merger = merger;
         const kernel = new KernelProcess(
             { ...this.options, profile: this.options.workspaceTrusted ? 'trusted' : 'home' },
             {
                 frame: (frame) => generation === this.generation && this.onFrame(frame),
-                output: (stream, events) => generation === this.generation && this.onOutput(stream, events),
+                output: (stream, events) => generation === this.generation && merger.push(stream, events),
                 exit: (info) => generation === this.generation && this.onExit(info),
             },
         );
@@ -236,6 +240,8 @@ export class Session {
     }
 
     private onExit(info: ExitInfo): void {
+        // No sync marker will come any more: what was held back is output too.
+        this.merger?.flush();
         const kernel = this.kernel;
         this.kernel = undefined;
         this.generation++;
@@ -677,21 +683,19 @@ export class Session {
     // -----------------------------------------------------------------------
     // Output
 
-    private onOutput(stream: 'stdout' | 'stderr', events: StreamEvent[]): void {
-        for (const event of events) {
-            if (event.kind === 'text') {
-                const owner = this.inFlight.find((e) => !(stream === 'stdout' ? e.stdoutDone : e.stderrDone));
-                this.bufferOutput(owner?.id ?? null, stream, event.text);
-            } else {
-                const seq = Number(event.id);
-                // Markers arrive in execution order; one that skips an earlier
-                // execution closes that one's stream too.
-                for (const exec of [...this.inFlight]) {
-                    if (exec.seq > seq) break;
-                    if (stream === 'stdout') exec.stdoutDone = true;
-                    else exec.stderrDone = true;
-                    this.maybeFinish(exec);
-                }
+    private onOutput(stream: StreamName, event: StreamEvent): void {
+        if (event.kind === 'text') {
+            const owner = this.inFlight.find((e) => !(stream === 'stdout' ? e.stdoutDone : e.stderrDone));
+            this.bufferOutput(owner?.id ?? null, stream, event.text);
+        } else if (event.kind === 'marker') {
+            const seq = Number(event.id);
+            // Markers arrive in execution order; one that skips an earlier
+            // execution closes that one's stream too.
+            for (const exec of [...this.inFlight]) {
+                if (exec.seq > seq) break;
+                if (stream === 'stdout') exec.stdoutDone = true;
+                else exec.stderrDone = true;
+                this.maybeFinish(exec);
             }
         }
     }

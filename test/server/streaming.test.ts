@@ -54,6 +54,29 @@ describe('output streaming and ordering (real R)', function () {
         assert.strictEqual(answered.length, 20);
     });
 
+    it('keeps stdout and stderr in the order R wrote them: output, messages, warnings, errors, echo', async () => {
+        // Two pipes read separately: without the kernel's sync markers the
+        // server would often pass on a burst of one before the other.
+        const result = await client.execute({
+            code: 'for (i in 1:300) { cat("o", i, "\\n", sep = ""); message("m", i) }\nwarning("w")\nprint("after")\nstop("e")\nprint("never")',
+            echo: true,
+            executionId: 'order',
+        });
+        assert.strictEqual(result.status, 'error');
+        // Consecutive chunks of one stream are joined (a chunk may end inside a line), then split into lines.
+        const runs: { stream: string; text: string }[] = [];
+        for (const o of client.outputs.filter((o) => o.executionId === 'order')) {
+            const last = runs[runs.length - 1];
+            if (last?.stream === o.stream) last.text += o.text;
+            else runs.push({ stream: o.stream, text: o.text });
+        }
+        const merged = runs.flatMap((r) => r.text.split('\n').filter((line) => line).map((line) => `${r.stream === 'stderr' ? 'E ' : ''}${line}`));
+        const expected = ['> for (i in 1:300) { cat("o", i, "\\n", sep = ""); message("m", i) }'];
+        for (let i = 1; i <= 300; i++) expected.push(`o${i}`, `E m${i}`);
+        expected.push('> warning("w")', 'E Warning message:', 'E w', '> print("after")', '[1] "after"', '> stop("e")', 'E Error: e');
+        assert.deepStrictEqual(merged, expected);
+    });
+
     it('answers 1,000 executions sent in one burst, in order, each with its own output', async () => {
         const order: number[] = [];
         const runs = Array.from({ length: 1000 }, (_, i) =>
