@@ -123,7 +123,7 @@ serve <- function() {
       if (frame$kind == "exec") {
         # The execution still ends the ordinary way (output markers, then
         # its answer), with the failure said where the user looks.
-        cat("Error in the R kernel: ", message, "\n", sep = "", file = stderr())
+        to_stderr(paste0("Error in the R kernel: ", message, "\n"))
         end_of_output(frame$id)
         write_frame("done", frame$id, c("error", 0L), body = condition_json(paste("the R kernel failed:", message), NULL))
       } else {

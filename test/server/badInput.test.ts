@@ -62,6 +62,24 @@ describe('bad input never kills the server (real R)', function () {
         assert.deepStrictEqual(await client.connection.sendRequest(InterruptRequest.method), { interrupted: false, cancelled: 0 });
     });
 
+    it('ends an execution whose handling fails inside the kernel with an error, and the kernel goes on', async () => {
+        // The replaced traceback() is a closure made inside the kernel's private
+        // environment: a trap there makes the next execution fail inside
+        // the kernel, once.
+        const trap = [
+            'k <- parent.env(environment(traceback))',
+            'k$run_code <- local({ kernel <- k; original <- k$run_code; function(...) { kernel$run_code <- original; stop("forced failure") } })',
+            'rm(k)',
+        ].join('\n');
+        assert.strictEqual((await client.execute(trap)).status, 'ok');
+        const failed = await client.execute({ code: '1', executionId: 'trapped' });
+        assert.strictEqual(failed.status, 'error');
+        assert.strictEqual(failed.error?.message, 'the R kernel failed: forced failure');
+        assert.strictEqual(client.textOf('trapped', 'stderr'), 'Error in the R kernel: forced failure\n');
+        assert.ok(client.logs.some((l) => /kernel error while handling 'exec': forced failure/.test(l)), client.logs.join('\n'));
+        assert.strictEqual(await client.run('5'), '[1] 5\n');
+    });
+
     it('refuses a second initialize and starts no second R', async () => {
         const pid = (await client.status()).pid!;
         await assert.rejects(
