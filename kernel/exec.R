@@ -54,15 +54,8 @@ symbols_failed <- function(e) {
 # stream pass before the other stream has reached sync n too (see
 # StreamMerger in server/src/outputStream.ts).
 sync_streams <- function() {
-  flush(stdout())
   state$sync <- state$sync + 1L
-  mark <- paste0(state$marker, "s", state$sync, "\036")
-  # After a value print_buffered() left in the buffer.
-  cat(mark, file = state$out)
-  flush(state$out)
-  state$out_pending <- FALSE
-  cat(mark, file = state$err)
-  flush(state$err)
+  mark_streams(paste0("s", state$sync))
 }
 state$sync <- 0L
 
@@ -89,7 +82,11 @@ on_message <- function(m) {
 # answers an execution only once it has read the marker on both, so that all
 # of the execution's output (from R, from C code, from child processes) has
 # reached it first.
-end_of_output <- function(id) {
+end_of_output <- function(id) mark_streams(id)
+
+# Writes marker `id` (an execution's seq, or s<n> for a sync) to both
+# streams, after whatever R still holds in its buffers, past any sink().
+mark_streams <- function(id) {
   flush(stdout())
   flush(stderr())
   mark <- paste0(state$marker, id, "\036")

@@ -15,7 +15,6 @@ take_env <- function(name) {
 
 run <- function() {
   status <- main()
-  state$finished <- TRUE
   quit(save = "no", status = status, runLast = FALSE)
 }
 

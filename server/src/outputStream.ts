@@ -129,7 +129,7 @@ export class StreamMerger {
                 this.emit(stream, event);
                 continue;
             }
-            this.reached[stream] = Math.max(this.reached[stream], event.n);
+            this.reached[stream] = event.n;
             const waits = this.reached[other] < event.n;
             if (waits) this.held[stream] = { at: event.n, events: events.slice(i + 1) };
             // The other stream may have been waiting for this one to get here.

@@ -193,12 +193,7 @@ export function sendInterrupt(pid: number): boolean {
         process.kill(ownProcessGroup ? -pid : pid, 'SIGINT');
         return true;
     } catch {
-        try {
-            process.kill(pid, 'SIGINT');
-            return true;
-        } catch {
-            return false;
-        }
+        return false;
     }
 }
 

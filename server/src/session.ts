@@ -87,8 +87,6 @@ interface Execution {
     interruptTimer?: NodeJS.Timeout;
     /** When the first interrupt of this execution was sent. */
     interruptedAt?: number;
-    /** Reported as not responding to interrupts. */
-    unresponsive?: boolean;
     /** Sent ahead, cancelled after the kernel had claimed it: interrupt it once it runs. */
     interruptWhenRunning?: boolean;
 }
@@ -104,7 +102,6 @@ type Slot = { kind: 'exec'; exec: Execution } | { kind: 'op'; op: KernelOp } | u
 
 export class Session {
     private kernel: KernelProcess | undefined;
-    private merger: StreamMerger | undefined;
     private generation = 0;
     private state: KernelState = 'starting';
     private deathReason: string | undefined;
@@ -195,13 +192,17 @@ export class Session {
         this.setState(state);
         // R's two output streams, in the order R wrote them.
         const merger = new StreamMerger((stream, event) => this.onOutput(stream, event));
-        this.merger = merger;
         const kernel = new KernelProcess(
             { ...this.options, profile: this.options.workspaceTrusted ? 'trusted' : 'home' },
             {
                 frame: (frame) => generation === this.generation && this.onFrame(frame),
                 output: (stream, events) => generation === this.generation && merger.push(stream, events),
-                exit: (info) => generation === this.generation && this.onExit(info),
+                exit: (info) => {
+                    if (generation !== this.generation) return;
+                    // No sync marker will come any more: what was held back is output too.
+                    merger.flush();
+                    this.onExit(info);
+                },
             },
         );
         this.kernel = kernel;
@@ -240,8 +241,6 @@ export class Session {
     }
 
     private onExit(info: ExitInfo): void {
-        // No sync marker will come any more: what was held back is output too.
-        this.merger?.flush();
         const kernel = this.kernel;
         this.kernel = undefined;
         this.generation++;
@@ -445,29 +444,28 @@ export class Session {
         // it while the same execution is still running. The clock starts at
         // the first interrupt of the execution: a user who keeps pressing
         // Interrupt hears that R is not responding as soon as one who waits.
-        exec.interruptedAt ??= performance.now();
-        if (exec.unresponsive) {
-            this.reportUnresponsive(exec, kernel);
-            return;
-        }
+        const since = (exec.interruptedAt ??= performance.now());
+        const unanswered = () => performance.now() - since >= UNRESPONSIVE_AFTER_MS;
+        // Already reported: say it again at once.
+        if (unanswered()) this.reportUnresponsive(kernel);
+        // Already repeating it, or done repeating it.
         if (exec.interruptTimer) return;
         exec.interruptTimer = setInterval(() => {
             if (this.slot?.kind !== 'exec' || this.slot.exec !== exec) {
                 clearInterval(exec.interruptTimer);
                 return;
             }
-            if (performance.now() - exec.interruptedAt! >= UNRESPONSIVE_AFTER_MS) {
+            if (unanswered()) {
                 clearInterval(exec.interruptTimer);
-                exec.unresponsive = true;
                 this.client.log(`execution ${exec.id} has not responded to interrupts; restart R to stop it`);
-                this.reportUnresponsive(exec, kernel);
+                this.reportUnresponsive(kernel);
                 return;
             }
             kernel.interrupt();
         }, INTERRUPT_RESEND_MS);
     }
 
-    private reportUnresponsive(exec: Execution, kernel: KernelProcess): void {
+    private reportUnresponsive(kernel: KernelProcess): void {
         this.client.kernelStatus({
             state: this.state,
             pid: kernel.pid,

@@ -21,6 +21,7 @@ import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import * as readline from 'readline';
 import * as util from 'util';
 import { Browser, BrowserContext, ConsoleMessage, Locator, Page, chromium } from 'playwright-core';
 
@@ -529,16 +530,9 @@ export class ProbeConnection {
     closed = false;
 
     constructor(private readonly socket: net.Socket, private readonly log: Log) {
-        let buffer = '';
-        socket.setEncoding('utf8');
-        socket.on('data', (chunk: string) => {
-            buffer += chunk;
-            let newline: number;
-            while ((newline = buffer.indexOf('\n')) >= 0) {
-                const line = buffer.slice(0, newline);
-                buffer = buffer.slice(newline + 1);
-                if (line.trim()) this.receive(JSON.parse(line) as Record<string, unknown>);
-            }
+        // One JSON message per line.
+        readline.createInterface({ input: socket, crlfDelay: Infinity }).on('line', (line) => {
+            if (line.trim()) this.receive(JSON.parse(line) as Record<string, unknown>);
         });
         socket.on('close', () => {
             this.closed = true;

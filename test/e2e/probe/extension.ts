@@ -17,6 +17,7 @@
  * same expression in the browser page because both count from the epoch.
  */
 import * as net from 'net';
+import * as readline from 'readline';
 import * as vscode from 'vscode';
 
 const RBRIDGE_ID = process.env.RBRIDGE_PROBE_TARGET ?? 'rbridge.rbridge';
@@ -168,21 +169,14 @@ export function activate(context: vscode.ExtensionContext): void {
         }
     };
 
-    let buffer = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => {
-        buffer += chunk;
-        let newline: number;
-        while ((newline = buffer.indexOf('\n')) >= 0) {
-            const line = buffer.slice(0, newline);
-            buffer = buffer.slice(newline + 1);
-            if (!line.trim()) continue;
-            const request = JSON.parse(line) as Request;
-            handle(request).then(
-                (result) => send({ id: request.id, result: result ?? null }),
-                (error: unknown) => send({ id: request.id, error: error instanceof Error ? error.message : String(error) }),
-            );
-        }
+    // One JSON request per line.
+    readline.createInterface({ input: socket, crlfDelay: Infinity }).on('line', (line) => {
+        if (!line.trim()) return;
+        const request = JSON.parse(line) as Request;
+        handle(request).then(
+            (result) => send({ id: request.id, result: result ?? null }),
+            (error: unknown) => send({ id: request.id, error: error instanceof Error ? error.message : String(error) }),
+        );
     });
     // A socket error means the harness is gone; there is nobody to tell.
     socket.on('error', () => undefined);
