@@ -17,20 +17,30 @@ ask_client <- function(prompt) {
   prompt <- paste(as.character(prompt), collapse = "")
   write_frame("input", current_exec$id, body = prompt)
   repeat {
-    frame <- read_frame()
+    frame <- next_input_frame()
     if (is.null(frame)) stop(interrupt_condition("the server went away while R was waiting for input"))
-    if (frame$kind == "reply" && frame$id == current_exec$id) {
-      if (length(frame$fields) && frame$fields[1L] == "eof") return(NULL)
-      return(body_text(frame$body))
-    }
-    if (frame$kind == "cancel" && frame$id == current_exec$id) {
-      stop(interrupt_condition("input cancelled"))
-    }
-    # An execution sent ahead of time waits for the main loop; replies and
-    # cancellations for other ids are stale (an interrupt already ended the
-    # request they answer) and are dropped.
-    if (!frame$kind %in% c("reply", "cancel")) state$frames[[length(state$frames) + 1L]] <- frame
+    if (frame$id != current_exec$id) next
+    if (frame$kind == "cancel") stop(interrupt_condition("input cancelled"))
+    if (length(frame$fields) && frame$fields[1L] == "eof") return(NULL)
+    return(body_text(frame$body))
   }
+}
+
+# The next reply or cancellation from the channel (NULL when the server has
+# gone). Replies and cancellations for other ids are stale: an interrupt
+# already ended the request they answer. Other frames (executions sent ahead
+# of time) are set aside for the main loop in the same step as they are read,
+# with interrupts suspended: the server repeats interrupts while R waits, and
+# one that landed between reading a frame and setting it aside would lose it.
+next_input_frame <- function() {
+  suspendInterrupts({
+    frame <- read_frame_now()
+    while (!is.null(frame) && !frame$kind %in% c("reply", "cancel")) {
+      state$frames[[length(state$frames) + 1L]] <- frame
+      frame <- read_frame_now()
+    }
+    frame
+  })
 }
 
 input_readline <- function(prompt = "") {
