@@ -9,7 +9,7 @@
  * figures; this client parses the LSP base protocol directly in the 'data'
  * handler and stamps each message with the time its bytes arrived.
  */
-import { isAlive } from '../server/src/platform';
+import { isAlive } from '../server/src/kernel/platform';
 import { ChildProcess, spawn } from 'child_process';
 import { performance } from 'perf_hooks';
 import type { ExecuteParams, ExecuteResult, KernelStatusParams, OutputParams } from '../common/protocol';

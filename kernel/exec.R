@@ -29,7 +29,7 @@ exec_request <- function(id, flags, code) {
   on.exit(current_exec$id <- "0")
   # An interrupt that arrived before this point was meant for an earlier
   # execution (or sent while R was idle): it must not stop this one. The
-  # server repeats an interrupt that is still wanted (see session.ts).
+  # server repeats an interrupt that is still wanted (see server/src/session/).
   discard_interrupt()
   outcome <- run_code(code, bitwAnd(flags, FLAG_STOP_ON_ERROR) != 0L, bitwAnd(flags, FLAG_ECHO) != 0L)
   symbols <- tryCatch(symbol_changes(outcome$targets), error = symbols_failed)
@@ -52,7 +52,7 @@ symbols_failed <- function(e) {
 # came first, so text on stderr is fenced: a sync marker on both streams
 # before it and after it. The server lets nothing after sync n on one
 # stream pass before the other stream has reached sync n too (see
-# StreamMerger in server/src/outputStream.ts).
+# StreamMerger in server/src/kernel/outputStream.ts).
 sync_streams <- function() {
   state$sync <- state$sync + 1L
   mark_streams(paste0("s", state$sync))

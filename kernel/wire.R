@@ -15,7 +15,7 @@ state <- new.env(parent = emptyenv())
 NEWLINE <- as.raw(10L)
 
 connect <- function(to_kernel, from_kernel, grants, secret) {
-  # Two FIFOs made by the server in its private folder (see platform.ts).
+  # Two FIFOs made by the server in its private folder (see server/src/kernel/channel.ts).
   # Reads and writes on them are plain system calls that an interrupt does
   # not abort, unlike R's socket connections.
   state$input <- file(to_kernel, open = "rb", raw = TRUE)
@@ -60,7 +60,7 @@ next_frame <- function() {
 
 # An execution the server sent ahead of time runs only with a grant: the
 # next 16-byte record on the grants FIFO, "<id> go" or "<id> no" (the server
-# took the grant back to cancel it). See Grants in server/src/platform.ts.
+# took the grant back to cancel it). See Grants in server/src/kernel/channel.ts.
 claim <- function(id) {
   record <- rawToChar(readBin(state$grants, "raw", 16L))
   granted <- substr(record, 14L, 15L) == "go"

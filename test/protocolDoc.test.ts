@@ -14,7 +14,7 @@ import * as path from 'path';
 import { ErrorCodes } from 'vscode-jsonrpc';
 import * as protocol from '../common/protocol';
 import { allMethods } from '../common/protocol';
-import { KERNEL_PROTOCOL_VERSION } from '../server/src/kernelWire';
+import { KERNEL_PROTOCOL_VERSION } from '../server/src/kernel/wire';
 
 /** The repository root: the nearest folder above this file with a package.json, other than out/ (tests run bundled from out/test/). */
 const ROOT = (() => {
@@ -244,7 +244,7 @@ describe('docs/protocol.md', () => {
         const wire = /^PROTOCOL_VERSION <- (\d+)L?\s*$/m.exec(read('kernel/wire.R'));
         assert.ok(wire, 'PROTOCOL_VERSION not found in kernel/wire.R');
         const kernelVersion = Number(wire[1]);
-        assert.strictEqual(kernelVersion, KERNEL_PROTOCOL_VERSION, 'kernel/wire.R and server/src/kernelWire.ts disagree on the protocol version');
+        assert.strictEqual(kernelVersion, KERNEL_PROTOCOL_VERSION, 'kernel/wire.R and server/src/kernel/wire.ts disagree on the protocol version');
         const stated = /The kernel protocol version is \*\*(\d+)\*\*/.exec(section(doc, 'Versioning'));
         assert.ok(stated, "the Versioning section does not say 'The kernel protocol version is **N**'");
         assert.strictEqual(Number(stated[1]), KERNEL_PROTOCOL_VERSION, 'the Versioning section states another version');

@@ -28,10 +28,10 @@ import {
     SymbolsChangedNotification,
     VariablesRequest,
 } from '../../common/protocol';
-import { CoalescingWriter } from './coalescingWriter';
-import { FramedMessageReader } from './messageReader';
-import { Session, SessionError } from './session';
-import { validateExecute, validateInitOptions, validateInterrupt, validateVariables } from './validate';
+import { CoalescingWriter } from './transport/coalescingWriter';
+import { FramedMessageReader } from './transport/messageReader';
+import { Session, SessionError } from './session/session';
+import { validateExecute, validateInitOptions, validateInterrupt, validateVariables } from './transport/validate';
 
 const reader = new FramedMessageReader(process.stdin);
 const writer = new StreamMessageWriter(CoalescingWriter.forStdout() as unknown as NodeJS.WritableStream);

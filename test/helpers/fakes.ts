@@ -44,4 +44,4 @@ quit(save = "no")
     return dir;
 }
 
-export { isAlive } from '../../server/src/platform';
+export { isAlive } from '../../server/src/kernel/platform';

@@ -1,12 +1,12 @@
 /**
- * The server's reader of the LSP base protocol (server/src/messageReader.ts),
+ * The server's reader of the LSP base protocol (server/src/transport/messageReader.ts),
  * tested directly on a PassThrough stream: no server, no R.
  */
 import * as assert from 'assert';
 import { PassThrough } from 'stream';
 import fc from 'fast-check';
 import type { Message } from 'vscode-languageserver/node';
-import { FramedMessageReader, INVALID_RESPONSE_CODE, MAX_CONTENT_LENGTH, MAX_HEADER_BYTES } from '../../server/src/messageReader';
+import { FramedMessageReader, INVALID_RESPONSE_CODE, MAX_CONTENT_LENGTH, MAX_HEADER_BYTES } from '../../server/src/transport/messageReader';
 
 /** Errors longer than this are not short. */
 const SHORT = 400;

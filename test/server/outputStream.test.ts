@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { OutputStream, StreamEvent, StreamMerger, StreamName } from '../../server/src/outputStream';
+import { OutputStream, StreamEvent, StreamMerger, StreamName } from '../../server/src/kernel/outputStream';
 
 const TOKEN = '0123456789abcdef';
 const mark = (id: string) => `\x1eRBM${TOKEN}:${id}\x1e`;

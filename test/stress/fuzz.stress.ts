@@ -26,7 +26,7 @@
  * Content-Length and log amplification have their own tests.
  *
  * What the server does with such input (its own reader,
- * server/src/messageReader.ts) is described in docs/security.md.
+ * server/src/transport/messageReader.ts) is described in docs/security.md.
  */
 import * as assert from 'assert';
 import { rmSync } from 'fs';

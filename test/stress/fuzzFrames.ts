@@ -219,7 +219,7 @@ export const cleanFrame: fc.Arbitrary<FrameSpec> = fc
     .map(([spec, style]) => ({ ...spec, header: style }));
 
 /**
- * What the server's reader (server/src/messageReader.ts) does with a body:
+ * What the server's reader (server/src/transport/messageReader.ts) does with a body:
  * decode it as UTF-8 (invalid bytes become U+FFFD), parse it, and pass on an
  * object with a string method and a string or number id as a request, as
  * vscode-jsonrpc classifies it. Random bodies are almost never requests;

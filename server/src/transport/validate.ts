@@ -3,7 +3,7 @@
  * with InvalidParams and a message that names it; nothing else happens.
  */
 import { ErrorCodes, ResponseError } from 'vscode-languageserver/node';
-import type { ExecuteParams, InitializationOptions, InterruptParams, Range, VariablesParams } from '../../common/protocol';
+import type { ExecuteParams, InitializationOptions, InterruptParams, Range, VariablesParams } from '../../../common/protocol';
 
 class Checker {
     constructor(private readonly method: string, private readonly value: unknown) {}

@@ -9,9 +9,10 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { FrameDecoder, Frame, encodeFrame, KERNEL_PROTOCOL_VERSION } from './kernelWire';
+import { FrameDecoder, Frame, encodeFrame, KERNEL_PROTOCOL_VERSION } from './wire';
 import { OutputStream, StreamEvent } from './outputStream';
-import { KernelChannel, createKernelChannel, createOutputPipe, killProcessGroup, killProcessTree, ownProcessGroup, sendInterrupt } from './platform';
+import { KernelChannel, createKernelChannel, createOutputPipe } from './channel';
+import { killProcessGroup, killProcessTree, ownProcessGroup, sendInterrupt } from './platform';
 
 export const MINIMUM_R_VERSION = '4.1.0';
 

@@ -23,11 +23,11 @@ import type {
     Variable,
     VariablesParams,
     VariablesResult,
-} from '../../common/protocol';
-import { KernelBusyError, KernelNotRunningError, KernelStartFailedError } from '../../common/protocol';
-import { ExitInfo, Hello, KernelOptions, KernelProcess, KernelStartError } from './kernel';
-import { Frame } from './kernelWire';
-import { StreamEvent, StreamMerger, StreamName } from './outputStream';
+} from '../../../common/protocol';
+import { KernelBusyError, KernelNotRunningError, KernelStartFailedError } from '../../../common/protocol';
+import { ExitInfo, Hello, KernelOptions, KernelProcess, KernelStartError } from '../kernel/process';
+import { Frame } from '../kernel/wire';
+import { StreamEvent, StreamMerger, StreamName } from '../kernel/outputStream';
 
 /** How the session reaches its client; server.ts implements it over JSON-RPC. */
 export interface SessionClient {
