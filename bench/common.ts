@@ -3,18 +3,26 @@
  * in bench/suite.ts), `npm run bench:peers` (bench/peers/run.ts) and
  * `npm run bench:vscode` (bench/vscode.ts).
  *
- * - where things are (the repository root, the server bundle);
+ * - where the benchmark's own files are (the repository root and the server
+ *   bundle are in test/support/paths.ts);
  * - the bookkeeping of one run (BenchRun): its log, its problems, its
  *   sections with the CPU other processes used meanwhile and the warnings
  *   about it, the lock that keeps two runs from measuring each other, the
  *   time limit, and the parts of the report built from these;
  * - the report's header line and machine table;
  * - the raw pipe floor (bench/floor.R behind Node's stdio pipes);
- * - checking an r/execute answer;
+ * - starting a server the way every benchmark does, and checking an
+ *   r/execute answer;
  * - running a program's main() with every process it started killed at the end.
  *
  * Loading this module starts nothing: each program creates its BenchRun and
  * calls runProgram() itself.
+ *
+ * What the benchmarks share with the tests is in test/support/: the wire
+ * client (wireClient.ts), statistics (stats.ts: one definition of a
+ * percentile for every report), /proc readings and the registry of
+ * processes started (procs.ts), bounded waits (time.ts). The workloads that
+ * bench/suite.ts and bench/peers/run.ts both run are in bench/workloads.ts.
  */
 import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
@@ -22,25 +30,19 @@ import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import type { ExecuteResult } from '../common/protocol';
-import { LspClient, Reply, sleep, withTimeout } from './lspClient';
-import { Machine, cpuSnapshot, describeMachine, killAll, otherCpuSeconds, track } from './procs';
-import { fmt } from './stats';
+import { ROOT, SERVER } from '../test/support/paths';
+import { killEverythingStarted, otherCpuSeconds, track } from '../test/support/procs';
+import { fmt } from '../test/support/stats';
+import { sleep, withTimeout } from '../test/support/time';
+import { Reply, WireClient, WireClientOptions } from '../test/support/wireClient';
+import { Machine, cpuSnapshot, describeMachine } from './machine';
 
 // ---------------------------------------------------------------------------
 // Where things are
 
-/**
- * The repository root: the nearest folder above this code that has a
- * package.json. Bundled, "this code" is the program's bundle (out/bench/run.js,
- * out/bench/peers/run.js, out/bench/vscode.js); unbundled, bench/.
- */
-export const ROOT = (() => {
-    let dir = __dirname;
-    while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-    return dir;
-})();
+// The repository root and the server bundle are in test/support/paths.ts
+// (ROOT, SERVER), shared with the tests.
 export const BENCH = path.join(ROOT, 'bench');
-export const SERVER = path.join(ROOT, 'dist', 'server.js');
 /** bench/.tmp is ignored by git; the lock there keeps two runs (of any of the programs that take it) from measuring each other. */
 const LOCK = path.join(BENCH, '.tmp', 'bench.lock');
 
@@ -226,12 +228,12 @@ export class BenchRun {
 
     /** Kills whatever the run started that is still running, and records it as a problem (nothing should be). */
     killLeftovers(): void {
-        const left = killAll();
+        const left = killEverythingStarted();
         if (left) this.problems.push(`${left} processes were still running at the end and were killed`);
     }
 
     /** Stops a server and records any process it left behind (a server bug worth reporting). */
-    async stopServer(client: LspClient, what: string): Promise<void> {
+    async stopServer(client: WireClient, what: string): Promise<void> {
         const leftovers = await client.stop();
         if (leftovers.length) this.problems.push(`${what}: processes still alive after shutdown had to be killed: ${leftovers.join(', ')}`);
     }
@@ -246,17 +248,17 @@ export class BenchRun {
 export function runProgram(main: () => Promise<void>, failure: string, cleanUp: () => void = () => undefined): void {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
         process.on(signal, () => {
-            killAll();
+            killEverythingStarted();
             cleanUp();
             process.exit(130);
         });
     }
-    process.on('exit', () => killAll());
+    // test/support/procs.ts kills what is still registered on exit, too.
     main().then(
         () => process.exit(0),
         (e) => {
             process.stderr.write(`${failure}: ${(e as Error).stack ?? e}\n`);
-            killAll();
+            killEverythingStarted();
             cleanUp();
             process.exit(1);
         },
@@ -300,6 +302,31 @@ export function machineLine(m: Machine | undefined): string {
 // ---------------------------------------------------------------------------
 // Talking to the server
 
+/**
+ * How a benchmark runs dist/server.js (test/support/wireClient.ts): in
+ * `cwd`, with each execution's output summed up, without keeping every
+ * answer (nothing is accounted per id, which keeps the client's own cost per
+ * message low), and answering r/input with end of input (nothing in a
+ * benchmark reads input). BENCH_SERVER_NODE_ARGS passes extra flags to the
+ * server's node (for example --cpu-prof), to find out where the server
+ * spends its time.
+ */
+export function serverOptions(cwd: string): WireClientOptions {
+    return {
+        server: SERVER,
+        cwd,
+        recordOutputs: true,
+        account: false,
+        nodeArgs: process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
+        onServerRequest: () => ({ result: { text: '', eof: true } }),
+    };
+}
+
+/** Spawns a server (serverOptions), initializes it and waits for the kernel to be idle. */
+export function startServer(cwd: string, timeoutMs = 30000): Promise<WireClient> {
+    return WireClient.start({ ...serverOptions(cwd), startMs: timeoutMs });
+}
+
 /** The result of an r/execute answer, or an error naming `what` when it is a JSON-RPC error or not status ok. */
 export function checkOk(reply: Reply<ExecuteResult>, what: string): ExecuteResult {
     if (reply.error) throw new Error(`${what}: JSON-RPC error ${reply.error.code}: ${reply.error.message}`);
@@ -336,7 +363,7 @@ export class FloorProcess {
     private waiter: { count: number; resolve: (at: number) => void } | undefined;
 
     constructor() {
-        this.child = track(spawn('Rscript', [FLOOR], { stdio: ['pipe', 'pipe', 'pipe'] }), 'floor');
+        this.child = track(spawn('Rscript', [FLOOR], { stdio: ['pipe', 'pipe', 'pipe'] }));
         this.child.stdin!.on('error', () => undefined);
         this.child.stderr!.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-2000)));
         this.child.stdout!.on('data', (chunk: Buffer) => {

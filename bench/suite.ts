@@ -24,16 +24,18 @@ import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { Worker } from 'worker_threads';
-import type { ExecuteResult, InterruptResult } from '../common/protocol';
-import { BENCH, BenchRun, FloorProcess, ROOT, SERVER, checkOk, machineLine } from './common';
-import { LspClient, Reply, sleep, withTimeout } from './lspClient';
-import { ProcessCounters, countersSince, describeMachine, killAll, memoryOf, processCounters, run } from './procs';
-import { cell, fmt, mb, mean, median, ms, percentile } from './stats';
+import { KERNEL_DIR, SERVER } from '../test/support/paths';
+import { ProcessCounters, countersSince, killEverythingStarted, memoryOf, processCounters } from '../test/support/procs';
+import { cell, fmt, mb, mean, median, ms, percentile } from '../test/support/stats';
+import { withTimeout } from '../test/support/time';
+import { WireClient } from '../test/support/wireClient';
+import { BENCH, BenchRun, FloorProcess, checkOk, machineLine, serverOptions, startServer } from './common';
+import { describeMachine, run } from './machine';
+import { floorPipelined, floorRoundTrips, interruptOnce, pipelined, roundTrips } from './workloads';
 
 // ---------------------------------------------------------------------------
 // Where things are
 
-const KERNEL = path.join(ROOT, 'kernel');
 const RESULTS = path.join(BENCH, 'results.md');
 
 /** The whole run must stay under about five minutes; past this it reports what it has and stops. */
@@ -84,14 +86,14 @@ function section(name: string, work: () => Promise<void>): Promise<void> {
 }
 
 /** The pid of the client's current kernel (the last one it reported). */
-function kernelPid(client: LspClient): number {
+function kernelPid(client: WireClient): number {
     const pids = [...client.kernelPids];
     if (!pids.length) throw new Error('the server never reported a kernel pid');
     return pids[pids.length - 1];
 }
 
 /** Counters of the server and its kernel, to attribute a workload's time to one or the other. */
-function startCounting(client: LspClient): () => { server: ProcessCounters; kernel: ProcessCounters } {
+function startCounting(client: WireClient): () => { server: ProcessCounters; kernel: ProcessCounters } {
     const serverPid = client.pid;
     const rPid = kernelPid(client);
     const server = processCounters(serverPid);
@@ -121,22 +123,9 @@ let floor: Floor | undefined;
 async function floorSection(): Promise<void> {
     const loop = new FloorProcess();
     try {
-        const rtts: number[] = [];
-        for (let i = 0; i < RTT_WARMUP + RTT_ITERATIONS; i++) {
-            const t0 = performance.now();
-            loop.write('1+1\n');
-            const at = await loop.until(loop.sentinels + 1, 5000);
-            if (i >= RTT_WARMUP) rtts.push(at - t0);
-        }
-        if (!loop.text.startsWith('[1] 2\n')) throw new Error(`the floor loop printed ${JSON.stringify(loop.text.slice(0, 40))} for 1+1`);
+        const rtts = await floorRoundTrips(loop, RTT_WARMUP, RTT_ITERATIONS);
         const rates: number[] = [];
-        for (let rep = 0; rep < PIPELINED_REPS; rep++) {
-            const target = loop.sentinels + PIPELINED;
-            const t0 = performance.now();
-            loop.write('1+1\n'.repeat(PIPELINED));
-            const at = await loop.until(target, 60000);
-            rates.push(PIPELINED / ((at - t0) / 1000));
-        }
+        for (let rep = 0; rep < PIPELINED_REPS; rep++) rates.push(PIPELINED / ((await floorPipelined(loop, PIPELINED)) / 1000));
         floor = { rttMedian: median(rtts), rttP99: percentile(rtts, 99), rate: median(rates) };
         row({ section: '1', measure: 'Floor: round trip `1+1` (median)', result: ms(floor.rttMedian) });
         row({ section: '1', measure: 'Floor: round trip `1+1` (p99)', result: ms(floor.rttP99) });
@@ -159,41 +148,19 @@ async function floorSection(): Promise<void> {
 // 2 and 3. Round trip and pipelined executions through the server
 
 async function latencySections(): Promise<void> {
-    const client = await LspClient.start(SERVER, serverCwd);
+    const client = await startServer(serverCwd);
     try {
-        await section('2 Round trip of r/execute `1+1`', () => roundTrip(client));
+        await section('2 Round trip of r/execute `1+1`', () => roundTripSection(client));
         client.clearOutputs();
-        await section('3 Pipelined executions', () => pipelined(client));
+        await section('3 Pipelined executions', () => pipelinedSection(client));
     } finally {
         await bench.stopServer(client, 'latency server');
     }
 }
 
-async function roundTrip(client: LspClient): Promise<void> {
-    const rtts: number[] = [];
-    const kernelMs: number[] = [];
-    let misordered = 0;
-    let wrongText = 0;
+async function roundTripSection(client: WireClient): Promise<void> {
     let count: (() => { server: ProcessCounters; kernel: ProcessCounters }) | undefined;
-    for (let i = 0; i < RTT_WARMUP + RTT_ITERATIONS; i++) {
-        if (i === RTT_WARMUP) count = startCounting(client);
-        const id = `rtt${i}`;
-        // The clock starts just before the request is written and stops when
-        // the bytes of the answer have been read: everything in between
-        // (server, kernel, both directions of every pipe) is counted.
-        const t0 = performance.now();
-        const reply = await withTimeout(client.execute({ code: '1+1', executionId: id }), 10000, `execution ${id}`);
-        const result = checkOk(reply, id);
-        const output = client.outputs.get(id);
-        // The output notification must arrive before the answer: a client
-        // that sees the answer must already have all of the output.
-        if (!output || output.firstSeq > reply.seq) misordered++;
-        if (output?.text !== '[1] 2\n') wrongText++;
-        client.outputs.delete(id);
-        if (i < RTT_WARMUP) continue;
-        rtts.push(reply.at - t0);
-        kernelMs.push(result.durationMs);
-    }
+    const { rtts, kernelMs, misordered, wrongText } = await roundTrips(client, RTT_WARMUP, RTT_ITERATIONS, () => (count = startCounting(client)));
     const counters = describeCounters(count!(), RTT_ITERATIONS, ' per execution');
     const med = median(rtts);
     const p99 = percentile(rtts, 99);
@@ -231,33 +198,14 @@ async function roundTrip(client: LspClient): Promise<void> {
     );
 }
 
-async function pipelined(client: LspClient): Promise<void> {
+async function pipelinedSection(client: WireClient): Promise<void> {
     const rates: number[] = [];
     let counters = '';
     for (let rep = 0; rep < PIPELINED_REPS; rep++) {
-        const replies: Promise<Reply<ExecuteResult>>[] = [];
-        const chunks: Buffer[] = [];
-        for (let i = 0; i < PIPELINED; i++) {
-            const { bytes, reply } = client.prepare<ExecuteResult>('r/execute', { code: '1+1', executionId: `p${rep}-${i}` });
-            chunks.push(bytes);
-            replies.push(reply);
-        }
-        const all = Buffer.concat(chunks);
-        // Send all, then await all: the clock runs from the single write of
-        // every request to the arrival of the last answer.
-        const count = startCounting(client);
-        const t0 = performance.now();
-        client.write(all);
-        const answers = await withTimeout(Promise.all(replies), 120000, `${PIPELINED} pipelined answers`);
-        counters = describeCounters(count(), PIPELINED, ' per execution');
-        const last = Math.max(...answers.map((a) => a.at));
-        let bad = 0;
-        answers.forEach((a, i) => {
-            if (a.error || a.result?.status !== 'ok' || client.outputs.get(`p${rep}-${i}`)?.text !== '[1] 2\n') bad++;
-        });
-        if (bad) throw new Error(`${bad} of ${PIPELINED} pipelined executions failed or lost their output`);
-        rates.push(PIPELINED / ((last - t0) / 1000));
-        client.clearOutputs();
+        let count: (() => { server: ProcessCounters; kernel: ProcessCounters }) | undefined;
+        const elapsed = await pipelined(client, PIPELINED, `p${rep}`, () => (count = startCounting(client)));
+        counters = describeCounters(count!(), PIPELINED, ' per execution');
+        rates.push(PIPELINED / (elapsed / 1000));
     }
     const rate = median(rates);
     row({
@@ -319,9 +267,9 @@ async function baselineSeconds(mode: 'sink' | 'stdout' | 'pipe', code: string, r
 }
 
 async function outputSection(): Promise<void> {
-    const client = await LspClient.start(SERVER, serverCwd);
+    const client = await startServer(serverCwd);
     try {
-        checkOk(await withTimeout(client.execute({ code: 'options(max.print = 1e7)' }), 10000, 'options'), 'options(max.print)');
+        checkOk(await withTimeout(client.executeReply({ code: 'options(max.print = 1e7)' }), 10000, 'options'), 'options(max.print)');
         const lines: string[] = [];
         for (const w of WORKLOADS) {
             const ours: number[] = [];
@@ -331,7 +279,7 @@ async function outputSection(): Promise<void> {
                 const id = `out-${w.name}-${rep}`;
                 const count = startCounting(client);
                 const t0 = performance.now();
-                const reply = await withTimeout(client.execute({ code: w.code, executionId: id }), 120000, w.name);
+                const reply = await withTimeout(client.executeReply({ code: w.code, executionId: id }), 120000, w.name);
                 checkOk(reply, w.name);
                 ours.push((reply.at - t0) / 1000);
                 counters = describeCounters(count());
@@ -344,7 +292,7 @@ async function outputSection(): Promise<void> {
             for (let rep = 0; rep < OUTPUT_REPS; rep++) {
                 const id = `sink-${w.name}-${rep}`;
                 const code = `cat(local({ sink("/dev/null"); on.exit(sink()); system.time(${w.code})[["elapsed"]] }), "\\n")`;
-                checkOk(await withTimeout(client.execute({ code, executionId: id }), 120000, `${w.name} under sink`), `${w.name} under sink`);
+                checkOk(await withTimeout(client.executeReply({ code, executionId: id }), 120000, `${w.name} under sink`), `${w.name} under sink`);
                 inKernel.push(Number(client.outputs.get(id)?.text.trim()));
                 client.clearOutputs();
             }
@@ -431,7 +379,7 @@ function startSampler(pid: number, intervalMs: number): { stop: () => Promise<{ 
 async function memorySection(): Promise<void> {
     // A fresh server, so that its memory before the test is the plain
     // start-up footprint.
-    const client = await LspClient.start(SERVER, serverCwd);
+    const client = await startServer(serverCwd);
     try {
         const lines = 1e6;
         const code = `for (i in 1:${lines}) cat(strrep("x", 99), "\\n")`;
@@ -443,7 +391,7 @@ async function memorySection(): Promise<void> {
         const sampler = startSampler(client.pid, 20);
         const count = startCounting(client);
         const t0 = performance.now();
-        const reply = await withTimeout(client.execute({ code, executionId: 'mem' }), 150000, '100 MB of output');
+        const reply = await withTimeout(client.executeReply({ code, executionId: 'mem' }), 150000, '100 MB of output');
         const elapsed = reply.at - t0;
         const counters = describeCounters(count());
         const { peakKb, samples } = await sampler.stop();
@@ -489,26 +437,14 @@ async function memorySection(): Promise<void> {
 async function interruptSection(): Promise<void> {
     const lines: string[] = [];
     for (const code of ['Sys.sleep(100)', 'repeat {}']) {
-        const client = await LspClient.start(SERVER, serverCwd);
+        const client = await startServer(serverCwd);
         try {
             const toAnswer: number[] = [];
             const toNext: number[] = [];
             for (let i = 0; i < INTERRUPT_REPS; i++) {
-                const id = `int${i}`;
-                const execution = client.execute({ code, executionId: id });
-                // Let the code really run before interrupting it.
-                await sleep(300);
-                const t0 = performance.now();
-                const answer = await withTimeout(client.request<InterruptResult>('r/interrupt', {}), 5000, 'r/interrupt');
-                if (answer.error || !answer.result?.interrupted) throw new Error(`r/interrupt answered ${JSON.stringify(answer)}`);
-                const reply = await withTimeout(execution, 10000, `answer of interrupted \`${code}\``);
-                if (reply.result?.status !== 'interrupted') throw new Error(`\`${code}\` ended with ${JSON.stringify(reply.result ?? reply.error)}`);
-                toAnswer.push(reply.at - t0);
-                // The session must be usable at once: the next execution runs and answers.
-                const next = await withTimeout(client.execute({ code: '1+1', executionId: `${id}-next` }), 10000, '1+1 after the interrupt');
-                checkOk(next, '1+1 after the interrupt');
-                if (client.outputs.get(`${id}-next`)?.text !== '[1] 2\n') throw new Error('1+1 after the interrupt printed the wrong text');
-                toNext.push(next.at - t0);
+                const timing = await interruptOnce(client, code, `int${i}`);
+                toAnswer.push(timing.toAnswer);
+                toNext.push(timing.toNext);
             }
             const med = median(toAnswer);
             row({
@@ -540,7 +476,7 @@ async function interruptSection(): Promise<void> {
 // 6. Changed-symbol bookkeeping, inside R
 
 async function symbolsSection(): Promise<void> {
-    const result = await run('Rscript', [path.join(BENCH, 'symbols.R'), KERNEL], { timeoutMs: 120000 });
+    const result = await run('Rscript', [path.join(BENCH, 'symbols.R'), KERNEL_DIR], { timeoutMs: 120000 });
     if (result.code !== 0) throw new Error(`symbols.R failed: ${result.stderr.slice(-800)}`);
     const values = new Map<string, number>();
     const notes: string[] = [];
@@ -611,9 +547,9 @@ async function startupSection(): Promise<void> {
     const ready: number[] = [];
     const initialized: number[] = [];
     for (let i = 0; i < STARTUP_REPS; i++) {
-        const client = new LspClient(SERVER, serverCwd);
+        const client = new WireClient(serverOptions(serverCwd));
         try {
-            const initAt = await client.initialize(30000);
+            const initAt = await client.initialize(undefined, 30000);
             await client.waitForIdle(30000);
             ready.push(client.firstIdleAt! - client.spawnedAt);
             initialized.push(initAt - client.spawnedAt);
@@ -704,7 +640,7 @@ export async function main(): Promise<void> {
     serverCwd = fs.mkdtempSync(path.join(os.tmpdir(), 'rbridge-bench-'));
     const watchdog = bench.armTimeLimit(TIME_LIMIT_MS, (incomplete) => {
         finish(incomplete);
-        killAll();
+        killEverythingStarted();
     });
     try {
         await section('1 Raw pipe floor', floorSection);

@@ -30,6 +30,8 @@ local({
     }
     out
   }
+  # The p99 is the nearest-rank percentile, as percentile() of
+  # test/support/stats.ts computes it for every other figure of the reports.
   summarize <- function(key, times) {
     sorted <- sort(times)
     report(paste0(key, ".median"), stats::median(times))

@@ -20,8 +20,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { machineTable, writtenBy } from './common';
-import { describeMachine } from './procs';
-import { fmt, median, percentile } from './stats';
+import { describeMachine } from './machine';
+import { fmt, median, percentile } from '../test/support/stats';
 import { ROOT, Session, Workbench, armDeadline, sleep } from '../test/e2e/harness';
 
 const RUNS = Number(process.env.RBRIDGE_BENCH_RUNS ?? 20);

@@ -2,51 +2,31 @@
  * `rbridge`, the command-line client: starts the rbridge server (server.js,
  * next to this bundle in dist/) and drives one R session through it over the
  * same JSON-RPC contract as the VS Code extension (common/protocol.ts). It
- * runs `-e` expressions, a script, or an interactive console.
+ * runs `-e` expressions, a script, or an interactive console. The server
+ * connection and the kernel's state are in connection.ts; this file is what
+ * the user sees: the console, output, messages and the exit status.
  */
-import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { pathToFileURL } from 'url';
-import {
-    CancellationToken,
-    MessageConnection,
-    StreamMessageReader,
-    StreamMessageWriter,
-    createMessageConnection,
-} from 'vscode-jsonrpc/node';
+import type { CancellationToken } from 'vscode-jsonrpc/node';
 import {
     ExecuteParams,
-    ExecuteRequest,
     ExecuteResult,
     ExecutionStatus,
     InitializationOptions,
     InputParams,
-    InputRequest,
     InputResult,
-    InterruptRequest,
-    KernelState,
-    KernelStatusNotification,
     KernelStatusParams,
-    OutputNotification,
     OutputParams,
 } from '../common/protocol';
 import { CliOptions, USAGE, parseArgs } from './args';
+import { ServerConnection } from './connection';
 import { LineSource, ReadCancelled } from './lines';
-
 
 const HISTORY_FILE = path.join(os.homedir(), '.rbridge_history');
 const HISTORY_LINES = 1000;
-/** How long the server gets to shut R down and exit before it is killed. */
-const SHUTDOWN_MS = 3000;
-/**
- * How long to wait for the server to begin restarting a dead R: its longest
- * back-off is 8 s. Once it is restarting, R itself gets the server's 30 s
- * start-up limit, plus a margin.
- */
-const RESTART_BEGIN_MS = 15000;
-const RESTART_READY_MS = 40000;
 /** Ctrl+C presses, while one execution runs, after which rbridge gives up on R and quits. */
 const INTERRUPTS_BEFORE_QUIT = 4;
 /** A partial output line longer than this is not carried into the prompt; the prompt starts a new line. */
@@ -57,21 +37,13 @@ interface Running {
 }
 
 class Cli {
-    private child: ChildProcess | undefined;
-    private connection: MessageConnection | undefined;
-    private serverExited = false;
-    private serverExit: Promise<void> = Promise.resolve();
+    private readonly server: ServerConnection;
     private finishing: Promise<never> | undefined;
 
-    private kernelState: KernelState = 'starting';
-    private everReady = false;
-    /** Set once the server has said it will not restart R again. */
-    private restartAbandoned = false;
-    /** Deaths of a kernel that had been ready, each already reported to the user. */
+    /** Deaths of R, each already reported to the user. */
     private deaths = 0;
     /** R's exit status when user code ended R with q(): rbridge then exits with it. */
     private quitStatus: number | undefined;
-    private readonly statusListeners = new Set<(params: KernelStatusParams) => void>();
 
     /** The execution in progress, if any: Ctrl+C interrupts it. */
     private running: Running | undefined;
@@ -92,53 +64,23 @@ class Cli {
     private tail = '';
     private readonly blocked = new Set<NodeJS.WriteStream>();
 
-    constructor(private readonly options: CliOptions) {}
+    constructor(private readonly options: CliOptions) {
+        this.server = new ServerConnection({
+            output: (p) => this.onOutput(p),
+            status: (p) => this.onKernelStatus(p),
+            input: (p, token) => this.onInput(p, token),
+            serverFailed: (message) => {
+                if (this.finishing) return;
+                this.message(message);
+                void this.finish(1);
+            },
+        });
+    }
 
     // -----------------------------------------------------------------------
     // The server
 
-    async start(serverPath: string): Promise<void> {
-        const child = spawn(process.execPath, [serverPath, '--stdio'], {
-            stdio: ['pipe', 'pipe', 'inherit'],
-            // A process group of its own keeps the terminal's Ctrl+C (SIGINT
-            // to the whole foreground group) away from the server and R: the
-            // server does not handle it and would die. rbridge turns Ctrl+C
-            // into r/interrupt instead.
-            detached: process.platform !== 'win32',
-            windowsHide: true,
-        });
-        this.child = child;
-        this.serverExit = new Promise((resolve) => {
-            // 'close' rather than 'exit': by then everything the server wrote
-            // has been read, so its last output is not lost.
-            child.on('close', (code, signal) => {
-                this.serverExited = true;
-                resolve();
-                if (this.finishing) return;
-                // An R left behind by a crashed server would run on until it
-                // next looked for work; it is in the server's process group.
-                killTree(child);
-                this.message(`the server exited unexpectedly (${signal ? `killed by ${signal}` : `exit code ${code}`})`);
-                void this.finish(1);
-            });
-        });
-        child.on('error', (e) => {
-            if (this.finishing) return;
-            this.message(`could not start the server: ${e.message}`);
-            void this.finish(1);
-        });
-        // Writes to a server that has gone are reported by its exit handler.
-        child.stdin!.on('error', () => undefined);
-
-        const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
-        this.connection = connection;
-        connection.onNotification(OutputNotification, (p: OutputParams) => this.onOutput(p));
-        connection.onNotification(KernelStatusNotification, (p: KernelStatusParams) => this.onKernelStatus(p));
-        // The server's diagnostics are for editors' log panels, not for the terminal.
-        connection.onNotification('window/logMessage', () => undefined);
-        connection.onRequest(InputRequest, (p: InputParams, token: CancellationToken) => this.onInput(p, token));
-        connection.listen();
-
+    start(serverPath: string): Promise<void> {
         const init: InitializationOptions = {
             rPath: this.options.rPath && /[\\/]/.test(this.options.rPath) ? path.resolve(this.options.rPath) : this.options.rPath,
             rArgs: this.options.scriptArgs.length ? ['--args', ...this.options.scriptArgs] : [],
@@ -146,13 +88,7 @@ class Cli {
             autoRestart: this.options.autoRestart,
             workspaceTrusted: this.options.trusted,
         };
-        await connection.sendRequest('initialize', {
-            processId: process.pid,
-            rootUri: null,
-            capabilities: {},
-            initializationOptions: init,
-        });
-        await connection.sendNotification('initialized', {});
+        return this.server.start(serverPath, init);
     }
 
     /** Shuts the server (and with it R) down and exits with `code`. Only the first call counts. */
@@ -164,21 +100,7 @@ class Cli {
     private async shutdown(code: number): Promise<never> {
         if (this.lines?.interactive) saveHistory(this.lines.history);
         this.lines?.close();
-        const child = this.child;
-        const connection = this.connection;
-        if (child && connection && !this.serverExited) {
-            const deadline = Date.now() + SHUTDOWN_MS;
-            try {
-                await Promise.race([connection.sendRequest('shutdown'), delay(SHUTDOWN_MS - 500)]);
-                await connection.sendNotification('exit');
-            } catch {
-                // The server is already gone; its exit is awaited below.
-            }
-            child.stdin?.end();
-            await Promise.race([this.serverExit, delay(Math.max(0, deadline - Date.now()))]);
-            if (!this.serverExited) killTree(child);
-        }
-        connection?.dispose();
+        await this.server.shutdown();
         await Promise.all([drain(process.stdout), drain(process.stderr)]);
         process.exit(code);
     }
@@ -192,38 +114,30 @@ class Cli {
     }
 
     private onKernelStatus(p: KernelStatusParams): void {
-        const previous = this.kernelState;
-        this.kernelState = p.state;
-        if (p.state === 'idle' || p.state === 'busy') this.everReady = true;
-        if (p.state === 'restarting') this.restartAbandoned = false;
-        for (const listener of [...this.statusListeners]) listener(p);
         if (this.finishing) return;
-
-        if (p.state !== 'dead') {
-            // A reason on a live kernel is advice (R ignoring interrupts).
+        if (p.notice) {
+            // Not a change of state: advice (R ignoring interrupts).
             if (p.reason) this.message(p.reason);
             return;
         }
-        if (!this.everReady) {
-            // R never started (not found, too old, a broken installation).
-            this.message(p.reason ?? 'R could not be started.');
-            void this.finish(1);
-            return;
+        if (p.state !== 'dead') return;
+        switch (p.deathCause) {
+            case 'startFailed':
+                // R could not be started (not found, too old, a broken
+                // installation); nothing retries that by itself.
+                this.message(p.reason ?? 'R could not be started.');
+                void this.finish(1);
+                return;
+            case 'quit':
+                // The code being run ended R with q() or quit(): the session
+                // is over, with R's exit status.
+                this.quitStatus = typeof p.exitCode === 'number' ? p.exitCode : 1;
+                break;
+            default:
+                this.deaths++;
+                this.message(`${p.deathCause === 'stopped' ? 'R was stopped' : 'R died'}: ${p.reason ?? 'no reason was given'}`);
+                break;
         }
-        if (previous === 'dead') {
-            // A second 'dead' in a row: the server has given up restarting R.
-            this.restartAbandoned = true;
-            if (p.reason) this.message(p.reason);
-            return;
-        }
-        if (this.running && p.signal == null && typeof p.exitCode === 'number') {
-            // R ended by itself with an exit status while running user code:
-            // that is q() or quit(), and the session is over.
-            this.quitStatus = p.exitCode;
-            return;
-        }
-        this.deaths++;
-        this.message(`R died: ${p.reason ?? 'no reason was given'}`);
         if (!this.running) {
             this.diedWhileIdle = true;
             this.abortRead?.();
@@ -266,10 +180,10 @@ class Cli {
             // Flow control: stop reading the server while the terminal or
             // pipe is behind. The server in turn stops reading R.
             this.blocked.add(target);
-            this.child?.stdout?.pause();
+            this.server.pauseReading();
             target.once('drain', () => {
                 this.blocked.delete(target);
-                if (!this.blocked.size) this.child?.stdout?.resume();
+                if (!this.blocked.size) this.server.resumeReading();
             });
         }
         const cut = Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r'));
@@ -279,7 +193,7 @@ class Cli {
 
     /** Our stdout or stderr failed (its reader went away): stop waiting for it to drain, and end. */
     outputFailed(target: NodeJS.WriteStream): void {
-        if (this.blocked.delete(target) && !this.blocked.size) this.child?.stdout?.resume();
+        if (this.blocked.delete(target) && !this.blocked.size) this.server.resumeReading();
         void this.finish(1);
     }
 
@@ -320,40 +234,18 @@ class Cli {
     // -----------------------------------------------------------------------
     // Executions
 
+    /**
+     * Runs code. The server reports R's death (r/kernelStatus `dead`, see
+     * onKernelStatus) before it answers the executions the death ended, so
+     * `deathReported` is known when the answer is.
+     */
     private async run(params: ExecuteParams): Promise<{ result: ExecuteResult; deathReported: boolean }> {
         const running: Running = { interrupts: 0 };
         this.running = running;
         const deathsBefore = this.deaths;
-        let result: ExecuteResult;
-        try {
-            result = await this.connection!.sendRequest(ExecuteRequest, params);
-        } catch (e) {
-            // The connection broke: the server is gone, which its exit
-            // handler reports.
-            result = { executionId: '', status: 'kernelDied', error: { message: (e as Error).message }, durationMs: 0 };
-        }
-        if (result.status === 'kernelDied' && this.deaths === deathsBefore && this.quitStatus === undefined && this.kernelState !== 'dead') {
-            // The server reports a death before it answers the executions the
-            // death ended; a moment's wait keeps that order if it ever slips.
-            await this.waitForStatus((p) => p.state === 'dead', 1000);
-        }
+        const result = await this.server.execute(params);
         if (this.running === running) this.running = undefined;
         return { result, deathReported: this.deaths > deathsBefore };
-    }
-
-    private waitForStatus(condition: (p: KernelStatusParams) => boolean, ms: number): Promise<boolean> {
-        return new Promise((resolve) => {
-            const listener = (p: KernelStatusParams) => {
-                if (condition(p)) done(true);
-            };
-            const timer = setTimeout(() => done(false), ms);
-            const done = (value: boolean) => {
-                clearTimeout(timer);
-                this.statusListeners.delete(listener);
-                resolve(value);
-            };
-            this.statusListeners.add(listener);
-        });
     }
 
     /**
@@ -380,7 +272,9 @@ class Cli {
                 this.message('cancelled');
                 break;
             case 'kernelDied':
-                if (!deathReported) this.message(`R died: ${result.error?.message ?? 'no reason was given'}`);
+                // The death itself has been reported; without one (R was
+                // restarted, or the connection broke), the answer's reason.
+                if (!deathReported) this.message(`${where} did not finish: ${result.error?.message ?? 'no reason was given'}`);
                 break;
         }
     }
@@ -399,7 +293,13 @@ class Cli {
             if (result.status === 'ok') continue;
             failed = true;
             this.report(result, deathReported, exprs.length > 1 ? `-e #${i + 1}` : 'the -e code');
-            if (this.options.stopOnError || Cli.endsRun(result.status)) break;
+            if (this.options.stopOnError || Cli.endsRun(result.status)) {
+                const left = exprs.length - i - 1;
+                if (result.status === 'kernelDied' && left > 0 && !this.finishing) {
+                    this.message(left === 1 ? 'the remaining -e was not run' : `the remaining ${left} -e were not run`);
+                }
+                break;
+            }
         }
         return failed ? 1 : 0;
     }
@@ -416,9 +316,13 @@ class Cli {
         if (this.quitStatus !== undefined) return this.quitStatus;
         if (result.status === 'ok') return 0;
         this.report(result, deathReported, file);
-        if (result.status === 'error' && result.error?.line && this.options.stopOnError && !this.finishing) {
+        if (this.finishing) return 1;
+        if (result.status === 'error' && result.error?.line && this.options.stopOnError) {
             // R's message names the failing call; this names the place.
             this.message(`error at ${file}:${result.error.line}`);
+        }
+        if (result.status === 'kernelDied') {
+            this.message(`the rest of ${file} was not run`);
         }
         return 1;
     }
@@ -445,7 +349,11 @@ class Cli {
             this.ctrlC = 0;
             if (!this.pending.length && !line.trim()) continue;
             this.pending.push(line);
-            const { result } = await this.run({ code: this.pending.join('\n'), stopOnError: this.options.stopOnError, echo: this.options.echo });
+            const { result, deathReported } = await this.run({
+                code: this.pending.join('\n'),
+                stopOnError: this.options.stopOnError,
+                echo: this.options.echo,
+            });
             if (this.quitStatus !== undefined) return this.quitStatus;
             // Nothing ran: keep the lines and ask for the rest with '+ '.
             if (result.status === 'incomplete') continue;
@@ -456,6 +364,7 @@ class Cli {
                 this.codeError(result.error?.message ?? 'the code could not be parsed');
             }
             if (result.status === 'kernelDied') {
+                if (!deathReported && !this.finishing) this.message(`the code did not finish: ${result.error?.message ?? 'no reason was given'}`);
                 const exit = await this.afterDeath();
                 if (exit !== undefined) return exit;
             }
@@ -500,37 +409,18 @@ class Cli {
     private async afterDeath(): Promise<number | undefined> {
         if (this.quitStatus !== undefined) return this.quitStatus;
         this.pending = [];
-        if (!this.options.autoRestart) return 1;
-        if (!(await this.waitForRestart())) {
-            this.message('R was not restarted; exiting.');
+        const rest = this.lines?.interactive ? 'exiting' : 'the rest of the input was not run';
+        if (!this.options.autoRestart) {
+            if (!this.finishing) this.message(rest);
+            return 1;
+        }
+        if (this.server.restartComing) this.message('waiting for R to restart...');
+        if (!(await this.server.waitForRestart())) {
+            if (!this.finishing) this.message(`R was not restarted; ${rest}.`);
             return 1;
         }
         this.message('R has been restarted; the workspace is empty.');
         return undefined;
-    }
-
-    /** Resolves true once the server has a restarted R ready, false when it will not. */
-    private waitForRestart(): Promise<boolean> {
-        if (this.kernelState === 'idle' || this.kernelState === 'busy') return Promise.resolve(true);
-        if (this.restartAbandoned) return Promise.resolve(false);
-        this.message('waiting for R to restart...');
-        return new Promise((resolve) => {
-            let timer = setTimeout(() => done(false), this.kernelState === 'restarting' ? RESTART_READY_MS : RESTART_BEGIN_MS);
-            const listener = (p: KernelStatusParams) => {
-                if (p.state === 'idle' || p.state === 'busy') done(true);
-                else if (p.state === 'dead') done(false);
-                else if (p.state === 'restarting') {
-                    clearTimeout(timer);
-                    timer = setTimeout(() => done(false), RESTART_READY_MS);
-                }
-            };
-            const done = (value: boolean) => {
-                clearTimeout(timer);
-                this.statusListeners.delete(listener);
-                resolve(value);
-            };
-            this.statusListeners.add(listener);
-        });
     }
 
     /** Ctrl+C at the terminal, or SIGINT from elsewhere. */
@@ -548,9 +438,7 @@ class Cli {
                 this.lines.clearLine();
                 this.tail = '';
             }
-            // keepQueue false: nothing else of ours is queued, and anything
-            // that is should not run after the user asked to stop.
-            this.connection?.sendRequest(InterruptRequest, { keepQueue: false }).catch(() => undefined);
+            this.server.interrupt();
             return;
         }
         const lines = this.lines;
@@ -581,10 +469,6 @@ class Cli {
 
 // ---------------------------------------------------------------------------
 
-function delay(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /** Resolves once everything written to `stream` so far has been handed to the system. */
 function drain(stream: NodeJS.WriteStream): Promise<void> {
     return new Promise((resolve) => {
@@ -594,16 +478,6 @@ function drain(stream: NodeJS.WriteStream): Promise<void> {
         }
         stream.write('', () => resolve());
     });
-}
-
-/** Kills the server and, through its process group, the R it started. */
-function killTree(child: ChildProcess): void {
-    try {
-        if (process.platform !== 'win32' && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-        else child.kill('SIGKILL');
-    } catch {
-        // Already gone.
-    }
 }
 
 function loadHistory(): string[] {

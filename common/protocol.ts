@@ -141,19 +141,25 @@ export interface VariablesParams {
     path?: string[];
     /** 0-based index of the first child to return. */
     start?: number;
+    /** How many children to return (default and maximum: MAX_VARIABLES_PAGE). */
     count?: number;
-    /** Re-describe the whole global environment in the kernel (only while it is idle; else KernelBusyError). */
+    /** Re-describe the whole global environment in the kernel. */
     refresh?: boolean;
 }
 export interface VariablesResult {
     variables: Variable[];
     total: number;
 }
-/** Variables of the global environment (from the cache), or children of one (from the kernel). */
+/**
+ * Variables of the global environment (from the cache, answered at once), or
+ * children of one / a refresh (from the kernel: such requests wait in the
+ * server's queue behind the executions sent before them, any number at once,
+ * and can be cancelled with `$/cancelRequest`).
+ */
 export const VariablesRequest = new RequestType<VariablesParams, VariablesResult, void>('r/variables');
+/** The largest page of children r/variables returns, and the default `count` for a `path`. */
+export const MAX_VARIABLES_PAGE = 1000;
 
-/** Error code of r/variables for children asked while the kernel is busy. */
-export const KernelBusyError = -32801;
 /** Error code for requests that need a kernel when there is none. */
 export const KernelNotRunningError = -32802;
 /** Error code of r/restart when the new kernel could not be started, and of requests cut short by a dying kernel. */
@@ -182,6 +188,11 @@ export interface ConditionParams {
     kind: 'warning' | 'error';
     message: string;
     call?: string;
+    /** 1-based line of the execution's code where the top-level expression that raised it starts. */
+    line?: number;
+    /** That line mapped into `uri`'s coordinates, when the execution gave `uri` and `range`. */
+    uri?: string;
+    range?: Range;
 }
 export const ConditionNotification = new NotificationType<ConditionParams>('r/condition');
 
@@ -194,22 +205,55 @@ export interface SymbolsChangedParams {
 }
 export const SymbolsChangedNotification = new NotificationType<SymbolsChangedParams>('r/symbolsChanged');
 
+/** Why a kernel is starting (states 'starting' and 'restarting'). */
+export type KernelStartCause =
+    /** The session's first kernel. */
+    | 'initial'
+    /** A client asked (r/restart, or an execution sent while R was dead). */
+    | 'requested'
+    /** The server's restart policy, after the kernel died. */
+    | 'automatic';
+
+/** Why there is no kernel (state 'dead'). */
+export type KernelDeathCause =
+    /** R could not be started (not found, too old, jsonlite missing, a bad argument or working directory). Not retried. */
+    | 'startFailed'
+    /** The code being run ended R: quit() or q(). */
+    | 'quit'
+    /** R ended unexpectedly: a crash, a kill from outside, a broken kernel loop. */
+    | 'died'
+    /** The server stopped R: a protocol violation, an unanswered start, or shutdown. */
+    | 'stopped';
+
 export interface KernelStatusParams {
     state: KernelState;
     pid?: number;
+    /** Why the state changed (for 'dead': the cause of death, said for a person), or the notice's text. */
     reason?: string;
     queueLength: number;
     rVersion?: string;
+    /** With 'starting' and 'restarting'. */
+    startCause?: KernelStartCause;
+    /** With 'dead'. */
+    deathCause?: KernelDeathCause;
+    /** With 'dead': the server will start a new kernel by itself after this many milliseconds. */
+    restartInMs?: number;
+    /**
+     * With 'dead': the kernel died too often in a short time, and the server
+     * gave up restarting it (r/restart still starts one).
+     */
+    restartAbandoned?: boolean;
     exitCode?: number | null;
     signal?: string | null;
     /** The end of R's stderr, when the kernel died. */
     stderrTail?: string;
     /**
-     * Set (with state 'busy') when R has not reacted to repeated interrupts
-     * for a while, typically inside C code that never checks for them: a
-     * client offers to restart R.
+     * Set when this message is a notice about the current state, not a
+     * change of state: a client shows `reason` to the user. 'unresponsive':
+     * R has not reacted to repeated interrupts for a while (typically inside
+     * C code that never checks for them); a client offers to restart R.
      */
-    unresponsive?: boolean;
+    notice?: 'unresponsive';
 }
 export const KernelStatusNotification = new NotificationType<KernelStatusParams>('r/kernelStatus');
 

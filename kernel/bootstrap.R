@@ -13,7 +13,7 @@ local({
   base <- as.list(baseenv(), all.names = TRUE)
   originals <- list2env(base[vapply(base, is.function, NA)], envir = new.env(parent = baseenv()))
   kernel <- new.env(parent = originals)
-  for (file in c("wire.R", "describe.R", "symbols.R", "input.R", "exec.R", "main.R")) {
+  for (file in c("wire.R", "describe.R", "symbols.R", "input.R", "exec.R", "requests.R", "main.R")) {
     sys.source(file.path(dir, file), envir = kernel, keep.source = FALSE)
   }
   # Serves until the server goes away or asks it to stop, then quits R: the

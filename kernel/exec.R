@@ -11,9 +11,6 @@ PRINT_CALL <- as.call(list(base::print, quote(x)))
 SHOW_CALL <- as.call(list(methods::show, quote(x)))
 
 BASE <- baseenv()
-FLAG_STOP_ON_ERROR <- 1L
-FLAG_ECHO <- 2L
-FLAG_CLAIM <- 4L
 
 discard_interrupt <- function() {
   tryCatch(allowInterrupts(Sys.sleep(0)), interrupt = function(e) NULL)
@@ -171,6 +168,8 @@ run_code <- function(code, stop_on_error, echo) {
   for (i in seq_along(exprs)) {
     flush_printed()
     if (echo) echo_source(srcrefs[[i]])
+    # The line conditions of this expression are reported at.
+    current_exec$line <- srcrefs[[i]][1L]
     failure <- eval_top(exprs[[i]], parsed$srcfile)
     flush_warnings()
     if (is.null(failure)) next
@@ -228,7 +227,8 @@ eval_top <- function(expr, srcfile) {
       message <- conditionMessage(e)
       to_stderr(format_error(message, call))
       dcall <- if (is.null(call)) NULL else deparse_call(call)
-      write_frame("cond", current_exec$id, "error", body = condition_json(message, dcall))
+      line <- if (is.na(error_line)) current_exec$line else error_line
+      write_frame("cond", current_exec$id, c("error", line), body = condition_json(message, dcall))
       list(status = "error", line = error_line, detail = condition_json(message, dcall))
     }
   )
@@ -360,7 +360,7 @@ on_warning <- function(w) {
   message <- conditionMessage(w)
   if (level >= 0L) {
     if (pending$count < 50L) {
-      write_frame("cond", current_exec$id, "warning",
+      write_frame("cond", current_exec$id, c("warning", current_exec$line),
         body = condition_json(message, if (is.null(call)) NULL else deparse_call(call)))
     }
     if (level >= 1L) {

@@ -8,6 +8,7 @@
 
 current_exec <- new.env(parent = emptyenv())
 current_exec$id <- "0"
+current_exec$line <- 0L
 
 interrupt_condition <- function(message) {
   structure(class = c("interrupt", "condition"), list(message = message, call = NULL))

@@ -20,10 +20,11 @@ run <- function() {
 
 # Tells the server why R is about to go away when user code, not the
 # server, ends the kernel; the server reports it as the cause of death.
-say_bye <- function(reason) {
+# `cause` is one of "quit", "left" (a jump out of the loop) or "failed".
+say_bye <- function(cause, reason) {
   if (isTRUE(state$finished)) return(invisible())
   state$finished <- TRUE
-  try(write_frame("bye", 0L, body = reason), silent = TRUE)
+  try(write_frame("bye", 0L, cause, body = reason), silent = TRUE)
   invisible()
 }
 
@@ -32,13 +33,11 @@ main <- function() {
   from_kernel <- take_env("RBRIDGE_FROM_KERNEL")
   grants <- take_env("RBRIDGE_GRANTS")
   secret <- take_env("RBRIDGE_SECRET")
-  state$marker <- paste0("\036RBM", take_env("RBRIDGE_MARKER"), ":")
-  profile <- take_env("RBRIDGE_PROFILE")
   Sys.unsetenv("R_PROFILE_USER")
   # Private handles on the two output pipes, so that the end-of-output marker
   # reaches the server even while user code diverts output with sink().
-  state$out <- file("/dev/fd/1", open = "ab", raw = TRUE)
-  state$err <- file("/dev/fd/2", open = "ab", raw = TRUE)
+  state$out <- file("/dev/fd/1", open = "abe", raw = TRUE)
+  state$err <- file("/dev/fd/2", open = "abe", raw = TRUE)
   connect(to_kernel, from_kernel, grants, secret)
   # Only look for the packages here: loading them costs start-up time and
   # happens on first use (rlang at the first non-empty snapshot, jsonlite at
@@ -47,23 +46,27 @@ main <- function() {
   has_jsonlite <- nzchar(system.file(package = "jsonlite"))
   write_frame("hello", 0L, body = hello_json(has_jsonlite))
   if (!has_jsonlite) return(1L)
+  # The rest of what the kernel needs to know comes from the server on the
+  # private channel, never from the environment: a workspace's .Renviron
+  # can set any environment variable before the kernel runs.
+  config <- read_frame()
+  if (is.null(config) || config$kind != "config") return(1L)
+  config <- from_json(config$body)
+  state$marker <- paste0("\036RBM", config$marker, ":")
   install_input_functions()
   install_console_functions()
   options(keep.source = TRUE, device.ask.default = FALSE)
-  # Taken before the call: run_profile() looks at it only when trusted, and
-  # R's lazy arguments would otherwise leave it in the environment.
-  user_profile <- take_env("RBRIDGE_USER_PROFILE")
-  run_profile(profile, user_profile)
+  run_profile(config$profile, config$userProfile %||% "")
   # R attaches the default packages (utils, stats, graphics, ...) after the
   # user profile, from .First.sys(); the kernel loop runs inside the profile
   # stage and never returns, so it does that step itself.
   .First.sys()
   # quit() in user code ends R without unwinding: R runs exit finalizers.
-  reg.finalizer(state, function(e) say_bye("R was quit by the code being run (quit() or q())"), onexit = TRUE)
+  reg.finalizer(state, function(e) say_bye("quit", "R was quit by the code being run (quit() or q())"), onexit = TRUE)
   # A jump to the top level (invokeRestart("abort")) unwinds the loop.
-  on.exit(say_bye("the code being run left the kernel loop (a jump to the top level, such as invokeRestart(\"abort\"))"))
+  on.exit(say_bye("left", "the code being run left the kernel loop (a jump to the top level, such as invokeRestart(\"abort\"))"))
   status <- tryCatch(suspendInterrupts(serve()), error = function(e) {
-    say_bye(paste("the kernel loop failed:", conditionMessage(e)))
+    say_bye("failed", paste("the kernel loop failed:", conditionMessage(e)))
     1L
   })
   state$finished <- TRUE
@@ -137,14 +140,7 @@ serve <- function() {
 handle <- function(frame) {
   switch(frame$kind,
     exec = exec_request(frame$id, as.integer(frame$fields[1L]), body_text(frame$body)),
-    children = {
-      request <- from_json(frame$body)
-      result <- children(unlist(request$path), request$start %||% 0L, request$count %||% 100L)
-      body <- paste0("{\"total\":", result$total, ",\"variables\":[",
-        paste(vapply(result$variables, variable_json, ""), collapse = ","), "]}")
-      write_frame("children", frame$id, body = body)
-    },
-    refresh = write_frame("refreshed", frame$id, body = reset_snapshot() %||% "{\"added\":[],\"changed\":[],\"removed\":[]}"),
+    request = handle_request(frame$id, frame$fields[1L], frame$body),
     # Input replies and cancellations that arrive after the code that asked
     # has ended are stale.
     reply = NULL,

@@ -8,7 +8,17 @@
 # The hot path (exec in, done out) never calls jsonlite: headers are plain text
 # and the body of an exec frame is the code itself.
 
-PROTOCOL_VERSION <- 3L
+PROTOCOL_VERSION <- 4L
+
+# The frame kinds each way, as server/src/kernel/wire.ts declares them
+# (test/protocolDoc.test.ts checks that the two lists agree).
+TO_KERNEL_KINDS <- c("config", "exec", "request", "reply", "cancel", "shutdown")
+FROM_KERNEL_KINDS <- c("hello", "ready", "symbols", "cond", "input", "done", "response", "failed", "log", "bye")
+
+# Flags of an exec frame (ExecFlags in wire.ts).
+FLAG_STOP_ON_ERROR <- 1L
+FLAG_ECHO <- 2L
+FLAG_CLAIM <- 4L
 
 state <- new.env(parent = emptyenv())
 
@@ -18,8 +28,10 @@ connect <- function(to_kernel, from_kernel, grants, secret) {
   # Two FIFOs made by the server in its private folder (see server/src/kernel/channel.ts).
   # Reads and writes on them are plain system calls that an interrupt does
   # not abort, unlike R's socket connections.
-  state$input <- file(to_kernel, open = "rb", raw = TRUE)
-  state$output <- file(from_kernel, open = "wb", raw = TRUE)
+  # "e": opened close-on-exec (glibc's fopen), so that processes R starts
+  # (system(), pipes) do not inherit the channel.
+  state$input <- file(to_kernel, open = "reb", raw = TRUE)
+  state$output <- file(from_kernel, open = "web", raw = TRUE)
   state$frames <- list()
   # fifo(), not file(): its reads are plain read() calls of exactly the
   # size asked, with no stdio buffer that would read ahead into records

@@ -28,10 +28,22 @@ if (existsSync('client/src/extension.ts')) {
 }
 // Tests are bundled one file each into out/, where mocha finds them. Those
 // in test/vscode/ need VS Code's extension host: the suite below runs them.
+// The tiers are folders (test/unit/, test/kernel/, test/server/, ...; see
+// the README's Development section), and the default mocha spec
+// (out/test/**/*.test.js) runs them all.
 if (process.argv.includes('--tests')) {
     const entryPoints = readdirSync('test', { recursive: true })
         .filter((f) => f.endsWith('.test.ts') && !f.startsWith('vscode/') && !f.startsWith('vscode\\'))
         .map((f) => `test/${f}`);
+    // A bundle whose test was moved or deleted would go on running from
+    // out/test: remove every bundle that no current test produces.
+    if (existsSync('out/test')) {
+        const wanted = new Set(entryPoints.map((f) => f.slice('test/'.length).replace(/\.ts$/, '.js').split('\\').join('/')));
+        for (const f of readdirSync('out/test', { recursive: true })) {
+            const file = f.split('\\').join('/');
+            if (/\.test\.js(\.map)?$/.test(file) && !wanted.has(file.replace(/\.map$/, ''))) rmSync(`out/test/${file}`, { force: true });
+        }
+    }
     if (entryPoints.length) {
         builds.push(esbuild.build({ ...common, entryPoints, outdir: 'out/test', outbase: 'test' }));
     }

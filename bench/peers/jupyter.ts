@@ -4,7 +4,7 @@
  * file, DEALER sockets on shell and control, a SUB socket on iopub, every
  * message signed with HMAC-SHA256 using the key from the connection file.
  *
- * Like bench/lspClient.ts it is written for measuring: each message is
+ * Like test/support/wireClient.ts it is written for measuring: each message is
  * stamped with the time its frames were received, and an execution is
  * complete when iopub reports `status: idle` for it (the end of the
  * execution as a front end sees it: all output has been published by then)
@@ -16,7 +16,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import * as zmq from 'zeromq';
-import { track } from '../procs';
+import { track } from '../../test/support/procs';
+import { sleep } from '../../test/support/time';
 import { freePorts } from './common';
 
 const DELIMITER = '<IDS|MSG>';
@@ -88,7 +89,7 @@ export class JupyterKernel {
         this.connection = connection;
         this.spawnedAt = performance.now();
         // The kernel spec's argv (IRkernel/kernelspec/kernel.json).
-        this.child = track(spawn('R', ['--slave', '-e', 'IRkernel::main()', '--args', file], { stdio: ['ignore', 'ignore', 'pipe'] }), 'IRkernel');
+        this.child = track(spawn('R', ['--slave', '-e', 'IRkernel::main()', '--args', file], { stdio: ['ignore', 'ignore', 'pipe'] }));
         this.child.stderr!.on('data', (d: Buffer) => (this.stderrTail = (this.stderrTail + d.toString()).slice(-3000)));
         this.child.on('exit', () => {
             this.exited = true;
@@ -273,7 +274,7 @@ export class JupyterKernel {
         for (;;) {
             if (this.exited) throw new Error(`IRkernel exited while starting: ${this.stderrTail.slice(-500)}`);
             const probe = await this.request('kernel_info_request', {});
-            const ok = await Promise.race([probe.done.then(() => true), sleepMs(100).then(() => false)]);
+            const ok = await Promise.race([probe.done.then(() => true), sleep(100).then(() => false)]);
             if (ok) return;
             if (performance.now() > deadline) throw new Error(`IRkernel's iopub did not answer within ${timeoutMs} ms: ${this.stderrTail.slice(-500)}`);
         }
@@ -285,7 +286,7 @@ export class JupyterKernel {
         if (!this.exited) {
             await this.controlRequest('shutdown_request', { restart: false }).catch(() => undefined);
             const deadline = performance.now() + 3000;
-            while (!this.exited && performance.now() < deadline) await sleepMs(20);
+            while (!this.exited && performance.now() < deadline) await sleep(20);
             if (!this.exited) {
                 clean = false;
                 this.child.kill('SIGKILL');
@@ -295,8 +296,4 @@ export class JupyterKernel {
         for (const s of [this.shell, this.control, this.iopub]) s.close();
         return clean;
     }
-}
-
-function sleepMs(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -16,9 +16,9 @@ import * as net from 'net';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import * as rserve from 'rserve-client';
-import { sleep, withTimeout } from '../lspClient';
-import { track, trackPid } from '../procs';
-import { freePorts, isListening, listeningAddresses, pidsWithArg, processGroup } from './common';
+import { isListening, listeningAddresses, pidsWithArg, processGroup, track, trackPid } from '../../test/support/procs';
+import { sleep, withTimeout } from '../../test/support/time';
+import { freePorts } from './common';
 
 export const RSERVE_BINARY = '/usr/lib/R/site-library/Rserve/libs/Rserve';
 
@@ -40,7 +40,6 @@ export class RserveServer {
                 stdio: ['ignore', 'ignore', 'pipe'],
                 detached: true,
             }),
-            'Rserve',
         );
         this.child.stderr!.on('data', (d: Buffer) => (this.stderrTail = (this.stderrTail + d.toString()).slice(-3000)));
         this.child.on('exit', () => (this.exited = true));

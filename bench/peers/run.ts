@@ -1,7 +1,7 @@
 /**
  * The peer comparison (`npm run bench:peers`): the same workloads, in one
  * run, on
- *  - ours: dist/server.js over stdio, as a client sees it (bench/lspClient.ts);
+ *  - ours: dist/server.js over stdio, as a client sees it (test/support/wireClient.ts);
  *  - the raw pipe floor: bench/floor.R behind Node's stdio pipes, as in
  *    section 1 of bench/run.ts;
  *  - Rserve (Debian r-cran-rserve), driven by the npm client rserve-client;
@@ -24,12 +24,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
-import type { ExecuteResult, InterruptResult } from '../../common/protocol';
-import { BENCH, BenchRun, FloorProcess, ROOT, SERVER, checkOk, machineLine, runProgram } from '../common';
-import { LspClient, Reply, sleep, withTimeout } from '../lspClient';
-import { describeMachine, killAll, run, track, trackPid } from '../procs';
-import { cell, fmt, mb, mean, median, ms, percentile } from '../stats';
-import { listeningAddresses, pidsWithArg } from './common';
+import { ROOT, SERVER } from '../../test/support/paths';
+import { killEverythingStarted, listeningAddresses, pidsWithArg, track, trackPid } from '../../test/support/procs';
+import { cell, fmt, mb, mean, median, ms, percentile } from '../../test/support/stats';
+import { sleep, withTimeout } from '../../test/support/time';
+import { WireClient } from '../../test/support/wireClient';
+import { BENCH, BenchRun, FloorProcess, checkOk, machineLine, runProgram, serverOptions, startServer } from '../common';
+import { describeMachine, run } from '../machine';
+import { floorPipelined, floorRoundTrips, interruptOnce, pipelined, roundTrips } from '../workloads';
 import { JupyterKernel } from './jupyter';
 import { QapConnection, RSERVE_BINARY, RserveServer, stringArrayText } from './rserve';
 
@@ -132,54 +134,27 @@ async function workload(peer: Peer, what: string, work: () => Promise<void>): Pr
 async function oursSection(): Promise<void> {
     const r = results.ours;
     const c = COUNTS.ours;
-    const client = await LspClient.start(SERVER, workDir);
+    const client = await startServer(workDir);
     try {
         await workload('ours', 'round trip', async () => {
-            const rtts: number[] = [];
-            let wrong = 0;
-            for (let i = 0; i < c.warmup + c.rtt; i++) {
-                const id = `rtt${i}`;
-                const t0 = performance.now();
-                const reply = await withTimeout(client.execute({ code: '1+1', executionId: id }), 10000, `execution ${id}`);
-                checkOk(reply, id);
-                if (client.outputs.get(id)?.text !== '[1] 2\n') wrong++;
-                client.outputs.delete(id);
-                if (i >= c.warmup) rtts.push(reply.at - t0);
-            }
-            if (wrong) throw new Error(`${wrong} round trips without the output \`[1] 2\``);
+            const { rtts, wrongText } = await roundTrips(client, c.warmup, c.rtt);
+            if (wrongText) throw new Error(`${wrongText} round trips without the output \`[1] 2\``);
             r.rtt = stat(rtts);
         });
         client.clearOutputs();
         await workload('ours', 'pipelined', async () => {
             const perExecution: number[] = [];
-            for (let rep = 0; rep < c.manyReps; rep++) {
-                const replies: Promise<Reply<ExecuteResult>>[] = [];
-                const chunks: Buffer[] = [];
-                for (let i = 0; i < c.many; i++) {
-                    const { bytes, reply } = client.prepare<ExecuteResult>('r/execute', { code: '1+1', executionId: `p${rep}-${i}` });
-                    chunks.push(bytes);
-                    replies.push(reply);
-                }
-                const all = Buffer.concat(chunks);
-                const t0 = performance.now();
-                client.write(all);
-                const answers = await withTimeout(Promise.all(replies), 120000, `${c.many} pipelined answers`);
-                const last = Math.max(...answers.map((a) => a.at));
-                const bad = answers.filter((a, i) => a.error || a.result?.status !== 'ok' || client.outputs.get(`p${rep}-${i}`)?.text !== '[1] 2\n').length;
-                if (bad) throw new Error(`${bad} of ${c.many} pipelined executions failed or lost their output`);
-                perExecution.push((last - t0) / c.many);
-                client.clearOutputs();
-            }
+            for (let rep = 0; rep < c.manyReps; rep++) perExecution.push((await pipelined(client, c.many, `p${rep}`)) / c.many);
             r.many = { ...stat(perExecution), mode: 'pipelined', count: c.many, rate: 1000 / median(perExecution) };
         });
         await workload('ours', 'print', async () => {
-            checkOk(await withTimeout(client.execute({ code: 'options(max.print = 1e7)' }), 10000, 'options'), 'options(max.print)');
+            checkOk(await withTimeout(client.executeReply({ code: 'options(max.print = 1e7)' }), 10000, 'options'), 'options(max.print)');
             const times: number[] = [];
             let bytes = 0;
             for (let rep = 0; rep < c.print; rep++) {
                 const id = `print${rep}`;
                 const t0 = performance.now();
-                const reply = await withTimeout(client.execute({ code: PRINT_CODE, executionId: id }), 60000, PRINT_CODE);
+                const reply = await withTimeout(client.executeReply({ code: PRINT_CODE, executionId: id }), 60000, PRINT_CODE);
                 checkOk(reply, PRINT_CODE);
                 times.push(reply.at - t0);
                 bytes = client.outputs.get(id)?.bytes ?? 0;
@@ -193,7 +168,7 @@ async function oursSection(): Promise<void> {
             for (const probe of STREAM_PROBES) {
                 const id = `stream-${probe.name}`;
                 const t0 = performance.now();
-                const reply = await withTimeout(client.execute({ code: probe.code, executionId: id }), 10000, probe.name);
+                const reply = await withTimeout(client.executeReply({ code: probe.code, executionId: id }), 10000, probe.name);
                 checkOk(reply, probe.name);
                 const first = client.outputs.get(id)?.firstAt;
                 if (first === undefined) throw new Error(`no output for the streaming probe ${probe.name}`);
@@ -205,18 +180,9 @@ async function oursSection(): Promise<void> {
             const toAnswer: number[] = [];
             const toNext: number[] = [];
             for (let i = 0; i < c.interrupt; i++) {
-                const id = `int${i}`;
-                const execution = client.execute({ code: 'Sys.sleep(100)', executionId: id });
-                await sleep(300);
-                const t0 = performance.now();
-                const answer = await withTimeout(client.request<InterruptResult>('r/interrupt', {}), 5000, 'r/interrupt');
-                if (answer.error || !answer.result?.interrupted) throw new Error(`r/interrupt answered ${JSON.stringify(answer)}`);
-                const reply = await withTimeout(execution, 10000, 'the interrupted execution');
-                if (reply.result?.status !== 'interrupted') throw new Error(`Sys.sleep(100) ended with ${JSON.stringify(reply.result ?? reply.error)}`);
-                const next = await withTimeout(client.execute({ code: '1+1', executionId: `${id}-next` }), 10000, '1+1 after the interrupt');
-                checkOk(next, '1+1 after the interrupt');
-                toAnswer.push(reply.at - t0);
-                toNext.push(next.at - t0);
+                const timing = await interruptOnce(client, 'Sys.sleep(100)', `int${i}`);
+                toAnswer.push(timing.toAnswer);
+                toNext.push(timing.toNext);
             }
             r.interruptAnswer = stat(toAnswer, 'r/interrupt → execution answered `interrupted`');
             r.interruptNext = stat(toNext);
@@ -227,11 +193,11 @@ async function oursSection(): Promise<void> {
     await workload('ours', 'start-up', async () => {
         const times: number[] = [];
         for (let i = 0; i < c.startup; i++) {
-            const fresh = new LspClient(SERVER, workDir);
+            const fresh = new WireClient(serverOptions(workDir));
             try {
-                await fresh.initialize(30000);
+                await fresh.initialize(undefined, 30000);
                 // Sent right after initialize answers; the server queues it until R is ready.
-                const reply = await withTimeout(fresh.execute({ code: '1+1', executionId: 'first' }), 30000, 'the first 1+1');
+                const reply = await withTimeout(fresh.executeReply({ code: '1+1', executionId: 'first' }), 30000, 'the first 1+1');
                 checkOk(reply, 'the first 1+1');
                 times.push(reply.at - fresh.spawnedAt);
             } finally {
@@ -251,25 +217,11 @@ async function floorSection(): Promise<void> {
     const floor = new FloorProcess();
     try {
         await workload('floor', 'round trip', async () => {
-            const rtts: number[] = [];
-            for (let i = 0; i < c.warmup + c.rtt; i++) {
-                const t0 = performance.now();
-                floor.write('1+1\n');
-                const at = await floor.until(floor.sentinels + 1, 5000);
-                if (i >= c.warmup) rtts.push(at - t0);
-            }
-            if (!floor.text.startsWith('[1] 2\n')) throw new Error(`the floor loop printed ${JSON.stringify(floor.text.slice(0, 40))} for 1+1`);
-            r.rtt = stat(rtts);
+            r.rtt = stat(await floorRoundTrips(floor, c.warmup, c.rtt));
         });
         await workload('floor', 'pipelined', async () => {
             const perExecution: number[] = [];
-            for (let rep = 0; rep < c.manyReps; rep++) {
-                const target = floor.sentinels + c.many;
-                const t0 = performance.now();
-                floor.write('1+1\n'.repeat(c.many));
-                const at = await floor.until(target, 60000);
-                perExecution.push((at - t0) / c.many);
-            }
+            for (let rep = 0; rep < c.manyReps; rep++) perExecution.push((await floorPipelined(floor, c.many)) / c.many);
             r.many = { ...stat(perExecution), mode: 'pipelined', count: c.many, rate: 1000 / median(perExecution) };
         });
         await workload('floor', 'print', async () => {
@@ -462,7 +414,7 @@ async function callrSection(): Promise<void> {
     const values = new Map<string, number[]>();
     let stderr = '';
     let done = false;
-    const child = track(spawn('Rscript', [CALLR_DRIVER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }), 'callr driver');
+    const child = track(spawn('Rscript', [CALLR_DRIVER, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
     child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-3000)));
     let carry = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -916,7 +868,7 @@ async function main(): Promise<void> {
     bench.machine = describeMachine();
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rbridge-peers-'));
     const watchdog = bench.armTimeLimit(TIME_LIMIT_MS, (incomplete) => {
-        killAll();
+        killEverythingStarted();
         finish(incomplete);
         cleanUp();
     });

@@ -60,6 +60,7 @@ export interface RBridgeApi {
     readonly variablesTree: VariablesTreeProvider;
     readonly errors: {
         last(): ErrorLocation | undefined;
+        /** The diagnostics R Bridge shows for a document: the warnings and errors of code run from it. */
         diagnostics(uri: vscode.Uri): readonly vscode.Diagnostic[];
         /** The console links on a line of console text, as the terminal would ask for them. */
         linksIn(line: string): { startIndex: number; length: number }[];

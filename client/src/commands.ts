@@ -5,13 +5,14 @@
  * the others say why there is nothing to do.
  */
 import * as vscode from 'vscode';
-import { KernelBusyError, Range } from '../../common/protocol';
+import { Range } from '../../common/protocol';
 import { RConsole } from './console/consoleTerminal';
+import { RunDiagnostics } from './diagnostics';
 import { ErrorLocations } from './errorLocations';
 import { expressionAtLine, linesFromTop, linesToEnd } from './expressions';
 import { Notifier } from './notifier';
 import { pathExpression, quoteName } from './rNames';
-import { ExecutionOrigin, RSession, errorCode, errorMessage } from './session';
+import { ExecutionOrigin, RSession, errorMessage } from './session';
 import { Settings } from './settings';
 import { MessageNode, MoreNode, VariableNode, VariablesTreeProvider } from './variablesTree';
 
@@ -22,6 +23,7 @@ export interface Parts {
     console: RConsole;
     variables: VariablesTreeProvider;
     errors: ErrorLocations;
+    diagnostics: RunDiagnostics;
     notifier: Notifier;
     log: vscode.LogOutputChannel;
     /** Called before an explicit command starts R: in an untrusted workspace, says what that means (once). */
@@ -85,7 +87,8 @@ export function registerCommands(parts: Parts): vscode.Disposable[] {
 export function run(parts: Parts, code: string, origin: ExecutionOrigin, where?: { uri: vscode.Uri; range: Range }) {
     parts.explainTrust();
     parts.console.show(true);
-    if (where) parts.errors.clear(where.uri);
+    // What R said about these lines before no longer holds.
+    if (where) parts.diagnostics.linesRun(where.uri, where.range);
     const settings = parts.settings.values;
     return parts.session.execute({
         code,
@@ -188,6 +191,7 @@ async function interrupt(parts: Parts) {
 async function restart(parts: Parts) {
     parts.explainTrust();
     parts.console.show(true);
+    parts.diagnostics.clearAll();
     await parts.session.restart();
 }
 
@@ -239,27 +243,18 @@ function notRunningText(parts: Parts): string {
 // ---------------------------------------------------------------------------
 // Variables
 
+/**
+ * Asks R to describe the global environment afresh; the new list arrives as
+ * r/symbolsChanged. While R runs code the request waits in the server's
+ * queue; the view shows its progress bar meanwhile.
+ */
 async function refreshVariables(parts: Parts) {
     const { session } = parts;
     if (!session.isReady) {
         parts.notifier.status(notRunningText(parts));
         return;
     }
-    try {
-        await session.variables({ refresh: true, count: 0 });
-    } catch (e) {
-        if (errorCode(e) !== KernelBusyError) throw e;
-        // R is running code: refresh as soon as it is idle.
-        parts.notifier.status('R is busy; the variables will be refreshed when it is idle.');
-        await new Promise<void>((resolve) => {
-            const subscription = session.onDidChangeState((state) => {
-                if (state.kind === 'busy' || state.kind === 'starting' || state.kind === 'restarting') return;
-                subscription.dispose();
-                resolve();
-            });
-        });
-        if (session.isReady) await session.variables({ refresh: true, count: 0 }).catch(() => undefined);
-    }
+    await vscode.window.withProgress({ location: { viewId: 'rbridge.variables' } }, () => session.variables({ refresh: true, count: 0 }));
 }
 
 /** The name of a top-level variable from a tree row, a name, or a pick. */
@@ -291,6 +286,7 @@ async function clearWorkspace(parts: Parts, options: unknown) {
     }
     const count = parts.variables.variables.length;
     if (count === 0) {
+        parts.diagnostics.clearAll();
         parts.notifier.status('The global environment is already empty.');
         return undefined;
     }
@@ -304,6 +300,7 @@ async function clearWorkspace(parts: Parts, options: unknown) {
         );
         if (answer !== 'Clear Workspace') return undefined;
     }
+    parts.diagnostics.clearAll();
     return run(parts, 'rm(list = ls())', 'variables');
 }
 

@@ -1,13 +1,14 @@
 /**
  * Where code from an editor failed: the server maps the failing line into
- * the document (error.uri and error.range of the r/execute answer). The
- * line gets an error diagnostic, "R: Go to Error" jumps to the last one, and
- * the console shows "at file.R:12" after R's message, a link that opens the
- * line.
+ * the document (error.uri and error.range of the r/execute answer). "R: Go
+ * to Error" jumps to the last one, and the console shows "at file.R:12"
+ * after R's message, a link that opens the line. (The line's error mark is
+ * a diagnostic of diagnostics.ts.)
  */
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { ExecuteResult } from '../../common/protocol';
+import { diagnosticText } from './diagnostics';
 
 export interface ErrorLocation {
     uri: vscode.Uri;
@@ -25,35 +26,17 @@ interface LocationLink extends vscode.TerminalLink {
 }
 
 export class ErrorLocations implements vscode.Disposable, vscode.TerminalLinkProvider<LocationLink> {
-    private readonly diagnostics = vscode.languages.createDiagnosticCollection('R');
     private lastLocation: ErrorLocation | undefined;
     /** Link text ("analysis.R:12") to location, newest last. */
     private readonly links = new Map<string, ErrorLocation>();
     private readonly subscriptions: vscode.Disposable[] = [];
 
     constructor(private readonly isConsole: (terminal: vscode.Terminal) => boolean) {
-        this.subscriptions.push(
-            this.diagnostics,
-            // An edit may have moved or fixed the line: the diagnostic would mislead.
-            vscode.workspace.onDidChangeTextDocument((e) => {
-                if (e.contentChanges.length && this.diagnostics.has(e.document.uri)) this.diagnostics.delete(e.document.uri);
-            }),
-            vscode.window.registerTerminalLinkProvider(this),
-        );
+        this.subscriptions.push(vscode.window.registerTerminalLinkProvider(this));
     }
 
     get last(): ErrorLocation | undefined {
         return this.lastLocation;
-    }
-
-    /** Diagnostics currently shown for a document. */
-    diagnosticsFor(uri: vscode.Uri): readonly vscode.Diagnostic[] {
-        return this.diagnostics.get(uri) ?? [];
-    }
-
-    /** A new run from this document: its old error marks go. */
-    clear(uri: vscode.Uri): void {
-        this.diagnostics.delete(uri);
     }
 
     /**
@@ -65,12 +48,8 @@ export class ErrorLocations implements vscode.Disposable, vscode.TerminalLinkPro
         if (!error?.uri || !error.range || (result.status !== 'error' && result.status !== 'parseError')) return undefined;
         const uri = vscode.Uri.parse(error.uri);
         const range = new vscode.Range(error.range.start.line, error.range.start.character, error.range.end.line, error.range.end.character);
-        const message = error.call ? `Error in ${error.call}: ${error.message}` : `Error: ${error.message}`;
-        const location: ErrorLocation = { uri, range, message };
+        const location: ErrorLocation = { uri, range, message: diagnosticText('error', error.message, error.call) };
         this.lastLocation = location;
-        const diagnostic = new vscode.Diagnostic(range, message, vscode.DiagnosticSeverity.Error);
-        diagnostic.source = 'R';
-        this.diagnostics.set(uri, [diagnostic]);
 
         const label = `${displayName(uri)}:${range.start.line + 1}`;
         this.links.delete(label);

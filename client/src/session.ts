@@ -11,8 +11,9 @@
  * - **R dies** (a crash, q(), a killed process): the server notices and,
  *   with `rbridge.autoRestart` on, starts a new R itself, with a back-off
  *   and a cap (5 restarts in 5 minutes; see docs/protocol.md). The extension
- *   does not add a second policy on top: it reports the death in the
- *   console and shows the state.
+ *   does not add a second policy on top: the server's r/kernelStatus says
+ *   whether a restart is coming (`restartInMs`) or abandoned
+ *   (`restartAbandoned`), and feedback.ts tells the user.
  * - **The server process itself dies** (a bug in the server, or it was
  *   killed): R goes with it, so the session is lost either way. The
  *   extension starts a new server once, at once, so that the user keeps a
@@ -66,21 +67,10 @@ import {
     VariablesResult,
 } from '../../common/protocol';
 import { sameLaunch } from './launchOptions';
+import { SessionState, restartComing, stateFromStatus } from './sessionState';
 import { Settings } from './settings';
 
-/** The session's state, as the status bar shows it. */
-export type SessionState =
-    /** No server: not started yet (or stopped). */
-    | { kind: 'stopped' }
-    | { kind: 'starting' }
-    | { kind: 'restarting' }
-    | { kind: 'idle'; pid?: number; rVersion?: string }
-    | { kind: 'busy'; pid?: number; rVersion?: string }
-    /**
-     * No R. `startFailed`: R never became ready (not found, too old...), as
-     * opposed to R dying. `serverExited`: the server process itself stopped.
-     */
-    | { kind: 'dead'; reason: string; startFailed: boolean; serverExited?: boolean };
+export type { DeadState, DeathCause, SessionState } from './sessionState';
 
 export type ExecutionOrigin = 'editor' | 'console' | 'variables' | 'api';
 
@@ -128,8 +118,6 @@ export class RSession implements vscode.Disposable {
     private nextExecution = 1;
     private readonly pendingExecutions = new Map<string, PendingExecution>();
     private lastRecord: ExecutionRecord | undefined;
-    /** r/variables requests that need the kernel go one at a time: the server refuses a second one while the first runs. */
-    private variablesChain: Promise<unknown> = Promise.resolve();
 
     private readonly stateEmitter = new vscode.EventEmitter<SessionState>();
     private readonly outputEmitter = new vscode.EventEmitter<OutputParams>();
@@ -139,7 +127,6 @@ export class RSession implements vscode.Disposable {
     private readonly startedEmitter = new vscode.EventEmitter<PendingExecution>();
     private readonly executedEmitter = new vscode.EventEmitter<ExecutionRecord>();
     private readonly noticeEmitter = new vscode.EventEmitter<KernelStatusParams>();
-    private readonly serverGoneEmitter = new vscode.EventEmitter<{ restarting: boolean }>();
 
     readonly onDidChangeState = this.stateEmitter.event;
     readonly onOutput = this.outputEmitter.event;
@@ -151,10 +138,8 @@ export class RSession implements vscode.Disposable {
     readonly onDidStartExecution = this.startedEmitter.event;
     /** An execution was answered. */
     readonly onDidExecute = this.executedEmitter.event;
-    /** The server reported something about a kernel whose state did not change (R ignoring an interrupt). */
+    /** An r/kernelStatus that is a notice (`notice` set: R ignores interrupts), not a change of state. */
     readonly onNotice = this.noticeEmitter.event;
-    /** The server process stopped without being asked to. */
-    readonly onServerGone = this.serverGoneEmitter.event;
 
     /** Answers R's requests for a line of input (set by the extension). */
     inputHandler: ((params: InputParams, token: vscode.CancellationToken) => Promise<InputResult>) | undefined;
@@ -239,7 +224,9 @@ export class RSession implements vscode.Disposable {
     /**
      * Makes sure R is there for an explicit action: starts the server if
      * needed, and starts R again if it is dead (the user asked for it, so
-     * trying again is right; nothing retries on its own).
+     * trying again is right; nothing retries on its own). When the server
+     * has a restart scheduled, nothing is asked: it queues the execution
+     * and runs it on the new R.
      */
     ensureKernel(): Promise<void> {
         return this.serially(async () => {
@@ -247,7 +234,7 @@ export class RSession implements vscode.Disposable {
                 await this.launch();
                 return;
             }
-            if (this.stateValue.kind === 'dead') {
+            if (this.stateValue.kind === 'dead' && !restartComing(this.stateValue)) {
                 if (!this.launchOptions || !sameLaunch(this.launchOptions, this.settings.initializationOptions())) {
                     await this.shutdown();
                     await this.launch();
@@ -262,11 +249,15 @@ export class RSession implements vscode.Disposable {
         });
     }
 
-    /** Resolves when R is ready; rejects with the reason when it is dead or could not start. */
+    /**
+     * Resolves when R is ready; rejects with the reason when it is dead or
+     * could not start (a death after which a restart is scheduled is waited
+     * through).
+     */
     whenReady(): Promise<void> {
         const settled = (state: SessionState): 'ready' | Error | undefined => {
             if (state.kind === 'idle' || state.kind === 'busy') return 'ready';
-            if (state.kind === 'dead') return new Error(state.reason);
+            if (state.kind === 'dead' && !restartComing(state)) return new Error(state.reason);
             return undefined;
         };
         const now = settled(this.stateValue);
@@ -323,14 +314,14 @@ export class RSession implements vscode.Disposable {
             client.onNotification(KernelStatusNotification, (p: KernelStatusParams) => this.onKernelStatus(p)),
             client.onRequest(InputRequest, (p: InputParams, token: vscode.CancellationToken) => this.onInput(p, token)),
         ];
-        this.setState({ kind: 'starting' });
+        this.setState({ kind: 'starting', cause: 'initial' });
         this.log.info(`starting the server: ${JSON.stringify(options)}`);
         try {
             await client.start();
         } catch (e) {
             if (this.client !== client) return;
             this.disposeClient();
-            this.setState({ kind: 'dead', reason: `The R Bridge server could not be started: ${errorMessage(e)}`, startFailed: true });
+            this.setState({ kind: 'dead', reason: `The R Bridge server could not be started: ${errorMessage(e)}`, cause: 'startFailed' });
         }
     }
 
@@ -367,15 +358,16 @@ export class RSession implements vscode.Disposable {
         this.serverCrashes.push(now);
         const restarting = this.serverCrashes.length === 1;
         this.log.error(`the server exited unexpectedly${restarting ? '; starting it again' : ''}`);
-        this.setState({
-            kind: 'dead',
-            reason: restarting
-                ? 'The R Bridge server stopped unexpectedly; starting it again.'
-                : 'The R Bridge server stopped unexpectedly twice within 3 minutes; it was not started again.',
-            startFailed: false,
-            serverExited: true,
-        });
-        this.serverGoneEmitter.fire({ restarting });
+        this.setState(
+            restarting
+                ? { kind: 'dead', reason: 'The R Bridge server stopped unexpectedly.', cause: 'serverGone', restartInMs: 0 }
+                : {
+                      kind: 'dead',
+                      reason: 'The R Bridge server stopped unexpectedly twice within 3 minutes; it was not started again.',
+                      cause: 'serverGone',
+                      restartAbandoned: true,
+                  },
+        );
         if (restarting) {
             await this.serially(async () => {
                 if (!this.client) await this.launch();
@@ -392,30 +384,9 @@ export class RSession implements vscode.Disposable {
     }
 
     private onKernelStatus(p: KernelStatusParams): void {
-        const previous = this.stateValue;
-        switch (p.state) {
-            case 'starting':
-            case 'restarting':
-                this.setState({ kind: p.state });
-                break;
-            case 'idle':
-            case 'busy':
-                if (previous.kind === p.state && p.reason) {
-                    // Same state with a reason: advice (R ignores an interrupt).
-                    this.noticeEmitter.fire(p);
-                    return;
-                }
-                this.setState({ kind: p.state, pid: p.pid, rVersion: p.rVersion });
-                break;
-            case 'dead': {
-                // A kernel that never got ready failed to start; the server's
-                // second 'dead' in a row (restart limit) keeps the flag.
-                const startFailed =
-                    previous.kind === 'starting' || previous.kind === 'restarting' || (previous.kind === 'dead' && previous.startFailed);
-                this.setState({ kind: 'dead', reason: p.reason ?? 'R is not running.', startFailed });
-                break;
-            }
-        }
+        const state = stateFromStatus(p);
+        if (state) this.setState(state);
+        else this.noticeEmitter.fire(p);
     }
 
     private onOutputNotification(p: OutputParams): void {
@@ -516,18 +487,14 @@ export class RSession implements vscode.Disposable {
 
     /**
      * r/variables. The global list is answered from the server's cache at
-     * once; children and refresh need the kernel and go one at a time.
+     * once; children and refresh wait in the server's queue behind the
+     * executions sent before them. `token` cancels a request that is no
+     * longer wanted ($/cancelRequest).
      */
-    variables(params: VariablesParams): Promise<VariablesResult> {
+    variables(params: VariablesParams, token?: vscode.CancellationToken): Promise<VariablesResult> {
         const client = this.client;
         if (!client) return Promise.reject(new ResponseError(KernelNotRunningError, 'R is not running.'));
-        if (!params.path?.length && !params.refresh) return client.sendRequest(VariablesRequest, params);
-        const next = this.variablesChain.then(
-            () => client.sendRequest(VariablesRequest, params),
-            () => client.sendRequest(VariablesRequest, params),
-        );
-        this.variablesChain = next.catch(() => undefined);
-        return next;
+        return client.sendRequest(VariablesRequest, params, token);
     }
 
     async dispose(): Promise<void> {
@@ -541,7 +508,6 @@ export class RSession implements vscode.Disposable {
             this.startedEmitter,
             this.executedEmitter,
             this.noticeEmitter,
-            this.serverGoneEmitter,
         ]) {
             emitter.dispose();
         }

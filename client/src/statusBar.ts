@@ -49,7 +49,7 @@ export class KernelStatusBar implements vscode.Disposable {
         this.current = view;
         this.main.text = view.text;
         this.main.tooltip = view.tooltip;
-        this.main.backgroundColor = view.kind === 'dead' ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
+        this.main.backgroundColor = view.alert ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
         const busy = this.session.pending.length > 0;
         if (busy) this.stop.show();
         else this.stop.hide();

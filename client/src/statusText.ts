@@ -4,13 +4,15 @@
  *
  * No `vscode` import: tested in plain Node.
  */
-import type { SessionState } from './session';
+import { DeadState, SessionState, restartComing, restartDelayText } from './sessionState';
 
 export interface StatusView {
     text: string;
     tooltip: string;
     /** The state shown, after taking pending executions into account. */
     kind: SessionState['kind'];
+    /** Something is wrong that needs the user (the item gets the error colour). */
+    alert?: boolean;
 }
 
 /** What the status bar says, from the session's state and its pending executions. */
@@ -34,7 +36,7 @@ export function statusView(
         case 'restarting':
             return { kind: 'restarting', text: '$(loading~spin) R: restarting', tooltip: 'R is restarting.' };
         case 'dead':
-            return { kind: 'dead', text: '$(error) R: dead', tooltip: `R is not running: ${state.reason}\n\nRun code or use "R: Restart R" to start it.` };
+            return deadView(state);
         case 'idle':
         case 'busy': {
             const version = state.rVersion ? `R ${state.rVersion}` : 'R';
@@ -56,6 +58,20 @@ export function statusView(
             };
         }
     }
+}
+
+function deadView(state: DeadState): StatusView {
+    if (restartComing(state)) {
+        const what = state.cause === 'serverGone' ? 'The R Bridge server is started again' : `A new R starts${restartDelayText(state.restartInMs!)}`;
+        return { kind: 'dead', text: '$(sync~spin) R: dead, restarting', tooltip: `${state.reason}\n\n${what}.` };
+    }
+    const start = 'Run code or use "R: Restart R" to start it.';
+    if (state.cause === 'quit') {
+        const status = typeof state.exitCode === 'number' ? ` (exit status ${state.exitCode})` : '';
+        return { kind: 'dead', text: '$(circle-slash) R: quit', tooltip: `R quit${status}.\n\n${start}` };
+    }
+    const why = state.cause === 'startFailed' ? 'R could not be started' : 'R is not running';
+    return { kind: 'dead', text: '$(error) R: dead', tooltip: `${why}: ${state.reason}\n\n${start}`, alert: true };
 }
 
 export function formatElapsed(ms: number): string {

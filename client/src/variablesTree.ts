@@ -6,17 +6,25 @@
  * only the rows that changed are refreshed. Children (list elements, data
  * frame columns, environment bindings, S4 slots) are asked from R when a row
  * is expanded, a page at a time, with a "Show more…" row after each page:
- * a list of a million elements costs one page. While R is busy the server
- * refuses to list children (-32801); the row then says so, and is filled in
- * once R is idle.
+ * a list of a million elements costs one page. While R runs code, the
+ * server keeps such a request in its queue and answers it once the code
+ * before it is done: the row shows VS Code's usual loading state until
+ * then. A request whose row changes or goes meanwhile is cancelled.
  */
 import * as vscode from 'vscode';
-import { KernelBusyError, KernelNotRunningError, SymbolsChangedParams, Variable } from '../../common/protocol';
+import {
+    KernelNotRunningError,
+    KernelStartFailedError,
+    MAX_VARIABLES_PAGE,
+    SymbolsChangedParams,
+    Variable,
+} from '../../common/protocol';
+import { compareNames } from '../../common/names';
 import { formatBytes } from './rNames';
 import { RSession, errorCode, errorMessage } from './session';
 
 /** Children asked from R per page. */
-export const CHILD_PAGE = 100;
+export const CHILD_PAGE = Math.min(100, MAX_VARIABLES_PAGE);
 /** Top-level rows shown per page (they come from memory, so pages are larger). */
 export const ROOT_PAGE = 500;
 
@@ -41,10 +49,10 @@ export class MoreNode {
     constructor(readonly parent: VariableNode | undefined, readonly shown: number, readonly total: number) {}
 }
 
-/** A row that is not a value: R is busy, R is not running, listing failed. */
+/** A row that is not a value: R is not running, listing failed. */
 export class MessageNode {
     readonly kind = 'message';
-    constructor(readonly parent: VariableNode, readonly text: string, readonly reason: 'busy' | 'notRunning' | 'failed') {}
+    constructor(readonly parent: VariableNode, readonly text: string, readonly reason: 'notRunning' | 'failed') {}
 }
 
 export type VariableTreeNode = VariableNode | MoreNode | MessageNode;
@@ -55,22 +63,12 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
     private readonly roots = new Map<string, VariableNode>();
     private sortedRoots: VariableNode[] | undefined;
     private rootLimit = ROOT_PAGE;
-    /** Rows whose children could not be listed because R was busy: refreshed when it is idle. */
-    private readonly waitingForIdle = new Set<VariableNode>();
+    /** Requests for children not answered yet, by the row they are for: cancelled when it changes or goes. */
+    private readonly inFlight = new Map<VariableNode, { source: vscode.CancellationTokenSource; generation: number }>();
     private readonly subscriptions: vscode.Disposable[] = [];
 
     constructor(private readonly session: RSession) {
-        this.subscriptions.push(
-            session.onSymbolsChanged((p) => this.apply(p)),
-            session.onDidChangeState((state) => {
-                if (state.kind === 'idle' && this.waitingForIdle.size) {
-                    const nodes = [...this.waitingForIdle].filter((node) => this.isInTree(node));
-                    this.waitingForIdle.clear();
-                    if (nodes.length) this.changeEmitter.fire(nodes);
-                }
-            }),
-            this.changeEmitter,
-        );
+        this.subscriptions.push(session.onSymbolsChanged((p) => this.apply(p)), this.changeEmitter);
     }
 
     /** The global environment's variables, sorted as the server sorts them. */
@@ -86,7 +84,7 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
     private apply(p: SymbolsChangedParams): void {
         if (p.reset) {
             this.roots.clear();
-            this.waitingForIdle.clear();
+            this.cancelStale();
             this.rootLimit = ROOT_PAGE;
             for (const v of p.added) this.roots.set(v.name, new VariableNode(v, undefined));
             this.sortedRoots = undefined;
@@ -99,7 +97,6 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
             const node = this.roots.get(name);
             if (!node) continue;
             this.roots.delete(name);
-            this.waitingForIdle.delete(node);
             structural = true;
         }
         for (const v of [...p.added, ...p.changed]) {
@@ -116,6 +113,7 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
                 structural = true;
             }
         }
+        this.cancelStale();
         if (structural) {
             this.sortedRoots = undefined;
             this.changeEmitter.fire(undefined);
@@ -129,10 +127,34 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
         return this.sortedRoots;
     }
 
-    private isInTree(node: VariableNode): boolean {
-        let root = node;
-        while (root.parent) root = root.parent;
-        return this.roots.get(root.variable.name) === root;
+    /** Whether a row is still shown: its root is in the list, and no value above it changed since it was made. */
+    private isCurrent(node: VariableNode): boolean {
+        for (let row = node; ; row = row.parent) {
+            if (!row.parent) return this.roots.get(row.variable.name) === row;
+            if (!row.parent.page?.children.includes(row)) return false;
+        }
+    }
+
+    /** Cancels the requests for rows that are no longer shown, or whose value changed. */
+    private cancelStale(): void {
+        for (const [node, request] of this.inFlight) {
+            if (this.isCurrent(node) && node.generation === request.generation) continue;
+            request.source.cancel();
+            this.inFlight.delete(node);
+        }
+    }
+
+    /** r/variables for a row's children (one request per row at a time), cancellable while it waits. */
+    private async children(node: VariableNode, start: number): Promise<{ variables: Variable[]; total: number }> {
+        const source = new vscode.CancellationTokenSource();
+        const request = { source, generation: node.generation };
+        this.inFlight.set(node, request);
+        try {
+            return await this.session.variables({ path: node.variable.path, start, count: CHILD_PAGE }, source.token);
+        } finally {
+            if (this.inFlight.get(node) === request) this.inFlight.delete(node);
+            source.dispose();
+        }
     }
 
     // -----------------------------------------------------------------------
@@ -171,12 +193,10 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
             case 'message': {
                 const item = new vscode.TreeItem(element.text, vscode.TreeItemCollapsibleState.None);
                 item.id = `${element.parent.id}#message`;
-                item.iconPath = new vscode.ThemeIcon(element.reason === 'busy' ? 'watch' : element.reason === 'notRunning' ? 'debug-disconnect' : 'warning');
+                item.iconPath = new vscode.ThemeIcon(element.reason === 'notRunning' ? 'debug-disconnect' : 'warning');
                 item.contextValue = 'rbridge.variables.message';
-                if (element.reason === 'busy') {
-                    item.tooltip = 'R is running code. The details are listed once it is idle (or click to try again).';
-                    item.command = { command: 'rbridge.variables.retry', title: 'Try Again', arguments: [element.parent] };
-                }
+                item.tooltip = element.reason === 'notRunning' ? 'R is not running. Click to try again once it is.' : 'Click to try again.';
+                item.command = { command: 'rbridge.variables.retry', title: 'Try Again', arguments: [element.parent] };
                 return item;
             }
         }
@@ -195,11 +215,12 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
     private async loadFirstPage(node: VariableNode): Promise<VariableTreeNode[]> {
         const generation = node.generation;
         try {
-            const result = await this.session.variables({ path: node.variable.path, start: 0, count: CHILD_PAGE });
+            const result = await this.children(node, 0);
             if (node.generation !== generation) return [];
             node.page = { children: result.variables.map((v) => new VariableNode(v, node)), total: result.total };
             return this.pageRows(node);
         } catch (e) {
+            if (node.generation !== generation) return [];
             return [this.failure(node, e)];
         } finally {
             if (node.generation === generation) node.loading = undefined;
@@ -208,10 +229,9 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
 
     private failure(node: VariableNode, e: unknown): MessageNode {
         switch (errorCode(e)) {
-            case KernelBusyError:
-                this.waitingForIdle.add(node);
-                return new MessageNode(node, 'R is busy — expand again when R is idle', 'busy');
             case KernelNotRunningError:
+            case KernelStartFailedError:
+                // No R, or R died (or restarted) while the request waited.
                 return new MessageNode(node, 'R is not running', 'notRunning');
             default:
                 return new MessageNode(node, `Cannot list the contents: ${errorMessage(e)}`, 'failed');
@@ -227,23 +247,25 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
             return;
         }
         const page = parent.page;
-        if (!page) return;
+        // A page already on its way (a second click): that one is enough.
+        if (!page || this.inFlight.has(parent)) return;
         const generation = parent.generation;
         try {
-            const result = await this.session.variables({ path: parent.variable.path, start: page.children.length, count: CHILD_PAGE });
+            const result = await this.children(parent, page.children.length);
             if (parent.generation !== generation || parent.page !== page) return;
             page.children.push(...result.variables.map((v) => new VariableNode(v, parent)));
             page.total = result.total;
             this.changeEmitter.fire(parent);
         } catch (e) {
-            const message = errorCode(e) === KernelBusyError ? 'R is busy; show more once it is idle.' : `Cannot list more: ${errorMessage(e)}`;
+            if (parent.generation !== generation || parent.page !== page) return;
+            const code = errorCode(e);
+            const message = code === KernelNotRunningError || code === KernelStartFailedError ? 'R is not running.' : `Cannot list more: ${errorMessage(e)}`;
             void vscode.window.showWarningMessage(message);
         }
     }
 
     /** Asks again for the children of a row that could not be listed. */
     retry(node: VariableNode): void {
-        this.waitingForIdle.delete(node);
         node.page = undefined;
         node.loading = undefined;
         this.changeEmitter.fire(node);
@@ -342,12 +364,4 @@ export function iconName(v: Variable): string {
         default:
             return 'symbol-variable';
     }
-}
-
-/** The server's order: ignoring case first, then by UTF-16 code units. */
-export function compareNames(a: string, b: string): number {
-    const la = a.toLowerCase();
-    const lb = b.toLowerCase();
-    if (la !== lb) return la < lb ? -1 : 1;
-    return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -130,13 +130,16 @@ const requests: Record<string, (params: unknown, token: CancellationToken) => un
     [InterruptRequest.method]: (params) => requireSession().interrupt(validateInterrupt(params).keepQueue),
     [RestartRequest.method]: () => requireSession().restart(),
     [StatusRequest.method]: () => requireSession().status(),
-    [VariablesRequest.method]: (params) => requireSession().variablesRequest(validateVariables(params)),
+    [VariablesRequest.method]: (params, token) => requireSession().variablesRequest(validateVariables(params), token),
 };
 
 connection.onRequest((method: string, params: unknown, token: CancellationToken) => {
     const handler = Object.hasOwn(requests, method) ? requests[method] : undefined;
     if (!handler) throw new ResponseError(ErrorCodes.MethodNotFound, `Unhandled method ${method}`);
-    return answer(() => handler(params, token));
+    // Some clients' JSON libraries cannot tell an empty object from an empty
+    // array and send `[]` for "no params" (Neovim 0.7's built-in client).
+    const given = Array.isArray(params) && params.length === 0 ? undefined : params;
+    return answer(() => handler(given, token));
 });
 
 connection.onShutdown(async () => {
@@ -172,6 +175,21 @@ reader.onError((error) => {
         // The connection may be closed.
     }
 });
+
+// Stopped by a signal (Neovim and `kill` stop servers with SIGTERM; a closed
+// terminal sends SIGHUP): exiting runs the exit handler that kills R and its
+// process group and removes the kernel's private folder, synchronously, so
+// that nothing R was running or had queued goes on after the server.
+for (const [signal, number] of [
+    ['SIGTERM', 15],
+    ['SIGHUP', 1],
+    ['SIGINT', 2],
+] as const) {
+    process.on(signal, () => {
+        leaving = true;
+        process.exit(128 + number);
+    });
+}
 
 process.on('uncaughtException', (e) => {
     // A bug must not take the user's R session down with the server.

@@ -87,6 +87,22 @@ describe('command-line client (real R)', function () {
             assert.strictEqual(run.exited.code, 0);
         });
 
+        it('says so on stderr and exits 1 when R dies (invokeRestart("abort")), naming the -e left out', async () => {
+            const run = await CliProcess.run(['-e', 'x <- 1; invokeRestart("abort")', '-e', 'cat("not reached\\n")']);
+            assert.strictEqual(run.exited.code, 1, run.describe());
+            assert.strictEqual(run.stdout, '', run.describe());
+            // The server's reason, once, and what was not run.
+            assert.match(run.stderr, /^rbridge: R (died|was stopped): \S/m, run.describe());
+            assert.strictEqual(count(run.stderr, 'rbridge: R '), 1, run.describe());
+            assert.match(run.stderr, /the remaining -e was not run/, run.describe());
+        });
+
+        it('exits non-zero with a message when the only -e ends R abnormally', async () => {
+            const run = await CliProcess.run(['-e', 'x <- 1; invokeRestart("abort")']);
+            assert.strictEqual(run.exited.code, 1, run.describe());
+            assert.match(run.stderr, /^rbridge: R (died|was stopped): \S/m, run.describe());
+        });
+
         it('exits with the status given to q(), running nothing after it', async () => {
             const run = await CliProcess.run(['-e', 'cat("bye\\n"); q(status = 3)', '-e', 'cat("not reached\\n")']);
             assert.strictEqual(run.exited.code, 3, run.describe());
@@ -138,6 +154,15 @@ describe('command-line client (real R)', function () {
             assert.strictEqual(run.exited.code, 1, run.describe());
             assert.strictEqual(run.stdout, '');
             assert.match(run.stderr, /unexpected '\)'/);
+        });
+
+        it('says so and exits 1 when R dies in the middle, naming what was not run', async () => {
+            const file = script('abort.R', 'cat("one\\n")\nx <- 1; invokeRestart("abort")\ncat("three\\n")\n');
+            const run = await CliProcess.run([file]);
+            assert.strictEqual(run.exited.code, 1, run.describe());
+            assert.strictEqual(run.stdout, 'one\n', run.describe());
+            assert.match(run.stderr, /^rbridge: R (died|was stopped): \S/m, run.describe());
+            assert.ok(run.stderr.includes(`the rest of ${file} was not run`), run.describe());
         });
 
         it('passes the arguments after the file to commandArgs()', async () => {
@@ -199,11 +224,20 @@ describe('command-line client (real R)', function () {
             assert.strictEqual(run.exited.code, 4);
         });
 
-        it('says so when R dies, and exits 1 without running more', async () => {
+        it('says so when R dies, and exits 1 saying that the rest of the input was not run', async () => {
             const run = await CliProcess.run([], { input: 'tools::pskill(Sys.getpid(), 9)\ncat("not reached\\n")\n' });
             assert.strictEqual(run.exited.code, 1, run.describe());
-            assert.match(run.stderr, /R died/);
+            assert.match(run.stderr, /R died: .*SIGKILL/);
+            assert.match(run.stderr, /the rest of the input was not run/);
             assert.strictEqual(run.stdout, '');
+        });
+
+        it('says so when R ends abnormally (invokeRestart("abort")), and exits 1', async () => {
+            const run = await CliProcess.run([], { input: 'x <- 1; invokeRestart("abort")\ncat("not reached\\n")\n' });
+            assert.strictEqual(run.exited.code, 1, run.describe());
+            assert.match(run.stderr, /^rbridge: R (died|was stopped): \S/m, run.describe());
+            assert.match(run.stderr, /the rest of the input was not run/, run.describe());
+            assert.strictEqual(run.stdout, '', run.describe());
         });
 
         it('waits for a restarted R with --auto-restart and carries on in it', async () => {

@@ -4,10 +4,8 @@
  * for its exit with a deadline instead of sleeping.
  */
 import { ChildProcess, spawn } from 'child_process';
-import * as path from 'path';
-import { ROOT } from '../helpers/serverClient';
-
-export const CLI = path.join(ROOT, 'dist', 'cli.js');
+import { CLI, ROOT } from '../support/paths';
+import { track } from '../support/procs';
 
 export interface CliRunOptions {
     /** Text for stdin, which is then closed; omit to keep stdin open for write(). */
@@ -46,11 +44,14 @@ export class CliProcess {
     }
 
     static start(args: string[], options: CliRunOptions = {}): CliProcess {
-        const child = spawn(process.execPath, [CLI, ...args], {
-            cwd: options.cwd ?? ROOT,
-            env: { ...process.env, ...options.env },
-            stdio: ['pipe', 'pipe', 'pipe'],
-        });
+        // Registered, so that it is killed if the test run ends first.
+        const child = track(
+            spawn(process.execPath, [CLI, ...args], {
+                cwd: options.cwd ?? ROOT,
+                env: { ...process.env, ...options.env },
+                stdio: ['pipe', 'pipe', 'pipe'],
+            }),
+        );
         const run = new CliProcess(child);
         if (options.input !== undefined) child.stdin!.end(options.input);
         return run;

@@ -47,6 +47,7 @@ export function commandTitle(match: RegExp): string {
 }
 
 const SLEEP_FILE = ['Sys.sleep(30)', 'cat("after the interrupt\\n")', ''].join('\n');
+const WARN_FILE = ['w_ok <- 1', 'w_num <- as.numeric(c("1", "two"))', ''].join('\n');
 
 describe('R Bridge in VS Code, driven from the keyboard', function () {
     this.timeout(120_000);
@@ -61,7 +62,7 @@ describe('R Bridge in VS Code, driven from the keyboard', function () {
         return {
             name: 'browser',
             extension: vsix ? { vsix: path.resolve(ROOT, vsix) } : undefined,
-            workspaceFiles: { 'sleep.R': SLEEP_FILE },
+            workspaceFiles: { 'sleep.R': SLEEP_FILE, 'warn.R': WARN_FILE },
         };
     });
     before(() => ({ session, wb, probe } = suite));
@@ -147,5 +148,23 @@ describe('R Bridge in VS Code, driven from the keyboard', function () {
         await session.page.keyboard.press('Control+Enter');
         await wb.waitFor(() => wb.terminalText(), (t) => t.includes('after the interrupt'), 'the next line to run', 10_000);
         await shot('after-interrupt');
+    });
+
+    it('marks the line whose run gave a warning, in the editor and in the Problems view', async () => {
+        await wb.openFile('warn.R');
+        await wb.goToLine(2);
+        await session.page.keyboard.press('Control+Enter');
+        await wb.waitFor(() => wb.terminalText(), (t) => /NAs introduced by coercion/.test(t), 'the warning in the console', 30_000);
+        const squiggles = session.page.locator('.editor-group-container.active .monaco-editor .squiggly-warning');
+        await wb.waitFor(() => squiggles.count(), (n) => n >= 1, 'a warning squiggle in the editor');
+        await session.page.keyboard.press('Control+Shift+M');
+        const problems = await wb.waitFor(
+            async () => (await session.page.locator('.markers-panel .monaco-list-row').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ')),
+            (rows) => rows.some((row) => /Warning: NAs introduced by coercion/.test(row)),
+            'the warning in the Problems view',
+        );
+        session.log.write('test', `problems: ${JSON.stringify(problems)}`);
+        assert.ok(!problems.some((row) => /Error/.test(row)), 'a warning, not an error');
+        await shot('warning-diagnostic');
     });
 });

@@ -14,14 +14,14 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { OutputParams } from '../../common/protocol';
-import { descendantsOf, inetSockets, listeningUnixInodes, socketInodes } from '../helpers/procs';
-import { RawClient } from '../helpers/rawClient';
+import { descendantsOf, inetSockets, listeningUnixInodes, socketInodes } from '../support/procs';
+import { WireClient } from '../support/wireClient';
 
 describe('security: listeners and what user code can see', function () {
     this.timeout(60000);
-    const clients: RawClient[] = [];
-    const start = async (options: Parameters<typeof RawClient.start>[0] = {}) => {
-        const client = await RawClient.start({ keep: ['r/output'], ...options });
+    const clients: WireClient[] = [];
+    const start = async (options: Parameters<typeof WireClient.start>[0] = {}) => {
+        const client = await WireClient.start({ keep: ['r/output'], ...options });
         clients.push(client);
         return client;
     };
@@ -29,21 +29,21 @@ describe('security: listeners and what user code can see', function () {
         for (const c of clients.splice(0)) await c.stop();
     });
 
-    const stdoutOf = (client: RawClient, executionId: string) =>
+    const stdoutOf = (client: WireClient, executionId: string) =>
         client.notifications
             .map((n) => n.params as OutputParams)
             .filter((o) => o.executionId === executionId && o.stream === 'stdout')
             .map((o) => o.text)
             .join('');
 
-    async function run(client: RawClient, code: string, executionId: string): Promise<string> {
+    async function run(client: WireClient, code: string, executionId: string): Promise<string> {
         const result = await client.within(client.execute({ code, executionId }), 20000, code);
         assert.strictEqual(result.status, 'ok', `${code}: ${JSON.stringify(result)}`);
         return stdoutOf(client, executionId);
     }
 
     /** Every socket the server and its descendants hold that is a network socket or a listening Unix socket. */
-    function exposedSockets(client: RawClient): string[] {
+    function exposedSockets(client: WireClient): string[] {
         const pids = [client.pid, ...descendantsOf(client.pid)];
         const held = new Map<string, number>();
         for (const pid of pids) for (const inode of socketInodes(pid)) held.set(inode, pid);
@@ -72,7 +72,7 @@ describe('security: listeners and what user code can see', function () {
     const hidden = ['RBRIDGE_SECRET', 'RBRIDGE_TO_KERNEL', 'RBRIDGE_FROM_KERNEL', 'RBRIDGE_GRANTS', 'RBRIDGE_MARKER', 'RBRIDGE_PROFILE', 'R_PROFILE_USER'];
 
     /** The names of R's environment variables and the lines of a child process's environment. */
-    async function environments(client: RawClient): Promise<{ inR: string[]; inChild: string[] }> {
+    async function environments(client: WireClient): Promise<{ inR: string[]; inChild: string[] }> {
         const inR = (await run(client, 'cat(names(Sys.getenv()), sep = "\\n")', 'names')).split('\n');
         const inChild = (await run(client, 'cat(system("env", intern = TRUE), sep = "\\n")', 'child')).split('\n');
         // Sanity: the listing works (the kernel folder variable stays, by design).

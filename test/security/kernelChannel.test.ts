@@ -12,9 +12,9 @@
 import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
-import { makeFakeKernel } from '../helpers/fakes';
-import { childrenOf, fdTargets, isRunning } from '../helpers/procs';
-import { RawClient } from '../helpers/rawClient';
+import { makeFakeKernel } from '../support/fakes';
+import { childrenOf, fdTargets, isRunning } from '../support/procs';
+import { WireClient } from '../support/wireClient';
 
 const CHANNEL = /\/(rbridge-[^/]+)\/(to-kernel|from-kernel|grants|out|err)( \(deleted\))?$/;
 
@@ -29,9 +29,9 @@ function channelOf(rPid: number): { fd: number; file: string; deleted: boolean }
 
 describe('security: the kernel channel admits one kernel', function () {
     this.timeout(60000);
-    const clients: RawClient[] = [];
-    const start = async (options: Parameters<typeof RawClient.start>[0]) => {
-        const client = await RawClient.start(options);
+    const clients: WireClient[] = [];
+    const start = async (options: Parameters<typeof WireClient.start>[0]) => {
+        const client = await WireClient.start(options);
         clients.push(client);
         return client;
     };
@@ -42,7 +42,7 @@ describe('security: the kernel channel admits one kernel', function () {
     });
 
     /** Starts a fake kernel, records the R it runs in, and waits for the start to fail. */
-    async function failedStart(body: string): Promise<{ reason: string; rPids: number[]; client: RawClient }> {
+    async function failedStart(body: string): Promise<{ reason: string; rPids: number[]; client: WireClient }> {
         const kernelDir = makeFakeKernel(body);
         fakeKernels.push(kernelDir);
         const client = await start({ env: { RBRIDGE_KERNEL_DIR: kernelDir }, noWait: true });
@@ -100,7 +100,9 @@ describe('security: the kernel channel admits one kernel', function () {
             const folderStat = fs.statSync(folder);
             assert.strictEqual(folderStat.mode & 0o777, 0o700, `${phase}: the channel folder has mode ${(folderStat.mode & 0o777).toString(8)}`);
             assert.strictEqual(folderStat.uid, process.getuid!());
-            assert.deepStrictEqual(fs.readdirSync(folder), [], `${phase}: the channel folder is empty`);
+            // Nothing of the channel is left; only R's own temporary folder (TMPDIR), as private.
+            assert.deepStrictEqual(fs.readdirSync(folder), ['tmp'], `${phase}: the channel folder holds only R's temporary folder`);
+            assert.strictEqual(fs.statSync(path.join(folder, 'tmp')).mode & 0o777, 0o700, `${phase}: R's temporary folder is private`);
             assert.strictEqual((await client.execute('1+1')).status, 'ok');
             if (phase === 'first kernel') {
                 const reply = await client.request<{ pid: number }>('r/restart', {});

@@ -1,8 +1,8 @@
 import * as assert from 'assert';
 import { ErrorCodes } from 'vscode-jsonrpc/node';
 import { ExecuteRequest, InterruptRequest, StatusRequest, StatusResult, VariablesRequest } from '../../common/protocol';
-import { childrenOf } from '../helpers/procs';
-import { TestClient } from '../helpers/serverClient';
+import { childrenOf } from '../support/procs';
+import { TestClient } from '../support/serverClient';
 
 /** Writes raw bytes to the server's stdin, bypassing the JSON-RPC library. */
 function writeRaw(client: TestClient, text: string | Buffer): void {
@@ -86,9 +86,17 @@ describe('bad input never kills the server (real R)', function () {
             client.connection.sendRequest('initialize', { processId: null, rootUri: null, capabilities: {} }),
             (e: { code: number; message: string }) => e.code === ErrorCodes.InvalidRequest && /already initialized/.test(e.message),
         );
-        client.connection.sendNotification('initialized', {});
+        const statusesBefore = client.statuses.length;
+        void client.connection.sendNotification('initialized', {});
+        // The server handles messages in order: once r/status is answered,
+        // the second initialized has been handled.
+        await client.status();
+        // What is tested is that nothing happens: a second R would be spawned
+        // asynchronously, so give it half a second to show up (no event
+        // announces a process that should not exist).
         await new Promise((r) => setTimeout(r, 500));
         assert.deepStrictEqual(childrenOf(client.process.pid!), [pid]);
+        assert.deepStrictEqual(client.statuses.slice(statusesBefore), [], 'no kernel status change after the second initialized');
         assert.strictEqual(await client.run('4'), '[1] 4\n');
     });
 

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { InputParams, InterruptRequest } from '../../common/protocol';
-import { TestClient } from '../helpers/serverClient';
+import { TestClient } from '../support/serverClient';
 
 describe('console input through r/input (real R)', function () {
     let client: TestClient;
@@ -31,7 +31,7 @@ describe('console input through r/input (real R)', function () {
         };
         const result = await client.execute('m <- menu(c("a", "b")); l <- readLines(stdin()); s <- scan(); print(list(m, l, s)); scan(text = "5 6")');
         assert.strictEqual(result.status, 'ok', JSON.stringify(result.error));
-        assert.match(client.textOf(result.executionId, 'stdout'), /\[\[1\]\]\n\[1\] 2\n\n\[\[2\]\]\n\[1\] "first"  "second"\n\n\[\[3\]\]\n\[1\] 3 4\n\n\[1\] 5 6\n$/);
+        assert.match(client.textOf(result.executionId, 'stdout'), /\[\[1\]\]\n\[1\] 2\n\n\[\[2\]\]\n\[1\] "first" {2}"second"\n\n\[\[3\]\]\n\[1\] 3 4\n\n\[1\] 5 6\n$/);
     });
 
     it('a failed r/input interrupts the code that asked', async () => {
@@ -45,10 +45,16 @@ describe('console input through r/input (real R)', function () {
     });
 
     it('an interrupt while R waits for input ends the execution and cancels the request', async () => {
-        client.inputHandler = () => new Promise(() => undefined);
+        // The request reaching the client proves that R is waiting for input
+        // and that the server knows it (the interrupt must cancel the request).
+        let asked = false;
+        client.inputHandler = () => {
+            asked = true;
+            client.wake();
+            return new Promise(() => undefined);
+        };
         const running = client.execute({ code: 'readline("wait: ")', executionId: 'waiting' });
-        await client.waitFor(() => client.states.some((s) => s.executionId === 'waiting' && s.state === 'running'));
-        await new Promise((r) => setTimeout(r, 200));
+        await client.waitFor(() => asked, 10000, 'the r/input request for readline("wait: ")');
         await client.connection.sendRequest(InterruptRequest, {});
         assert.strictEqual((await running).status, 'interrupted');
         const next = await client.execute('2');

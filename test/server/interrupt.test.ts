@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { InterruptRequest, RestartRequest, VariablesRequest } from '../../common/protocol';
-import { TestClient } from '../helpers/serverClient';
+import { TestClient } from '../support/serverClient';
 
 describe('responsiveness and interrupts (real R)', function () {
     let client: TestClient;
@@ -12,15 +12,25 @@ describe('responsiveness and interrupts (real R)', function () {
         await client?.stop();
     });
 
+    /**
+     * `code` that first says it has started: R prints this before it reaches
+     * the code under test, so that its output proves R is inside the
+     * execution rather than about to start it.
+     */
+    const INSIDE = 'inside\n';
+    function announced(code: string): string {
+        return `cat(${JSON.stringify(INSIDE)}); ${code}`;
+    }
+
+    /** Waits until the execution runs and R is inside its code (its announced() output has arrived). */
     async function whenRunning(executionId: string): Promise<void> {
         await client.waitFor(() => client.states.some((s) => s.executionId === executionId && s.state === 'running'), 10000, `${executionId} running`);
-        // Give R a moment to be inside the code rather than about to start it.
-        await new Promise((r) => setTimeout(r, 150));
+        await client.waitFor(() => client.textOf(executionId, 'stdout').startsWith(INSIDE), 10000, `R inside ${executionId} (its first output)`);
     }
 
     it('answers r/status and top-level r/variables at once while R is busy', async () => {
         await client.run('big <- 1:10; other <- "x"');
-        const sleeping = client.execute({ code: 'Sys.sleep(2)', executionId: 'sleepy' });
+        const sleeping = client.execute({ code: announced('Sys.sleep(2)'), executionId: 'sleepy' });
         await whenRunning('sleepy');
         const t0 = performance.now();
         const status = await client.status();
@@ -34,8 +44,15 @@ describe('responsiveness and interrupts (real R)', function () {
         assert.deepStrictEqual(vars.variables.map((v) => v.name), ['big', 'other']);
         // Generous bounds: this proves the answer does not wait for R (2 s).
         assert.ok(statusMs < 250 && varsMs < 250, `status ${statusMs} ms, variables ${varsMs} ms`);
-        await assert.rejects(client.connection.sendRequest(VariablesRequest, { path: ['big'] }), /busy/);
-        assert.strictEqual((await sleeping).status, 'ok');
+        // What needs R waits its turn behind the running execution, several requests at once.
+        const order: string[] = [];
+        const children = client.connection.sendRequest(VariablesRequest, { path: ['big'] }).then((r) => (order.push('children'), r));
+        const refreshed = client.connection.sendRequest(VariablesRequest, { refresh: true }).then((r) => (order.push('refresh'), r));
+        const slept = sleeping.then((r) => (order.push('execution'), r));
+        assert.strictEqual((await slept).status, 'ok');
+        assert.strictEqual((await children).total, 0, 'an integer vector has no children');
+        assert.deepStrictEqual((await refreshed).variables.map((v) => v.name), ['big', 'other']);
+        assert.deepStrictEqual(order, ['execution', 'children', 'refresh']);
     });
 
     for (const [label, code] of [
@@ -46,7 +63,7 @@ describe('responsiveness and interrupts (real R)', function () {
         it(`interrupts ${label}; R keeps its variables and runs the next execution`, async () => {
             await client.run('keep <- 123');
             const id = `int-${label}`;
-            const running = client.execute({ code, executionId: id });
+            const running = client.execute({ code: announced(code), executionId: id });
             const queued = client.execute('keep + 1');
             await whenRunning(id);
             const answer = await client.connection.sendRequest(InterruptRequest, { keepQueue: true });
@@ -63,13 +80,13 @@ describe('responsiveness and interrupts (real R)', function () {
         // R ignores SIGINT while system() waits; the interrupt goes to R's
         // process group, as a terminal's Ctrl+C does, and stops the command.
         const t0 = performance.now();
-        const single = client.execute({ code: 'system("sleep 100")', executionId: 'system-1' });
+        const single = client.execute({ code: announced('system("sleep 100")'), executionId: 'system-1' });
         await whenRunning('system-1');
         await client.connection.sendRequest(InterruptRequest, {});
         // system() then returns as after any failed command (status ok);
         // nothing else of the execution was left to interrupt.
         assert.ok(['ok', 'interrupted'].includes((await single).status));
-        const multi = client.execute({ code: 'system("sleep 100")\nreached <- TRUE\nSys.sleep(100)', executionId: 'system-2' });
+        const multi = client.execute({ code: announced('system("sleep 100")\nreached <- TRUE\nSys.sleep(100)'), executionId: 'system-2' });
         await whenRunning('system-2');
         await client.connection.sendRequest(InterruptRequest, {});
         // The interrupt is repeated while the execution runs: what follows
@@ -80,7 +97,7 @@ describe('responsiveness and interrupts (real R)', function () {
     });
 
     it('cancels the queue on interrupt unless keepQueue', async () => {
-        const running = client.execute({ code: 'Sys.sleep(100)', executionId: 'head' });
+        const running = client.execute({ code: announced('Sys.sleep(100)'), executionId: 'head' });
         const queued = [client.execute('1'), client.execute('2')];
         await whenRunning('head');
         const answer = await client.connection.sendRequest(InterruptRequest, {});
@@ -94,7 +111,7 @@ describe('responsiveness and interrupts (real R)', function () {
         await client.run('touched <- FALSE');
         const runningToken = new CancellationTokenSource();
         const queuedToken = new CancellationTokenSource();
-        const running = client.execute({ code: 'Sys.sleep(100)', executionId: 'c-run' }, runningToken);
+        const running = client.execute({ code: announced('Sys.sleep(100)'), executionId: 'c-run' }, runningToken);
         const queued = client.execute({ code: 'touched <- TRUE', executionId: 'c-queued' }, queuedToken);
         const after = client.execute('touched');
         await whenRunning('c-run');
@@ -106,11 +123,11 @@ describe('responsiveness and interrupts (real R)', function () {
     });
 
     it('says when R ignores interrupts, and a restart then ends it', async () => {
-        const running = client.execute({ code: 'repeat tryCatch(Sys.sleep(0.05), interrupt = function(e) NULL)', executionId: 'stubborn' });
+        const running = client.execute({ code: announced('repeat tryCatch(Sys.sleep(0.05), interrupt = function(e) NULL)'), executionId: 'stubborn' });
         await whenRunning('stubborn');
         await client.connection.sendRequest(InterruptRequest, {});
-        await client.waitFor(() => client.statuses.some((s) => s.unresponsive), 10000, 'unresponsive status');
-        const status = client.statuses.find((s) => s.unresponsive)!;
+        await client.waitFor(() => client.statuses.some((s) => s.notice === 'unresponsive'), 10000, 'unresponsive status');
+        const status = client.statuses.find((s) => s.notice === 'unresponsive')!;
         assert.strictEqual(status.state, 'busy');
         assert.match(status.reason!, /not responding to the interrupt/);
         await client.connection.sendRequest(RestartRequest, {});

@@ -1,10 +1,12 @@
 import * as assert from 'assert';
+import { KERNEL_PROTOCOL_VERSION } from '../../server/src/kernel/wire';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { RestartRequest } from '../../common/protocol';
-import { TestClient } from '../helpers/serverClient';
-import { isAlive, makeFakeKernel, makeFakeR } from '../helpers/fakes';
+import { TestClient } from '../support/serverClient';
+import { makeFakeKernel, makeFakeR } from '../support/fakes';
+import { inetSockets, isRunning, socketInodes } from '../support/procs';
 
 describe('kernel death, restart and start-up failures', function () {
     const clients: TestClient[] = [];
@@ -28,14 +30,21 @@ describe('kernel death, restart and start-up failures', function () {
         const queued = client.execute('1');
         await client.waitFor(() => client.textOf('victim').includes('partial'));
         process.kill(pid, 'SIGKILL');
+        // The death is announced before the executions it cost are answered.
+        const deadFirst = running.then(() => lastDead(client) !== undefined);
         const [r, q] = await Promise.all([running, queued]);
+        assert.strictEqual(await deadFirst, true, 'r/kernelStatus dead came before the failed answers');
         assert.strictEqual(r.status, 'kernelDied');
         assert.strictEqual(q.status, 'kernelDied');
         await client.waitFor(() => lastDead(client) !== undefined);
         assert.strictEqual(lastDead(client)!.signal, 'SIGKILL');
         assert.match(lastDead(client)!.reason!, /SIGKILL/);
+        assert.strictEqual(lastDead(client)!.deathCause, 'died');
+        assert.strictEqual(lastDead(client)!.restartInMs, undefined, 'without autoRestart no restart is announced');
+        assert.strictEqual(lastDead(client)!.restartAbandoned, undefined);
         assert.strictEqual((await client.execute('1')).status, 'kernelDied', 'without autoRestart R stays dead');
         await client.connection.sendRequest(RestartRequest, {});
+        assert.strictEqual(client.statuses.find((s) => s.state === 'restarting')?.startCause, 'requested');
         assert.strictEqual(await client.run('1'), '[1] 1\n');
     });
 
@@ -46,6 +55,9 @@ describe('kernel death, restart and start-up failures', function () {
         await client.waitFor(() => lastDead(client) !== undefined);
         const dead = lastDead(client)!;
         assert.strictEqual(dead.exitCode, 3);
+        assert.strictEqual(dead.deathCause, 'quit');
+        assert.strictEqual(client.statuses[0].state, 'starting');
+        assert.strictEqual(client.statuses[0].startCause, 'initial');
         assert.match(dead.stderrTail!, /last words/);
     });
 
@@ -58,8 +70,11 @@ describe('kernel death, restart and start-up failures', function () {
         await client.waitFor(() => lastDead(client) !== undefined);
         assert.match(lastDead(client)!.reason!, /R crashed \(caught segfault\)/);
         assert.match(lastDead(client)!.stderrTail!, /Possible actions/);
+        assert.strictEqual(lastDead(client)!.deathCause, 'died');
+        assert.strictEqual(lastDead(client)!.restartInMs, 250, 'the first automatic restart comes after 0.25 s');
         await client.waitFor(() => client.lastStatus()?.state === 'idle' && client.lastStatus()?.pid !== firstPid, 20000, 'new kernel');
-        assert.ok(!isAlive(firstPid));
+        assert.strictEqual(client.statuses.find((s) => s.state === 'restarting')?.startCause, 'automatic');
+        assert.ok(!isRunning(firstPid));
         assert.strictEqual(await client.run('exists("kept")'), '[1] FALSE\n');
         const reset = client.symbols.filter((s) => s.reset);
         assert.ok(reset.length >= 2, 'the variables were reset when R died and when it came back');
@@ -78,13 +93,14 @@ describe('kernel death, restart and start-up failures', function () {
         assert.strictEqual((await queued).status, 'cancelled');
         assert.strictEqual(client.lastStatus()?.state, 'idle');
         assert.strictEqual(await client.run('exists("old")'), '[1] FALSE\n');
-        assert.ok(!isAlive(firstPid));
+        assert.ok(!isRunning(firstPid));
     });
 
     it('says which setting to change when R is not found', async () => {
         const client = await start({ init: { rPath: '/nonexistent/bin/R' }, noWait: true });
         await client.waitFor(() => lastDead(client) !== undefined);
         assert.match(lastDead(client)!.reason!, /R was not found.*rPath/s);
+        assert.strictEqual(lastDead(client)!.deathCause, 'startFailed');
         const result = await client.execute('1');
         assert.strictEqual(result.status, 'kernelDied');
         assert.match(result.error!.message, /not found/);
@@ -98,8 +114,8 @@ describe('kernel death, restart and start-up failures', function () {
 
     it('refuses an R that is too old and a kernel that speaks another protocol version', async () => {
         for (const [hello, expected] of [
-            [{ protocol: 3, rVersion: '3.6.3' }, /R 3\.6\.3 is too old: R 4\.1\.0 or newer/],
-            [{ protocol: 99, rVersion: '4.2.2' }, /protocol version 99, but this server expects version 3/],
+            [{ protocol: KERNEL_PROTOCOL_VERSION, rVersion: '3.6.3' }, /R 3\.6\.3 is too old: R 4\.1\.0 or newer/],
+            [{ protocol: 99, rVersion: '4.2.2' }, new RegExp(`protocol version 99, but this server expects version ${KERNEL_PROTOCOL_VERSION}`)],
         ] as const) {
             const kernelDir = makeFakeKernel(`send_hello(${JSON.stringify(JSON.stringify({ ...hello, pid: 1, rlang: false, jsonlite: '1.8' }))})`);
             const client = await start({ env: { RBRIDGE_KERNEL_DIR: kernelDir }, noWait: true });
@@ -114,6 +130,10 @@ describe('kernel death, restart and start-up failures', function () {
         const client = await start({ init: { rPath, autoRestart: true }, noWait: true });
         await client.waitFor(() => lastDead(client) !== undefined);
         assert.match(lastDead(client)!.reason!, /exited with code 7.*fatal: cannot start/s);
+        // What is tested is that nothing happens: no restart. 1.5 s is longer
+        // than the first automatic restart delay (RESTART_DELAYS_MS[0],
+        // 250 ms) with room to start; no event announces a restart that
+        // should not come.
         await new Promise((r) => setTimeout(r, 1500));
         assert.strictEqual(client.statuses.filter((s) => s.state === 'dead').length, 1);
         assert.strictEqual(client.lastStatus()?.state, 'dead', 'a failed start-up is not retried');
@@ -149,34 +169,22 @@ describe('kernel death, restart and start-up failures', function () {
     it('listens on no network address and keeps its secrets out of R', async () => {
         const client = await start();
         const pids = [client.process.pid!, client.lastStatus()!.pid!];
-        const inodes = new Set<string>();
-        for (const pid of pids) {
-            for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
-                const target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
-                const m = /^socket:\[(\d+)\]$/.exec(target);
-                if (m) inodes.add(m[1]);
-            }
-        }
-        for (const table of ['/proc/net/tcp', '/proc/net/tcp6', '/proc/net/udp', '/proc/net/udp6']) {
-            if (!fs.existsSync(table)) continue;
-            for (const line of fs.readFileSync(table, 'utf8').split('\n').slice(1)) {
-                const cols = line.trim().split(/\s+/);
-                if (cols.length > 9) assert.ok(!inodes.has(cols[9]), `server or R holds ${table} socket ${line}`);
-            }
-        }
+        const inodes = new Set(pids.flatMap((pid) => [...socketInodes(pid)]));
+        for (const socket of inetSockets()) assert.ok(!inodes.has(socket.inode), `server or R holds a ${socket.table} socket: ${JSON.stringify(socket)}`);
         assert.strictEqual(await client.run('unname(Sys.getenv(c("RBRIDGE_SECRET", "RBRIDGE_TO_KERNEL")))'), '[1] "" ""\n');
     });
 
     it('exits cleanly when the client goes away, stopping R', async () => {
         const client = await start();
         const rPid = client.lastStatus()!.pid!;
-        const running = client.execute('Sys.sleep(100)');
+        const running = client.execute({ code: 'Sys.sleep(100)', executionId: 'left-running' });
         void running.catch(() => undefined);
         client.execute('1').catch(() => undefined);
-        await new Promise((r) => setTimeout(r, 200));
+        // The client goes away while R is busy with it.
+        await client.waitFor(() => client.states.some((s) => s.executionId === 'left-running' && s.state === 'running'), 10000, 'Sys.sleep(100) running');
         client.process.stdin!.end();
         await client.waitFor(() => client.exitCode !== undefined, 8000, 'server exit');
         assert.strictEqual(client.exitCode, 0);
-        await client.waitFor(() => !isAlive(rPid), 5000, 'R exit');
+        await client.waitFor(() => !isRunning(rPid), 5000, 'R exit');
     });
 });

@@ -1,5 +1,5 @@
 import * as assert from 'assert';
-import { TestClient } from '../helpers/serverClient';
+import { TestClient } from '../support/serverClient';
 
 describe('REPL semantics (real R)', function () {
     let client: TestClient;
@@ -113,7 +113,7 @@ describe('REPL semantics (real R)', function () {
         assert.strictEqual(client.textOf(first.executionId, 'stderr'), 'Warning message:\nIn f() : careful\n');
         assert.strictEqual(client.textOf(second.executionId, 'stderr'), '');
         const conditions = client.conditions.filter((c) => c.executionId === first.executionId);
-        assert.deepStrictEqual(conditions, [{ executionId: first.executionId, kind: 'warning', message: 'careful', call: 'f()' }]);
+        assert.deepStrictEqual(conditions, [{ executionId: first.executionId, kind: 'warning', message: 'careful', call: 'f()', line: 1 }]);
         assert.strictEqual(client.conditions.filter((c) => c.executionId === second.executionId).length, 0);
         assert.match(await client.run('warnings()'), /careful/);
     });

@@ -1,6 +1,6 @@
 import * as assert from 'assert';
 import { SymbolsChangedParams, VariablesRequest } from '../../common/protocol';
-import { TestClient } from '../helpers/serverClient';
+import { TestClient } from '../support/serverClient';
 
 describe('changed symbols and variables (real R)', function () {
     let client: TestClient;

@@ -10,9 +10,10 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import type { OutputParams } from '../../common/protocol';
-import { descendantsOf, isRunning, kernelFolderOf, whatIsItDoing } from '../helpers/procs';
-import { RawClient } from '../helpers/rawClient';
-import { armSuiteDeadline, fmt, report } from './harness';
+import { descendantsOf, isRunning, kernelFolderOf, whatIsItDoing } from '../support/procs';
+import { WireClient } from '../support/wireClient';
+import { armSuiteDeadline, report } from './harness';
+import { fmt } from '../support/stats';
 
 /** The server promises to be gone within 4 s; a little more for a loaded machine. */
 const EXIT_WITHIN_MS = 6000;
@@ -21,7 +22,7 @@ const REPEATS = 3;
 interface Situation {
     name: string;
     /** Puts the session in the situation; returns pids (besides the server's descendants) that must be gone afterwards. */
-    prepare(client: RawClient, dir: string): Promise<number[] | void>;
+    prepare(client: WireClient, dir: string): Promise<number[] | void>;
     /** How the client goes away. */
     leave: 'stdin' | 'both pipes';
     /** Checks after the server exited. */
@@ -111,7 +112,7 @@ describe('stress: the client going away', function () {
      * race against process.exit(), and folders would pile up in /tmp.
      */
     it('leaves no kernel folder behind in the temporary directory', async () => {
-        const c = await RawClient.start();
+        const c = await WireClient.start();
         let folder: string | undefined;
         try {
             folder = kernelFolderOf(c.kernelPid!);
@@ -133,7 +134,7 @@ describe('stress: the client going away', function () {
             const times: number[] = [];
             for (let round = 0; round < REPEATS; round++) {
                 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rbridge-gone-'));
-                const c = await RawClient.start({ keep: ['r/output'] });
+                const c = await WireClient.start({ keep: ['r/output'] });
                 // Removed here after the test should the server fail to.
                 const folder = kernelFolderOf(c.kernelPid!);
                 try {

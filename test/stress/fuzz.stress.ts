@@ -32,16 +32,17 @@ import * as assert from 'assert';
 import { rmSync } from 'fs';
 import fc from 'fast-check';
 import type { ExecuteResult, StatusResult } from '../../common/protocol';
-import { childrenOf, isRunning, kernelFolderOf, memoryOf } from '../helpers/procs';
-import { Id, RawClient } from '../helpers/rawClient';
+import { childrenOf, isRunning, kernelFolderOf, memoryOf } from '../support/procs';
+import { Id, WireClient } from '../support/wireClient';
 import { badFraming, cleanFrame, encode, FrameSpec, InvalidParams, needsId } from './fuzzFrames';
-import { armSuiteDeadline, fmt, pause, report } from './harness';
+import { armSuiteDeadline, pause, report } from './harness';
+import { fmt } from '../support/stats';
 
 describe('stress: fuzzing the server input with fast-check', function () {
     this.timeout(300_000);
     before(() => armSuiteDeadline());
     const seed = process.env.STRESS_SEED ? Number(process.env.STRESS_SEED) : Date.now() % 2 ** 31;
-    let client: RawClient | undefined;
+    let client: WireClient | undefined;
     let frames = 0;
     let nextFuzzId = 0;
     const freshId = (): Id => {
@@ -52,7 +53,7 @@ describe('stress: fuzzing the server input with fast-check', function () {
 
     before(async () => {
         report(`fuzz: fast-check seed ${seed} (replay with STRESS_SEED=${seed})`);
-        client = await RawClient.start({ keep: ['r/output'] });
+        client = await WireClient.start({ keep: ['r/output'] });
     });
     after(async () => {
         await client?.stop();
@@ -71,7 +72,7 @@ describe('stress: fuzzing the server input with fast-check', function () {
      * reader skips), as a client that resynchronizes would send. Each write
      * waits up to 3 ms for that answer, which also spaces the writes.
      */
-    async function resync(c: RawClient, what: string, inSync = false): Promise<number> {
+    async function resync(c: WireClient, what: string, inSync = false): Promise<number> {
         const probes: Promise<unknown>[] = [];
         // Generous: the machine may be busy.
         const limit = inSync ? 60000 : 15000;
@@ -225,7 +226,7 @@ describe('stress: fuzzing the server input with fast-check', function () {
             { seed, numRuns: 3 },
         );
         for (const length of lengths) {
-            const c = await RawClient.start();
+            const c = await WireClient.start();
             // Left behind by the server when the client closes the pipe (a known bug, see clientGone.stress.ts).
             const folder = kernelFolderOf(c.kernelPid!);
             try {
@@ -268,7 +269,7 @@ describe('stress: fuzzing the server input with fast-check', function () {
      * framing error and skips to the next header.
      */
     it('a negative Content-Length does not break the reader for later messages', async () => {
-        const c = await RawClient.start();
+        const c = await WireClient.start();
         const folder = kernelFolderOf(c.kernelPid!);
         try {
             c.writeRaw(`Content-Length: -500\r\n\r\n{"jsonrpc":"2.0","id":"negative","method":"r/status","params":{}}`);
@@ -326,7 +327,7 @@ describe('stress: fuzzing the server input with fast-check', function () {
 
     /** The LSP allows initialize once: a second one is refused and starts nothing. */
     it('a second initialize is refused and starts no second R', async () => {
-        const c = await RawClient.start();
+        const c = await WireClient.start();
         try {
             const first = c.kernelPid!;
             const reply = await c.within(c.request('initialize', { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: {} }), 10000, 'the answer');

@@ -3,7 +3,7 @@
  * frames, each with what it deserves from the server.
  */
 import fc from 'fast-check';
-import type { Id } from '../helpers/rawClient';
+import type { Id } from '../support/wireClient';
 
 export const InvalidParams = -32602;
 export const MethodNotFound = -32601;

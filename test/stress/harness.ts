@@ -7,10 +7,13 @@
  * Each stress file is bundled on its own (scripts/build.mjs --stress), so
  * module state is per file; what must be shared across files (the suite's
  * start time and deadline timer) lives on globalThis.
+ *
+ * Statistics and number formatting are in test/support/stats.ts, /proc
+ * readings and the registry of processes started in test/support/procs.ts,
+ * shared with the other tiers and the benchmarks.
  */
-import { readFileSync } from 'fs';
-import { cpus } from 'os';
-import { killEverythingStarted } from '../helpers/rawClient';
+import { killEverythingStarted } from '../support/procs';
+import { sleep } from '../support/time';
 
 /** The whole stress run must end within this (STRESS_BUDGET_MS overrides). */
 const SUITE_BUDGET_MS = Number(process.env.STRESS_BUDGET_MS) || 10 * 60_000;
@@ -86,54 +89,5 @@ export function report(line: string): void {
  * events with deadlines.
  */
 export function pause(ms: number): Promise<void> {
-    return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export function median(values: number[]): number {
-    if (!values.length) return NaN;
-    const sorted = [...values].sort((a, b) => a - b);
-    const mid = sorted.length >> 1;
-    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
-export function percentile(values: number[], p: number): number {
-    if (!values.length) return NaN;
-    const sorted = [...values].sort((a, b) => a - b);
-    return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-export function fmt(n: number, digits = 3): string {
-    return Number.isFinite(n) ? Number(n.toPrecision(digits)).toLocaleString('en-US') : String(n);
-}
-
-/**
- * CPU ticks (1/100 s) the whole machine spent busy, and those of the given
- * processes: the difference between two readings says how much other work
- * (the machine is shared) competed with a measurement.
- */
-export function cpuTicks(pids: number[]): { busy: number; own: number } {
-    const read = (file: string) => {
-        try {
-            return readFileSync(file, 'utf8');
-        } catch {
-            return '';
-        }
-    };
-    const cpu = read('/proc/stat').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-    // user nice system (idle) (iowait) irq softirq steal
-    const busy = (cpu[0] ?? 0) + (cpu[1] ?? 0) + (cpu[2] ?? 0) + (cpu[5] ?? 0) + (cpu[6] ?? 0) + (cpu[7] ?? 0);
-    let own = 0;
-    for (const pid of pids) {
-        const stat = read(`/proc/${pid}/stat`);
-        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-        // utime, stime, cutime, cstime
-        if (fields.length > 14) own += Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
-    }
-    return { busy, own };
-}
-
-/** The share of the machine's cores that other processes used between two readings over `ms`. */
-export function otherLoad(a: { busy: number; own: number }, b: { busy: number; own: number }, ms: number): number {
-    const other = Math.max(0, b.busy - a.busy - (b.own - a.own)) / 100;
-    return other / ((ms / 1000) * cpus().length);
+    return sleep(ms);
 }

@@ -10,9 +10,10 @@
  */
 import * as assert from 'assert';
 import type { ExecuteResult, ExecutionStatus, KernelStatusParams, OutputParams } from '../../common/protocol';
-import { childrenOf, isRunning, whatIsItDoing } from '../helpers/procs';
-import { RawClient } from '../helpers/rawClient';
-import { armSuiteDeadline, fmt, pause, report } from './harness';
+import { childrenOf, isRunning, whatIsItDoing } from '../support/procs';
+import { WireClient } from '../support/wireClient';
+import { armSuiteDeadline, pause, report } from './harness';
+import { fmt } from '../support/stats';
 
 interface Case {
     name: string;
@@ -191,7 +192,7 @@ describe('stress: hostile user code', function () {
 
     for (const c of CASES) {
         it(`${c.name}`, async () => {
-            const client = await RawClient.start({ init: { autoRestart: true }, keep: ['r/output'] });
+            const client = await WireClient.start({ init: { autoRestart: true }, keep: ['r/output'] });
             try {
                 const stdoutOf = (id: string) =>
                     client.notifications
@@ -243,8 +244,8 @@ describe('stress: hostile user code', function () {
     }
 
     /** A server whose R runs code that swallows every interrupt. */
-    async function startStubborn(): Promise<{ client: RawClient; running: Promise<{ result?: ExecuteResult }> }> {
-        const client = await RawClient.start();
+    async function startStubborn(): Promise<{ client: WireClient; running: Promise<{ result?: ExecuteResult }> }> {
+        const client = await WireClient.start();
         const running = client.request<ExecuteResult>('r/execute', { code: 'repeat tryCatch(Sys.sleep(1), interrupt = function(e) NULL)', executionId: 'stubborn' });
         await client.waitFor(() => client.lastStatus()?.state === 'busy', 10000, 'busy');
         // Let R get inside the loop (a random moment would do as well).
@@ -269,11 +270,11 @@ describe('stress: hostile user code', function () {
             }, 500);
             void client.request('r/interrupt', { keepQueue: true });
             try {
-                await client.waitFor(() => client.statuses.some((s) => s.unresponsive || /not responding to the interrupt/.test(s.reason ?? '')), 6000, 'the unresponsive-interrupt notice while interrupts keep coming every 0.5 s');
+                await client.waitFor(() => client.statuses.some((s) => s.notice === 'unresponsive' || /not responding to the interrupt/.test(s.reason ?? '')), 6000, 'the unresponsive-interrupt notice while interrupts keep coming every 0.5 s');
             } finally {
                 clearInterval(presser);
             }
-            const notice = client.statuses.find((s) => s.unresponsive || /not responding/.test(s.reason ?? ''))!;
+            const notice = client.statuses.find((s) => s.notice === 'unresponsive' || /not responding/.test(s.reason ?? ''))!;
             const after = (notice.at - t0) / 1000;
             report(`unresponsive notice ${fmt(after)} s after the first of ${interrupts + 1} interrupts`);
             assert.ok(after < 4, `the notice came after ${fmt(after)} s`);

@@ -8,9 +8,10 @@
 import * as assert from 'assert';
 import { createHash } from 'crypto';
 import type { ExecuteResult, OutputParams } from '../../common/protocol';
-import { memoryOf } from '../helpers/procs';
-import { RawClient } from '../helpers/rawClient';
-import { armSuiteDeadline, fmt, report } from './harness';
+import { memoryOf } from '../support/procs';
+import { WireClient } from '../support/wireClient';
+import { armSuiteDeadline, report } from './harness';
+import { fmt } from '../support/stats';
 
 const LIMIT_KB = 150e6 / 1024;
 
@@ -33,14 +34,14 @@ const CHECK = 'f <- file.path(tempdir(), "rbridge-huge.txt"); cat(unname(tools::
 
 describe('stress: 100 MB of output from one execution', function () {
     this.timeout(300_000);
-    let client: RawClient | undefined;
+    let client: WireClient | undefined;
     before(() => armSuiteDeadline());
     after(async () => {
         await client?.stop();
     });
 
     it('arrives complete and in order, with the server under 150 MB', async () => {
-        const c = (client = await RawClient.start());
+        const c = (client = await WireClient.start());
         const hash = createHash('md5');
         let bytes = 0;
         let other = '';

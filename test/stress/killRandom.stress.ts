@@ -9,9 +9,10 @@
 import * as assert from 'assert';
 import type { ExecuteResult, ExecutionStateParams, OutputParams, StatusResult } from '../../common/protocol';
 import { KernelStartFailedError } from '../../common/protocol';
-import { childrenOf, isRunning } from '../helpers/procs';
-import { RawClient, Reply } from '../helpers/rawClient';
-import { armSuiteDeadline, fmt, pause, report, seedFor } from './harness';
+import { childrenOf, isRunning } from '../support/procs';
+import { WireClient, Reply } from '../support/wireClient';
+import { armSuiteDeadline, pause, report, seedFor } from './harness';
+import { fmt } from '../support/stats';
 
 const EXECUTIONS = 200;
 /** Automatic restarts back off (0.25, 1, 2, 4, 8 s); an r/restart after this many keeps the run short. */
@@ -21,7 +22,7 @@ type Moment = 'idle' | 'execution' | 'output' | 'variables' | 'startup';
 
 describe('stress: R killed at random moments (autoRestart on)', function () {
     this.timeout(240_000);
-    let client: RawClient | undefined;
+    let client: WireClient | undefined;
     before(() => armSuiteDeadline());
     after(async () => {
         await client?.stop();
@@ -29,7 +30,7 @@ describe('stress: R killed at random moments (autoRestart on)', function () {
 
     it(`answers every request exactly once through ${EXECUTIONS} executions while R is SIGKILLed at random points, and leaves no R behind`, async () => {
         const rng = seedFor('kill');
-        const c = (client = await RawClient.start({ init: { autoRestart: true } }));
+        const c = (client = await WireClient.start({ init: { autoRestart: true } }));
         const running = new Set<string>();
         const withOutput = new Set<string>();
         c.on('r/executionState', (p) => {
@@ -177,6 +178,8 @@ describe('stress: R killed at random moments (autoRestart on)', function () {
         }
         const limit = c.lastStatus()!;
         assert.match(limit.reason!, /R died 6 times in 5 minutes; not restarting it again/);
+        assert.strictEqual(limit.restartAbandoned, true, 'the server says it gave up');
+        assert.strictEqual(limit.restartInMs, undefined);
         assert.strictEqual(kills - limitKillsAt, 6, 'five automatic restarts, then the server gives up');
         const whileDead = await c.execute('1');
         assert.strictEqual(whileDead.status, 'kernelDied', 'without a scheduled restart an execution is answered at once');

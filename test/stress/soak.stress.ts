@@ -9,9 +9,10 @@
  */
 import * as assert from 'assert';
 import type { ExecuteResult } from '../../common/protocol';
-import { memoryOf } from '../helpers/procs';
-import { RawClient, Reply } from '../helpers/rawClient';
-import { armSuiteDeadline, cpuTicks, fmt, median, otherLoad, percentile, report } from './harness';
+import { cpuTicks, memoryOf, otherLoad } from '../support/procs';
+import { WireClient, Reply } from '../support/wireClient';
+import { armSuiteDeadline, report } from './harness';
+import { fmt, median, percentile } from '../support/stats';
 
 const TOTAL = 100_000;
 const BATCH = 10_000;
@@ -37,14 +38,14 @@ function code(i: number): string {
 
 describe('stress: soak of 100,000 tiny executions', function () {
     this.timeout(300_000);
-    let client: RawClient | undefined;
+    let client: WireClient | undefined;
     before(() => armSuiteDeadline());
     after(async () => {
         await client?.stop();
     });
 
     it('keeps latency and memory flat', async () => {
-        const c = (client = await RawClient.start());
+        const c = (client = await WireClient.start());
         const rPid = c.kernelPid!;
         const mb = (kb: number | undefined) => (kb ?? NaN) / 1024;
         const atSpawn = { server: mb(memoryOf(c.pid)?.rssKb), r: mb(memoryOf(rPid)?.rssKb) };

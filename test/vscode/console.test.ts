@@ -131,13 +131,16 @@ suite('The R console', () => {
             return res;
         });
         assert.strictEqual((await asked).via, 'inputBox');
-        // The input box opens in the window a moment after the request; close
-        // it as Escape would until R has its answer (bounded by the deadline).
+        // The input box opens in the window a moment after the request, and
+        // no event says when it is open: close it as Escape would, again
+        // every 300 ms (or at once when R has its answer), until R has its
+        // answer or the deadline passes.
         const deadline = Date.now() + 20_000;
         while (!answered && Date.now() < deadline) {
             await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
             await Promise.race([result, new Promise((resolve) => setTimeout(resolve, 300))]);
         }
+        assert.ok(answered, 'R got no answer within 20 s of closing the input box again and again');
         assert.strictEqual((await result).status, 'interrupted');
         // The console comes back on demand, with what it showed before.
         await showConsole(r);

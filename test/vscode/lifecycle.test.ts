@@ -3,11 +3,23 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import type { RBridgeApi } from '../../client/src/api';
-import type { SessionState } from '../../client/src/session';
-import { consoleShows, cursorAt, openR, rOk, readyR, rbridge, scratchDir, waitForEvent, waitUntil } from './helpers';
+import type { DeadState, SessionState } from '../../client/src/session';
+import { consoleShows, cursorAt, openR, rOk, readyR, rbridge, running, scratchDir, waitForEvent, waitUntil } from './helpers';
 
 function stateIs(r: RBridgeApi, accept: (s: SessionState) => boolean, what: string, ms = 60_000): Promise<SessionState> {
     return waitUntil(() => (accept(r.state()) ? r.state() : undefined), [r.onDidChangeState], what, ms);
+}
+
+/** Waits for R to die; returns the dead state with its facts. */
+function death(r: RBridgeApi, what = 'R to die'): Promise<DeadState> {
+    return stateIs(r, (s) => s.kind === 'dead', what) as Promise<DeadState>;
+}
+
+/** Collects the notifications shown from now on. */
+function collectNotices(r: RBridgeApi): { notices: { severity: string; message: string; actions: string[] }[]; stop(): void } {
+    const notices: { severity: string; message: string; actions: string[] }[] = [];
+    const subscription = r.notices.onDidNotify((n) => notices.push(n));
+    return { notices, stop: () => subscription.dispose() };
 }
 
 async function setting(name: string, value: unknown): Promise<void> {
@@ -31,13 +43,18 @@ suite('Restart, death, R not found, workspace trust', () => {
         const r = await rbridge();
         r.testing.overrideTrust(undefined);
         await setting('rPath', undefined);
+        await setting('rArgs', undefined);
         await setting('workingDirectory', undefined);
         await r.kernelReady().catch(() => vscode.commands.executeCommand('rbridge.restart'));
     });
 
-    test('Restart R gives a fresh R and an empty variables view', async () => {
+    test('Restart R gives a fresh R, an empty variables view and no diagnostics', async () => {
         const r = await readyR();
         await rOk(r, 'before_restart <- 1');
+        const editor = await openR('restart-warning.R', ['restart_w <- as.numeric("not a number")']);
+        cursorAt(editor, 0);
+        assert.strictEqual((await vscode.commands.executeCommand<{ status: string }>('rbridge.runSelection'))?.status, 'ok');
+        assert.strictEqual(r.errors.diagnostics(editor.document.uri).length, 1, 'the warning is marked');
         await waitUntil(() => r.variablesTree.rootNode('before_restart'), [r.variablesTree.onDidChangeTreeData], 'the variable');
         const pidBefore = (r.state() as { pid?: number }).pid;
         const restarting = stateIs(r, (s) => s.kind === 'restarting', 'R to restart');
@@ -48,19 +65,80 @@ suite('Restart, death, R not found, workspace trust', () => {
         assert.notStrictEqual(state.pid, pidBefore, 'a new R process');
         assert.strictEqual(r.variablesTree.rootNode('before_restart'), undefined);
         assert.strictEqual(await rHas(r, 'before_restart'), false);
+        assert.strictEqual(r.errors.diagnostics(editor.document.uri).length, 0, 'Restart R clears the diagnostics');
         await consoleShows(r, /Restarting R…\n(.*\n)*R \d+\.\d+\.\d+ is ready/);
     });
 
-    test('R dying is reported, and R comes back by itself (autoRestart)', async () => {
+    test('R dying is reported in the console, with the restart the server announces, and R comes back by itself', async () => {
         const r = await readyR();
         assert.strictEqual(r.initializationOptions()?.autoRestart, true);
-        const died = stateIs(r, (s) => s.kind === 'dead', 'R to die');
+        const shown = collectNotices(r);
+        const died = death(r);
+        // The server reports the death before it answers the execution the death ended.
+        let deadBeforeAnswer = false;
+        const answered = r.execute('tools::pskill(Sys.getpid(), 9)').then((result) => {
+            deadBeforeAnswer = r.state().kind !== 'idle' && r.state().kind !== 'busy';
+            return result;
+        });
+        const dead = await died;
+        assert.strictEqual((await answered).status, 'kernelDied');
+        assert.ok(deadBeforeAnswer, 'the death was known when the execution was answered');
+        assert.strictEqual(dead.cause, 'died');
+        assert.ok(dead.restartInMs !== undefined, 'the server announces its restart');
+        await stateIs(r, (s) => s.kind === 'idle', 'R to be back');
+        await consoleShows(r, /R died: .*SIGKILL.*\n(.*\n)*R will be restarted(.*\n)*R \d+\.\d+\.\d+ is ready/);
+        shown.stop();
+        assert.deepStrictEqual(shown.notices, [], 'nobody is asked anything: R comes back by itself');
+    });
+
+    test('R quitting is said as such ("R quit"), not as a death', async () => {
+        const r = await readyR();
+        const shown = collectNotices(r);
+        const died = death(r, 'R to quit');
         const result = await r.execute('quit(save = "no", status = 3)');
         assert.strictEqual(result.status, 'kernelDied');
-        const dead = (await died) as Extract<SessionState, { kind: 'dead' }>;
-        assert.strictEqual(dead.startFailed, false);
-        await stateIs(r, (s) => s.kind === 'idle', 'R to be back');
-        await consoleShows(r, /R died: .*code 3(.*\n)*R will be restarted/);
+        const dead = await died;
+        assert.strictEqual(dead.cause, 'quit');
+        const text = await consoleShows(r, /R quit \(exit status 3\)\./);
+        assert.ok(!/R died: .*code 3/.test(text), 'no "R died" for a quit');
+        if (dead.restartInMs !== undefined) {
+            // The server starts a new R by itself: said in the console.
+            await consoleShows(r, /R quit \(exit status 3\)\.\n(.*\n)*R will be restarted/);
+            await stateIs(r, (s) => s.kind === 'idle', 'R to be back');
+            shown.stop();
+            assert.deepStrictEqual(shown.notices, []);
+        } else {
+            // Nothing restarts it: the user is offered to start it.
+            const offer = await waitUntil(
+                () => shown.notices.find((n) => /^R quit/.test(n.message)),
+                [r.notices.onDidNotify],
+                'the offer to start R',
+            );
+            shown.stop();
+            assert.strictEqual(offer.severity, 'info');
+            assert.deepStrictEqual(offer.actions, ['Start R']);
+            await vscode.commands.executeCommand('rbridge.restart');
+            await r.kernelReady();
+        }
+        assert.match(r.status().view.text, /R: idle/);
+    });
+
+    test('R ignoring interrupts: the notice is shown with Restart R, and restarting frees it', async () => {
+        const r = await readyR();
+        const code = 'repeat tryCatch(Sys.sleep(0.05), interrupt = function(e) NULL)';
+        const notice = waitForEvent(r.notices.onDidNotify, (n) => /not responding to the interrupt/.test(n.message), 'the unresponsive notice');
+        const stubborn = r.execute(code);
+        await running(r, code);
+        await vscode.commands.executeCommand('rbridge.interrupt');
+        const shown = await notice;
+        assert.strictEqual(shown.severity, 'warning');
+        assert.deepStrictEqual(shown.actions, ['Restart R']);
+        assert.strictEqual(r.state().kind, 'busy', 'a notice, not a change of state');
+        await consoleShows(r, /not responding to the interrupt/);
+        await vscode.commands.executeCommand('rbridge.restart');
+        assert.strictEqual((await stubborn).status, 'kernelDied');
+        await r.kernelReady();
+        await rOk(r, 'after_unresponsive <- 1');
     });
 
     test('the server process dying is survived once: a new server and R start', async function () {
@@ -69,7 +147,7 @@ suite('Restart, death, R not found, workspace trust', () => {
         const rPid = (r.state() as { pid?: number }).pid!;
         const serverPid = parentOf(rPid);
         assert.notStrictEqual(serverPid, process.pid, 'the server is a process of its own');
-        const gone = stateIs(r, (s) => s.kind === 'dead' && s.serverExited === true, 'the session to notice the server died');
+        const gone = stateIs(r, (s) => s.kind === 'dead' && s.cause === 'serverGone', 'the session to notice the server died');
         process.kill(serverPid, 'SIGKILL');
         await gone;
         await stateIs(r, (s) => s.kind === 'idle', 'a new server and R');
@@ -82,8 +160,9 @@ suite('Restart, death, R not found, workspace trust', () => {
         await setting('rPath', '/nonexistent/bin/R');
         assert.strictEqual(r.nextInitializationOptions().rPath, '/nonexistent/bin/R', 'rbridge.rPath reaches the options');
         await vscode.commands.executeCommand('rbridge.restart');
-        const dead = (await stateIs(r, (s) => s.kind === 'dead', 'the start to fail')) as Extract<SessionState, { kind: 'dead' }>;
-        assert.ok(dead.startFailed);
+        const dead = await death(r, 'the start to fail');
+        assert.strictEqual(dead.cause, 'startFailed');
+        assert.strictEqual(dead.restartInMs, undefined, 'a start failure is not retried');
         assert.match(dead.reason, /R was not found/);
         const shown = await notice;
         assert.deepStrictEqual(shown.actions, ['Open Setting', 'Install R']);
@@ -94,6 +173,9 @@ suite('Restart, death, R not found, workspace trust', () => {
         const counting = r.onDidChangeState(() => changes++);
         const result = await r.execute('1 + 1');
         assert.strictEqual(result.status, 'kernelDied', 'an explicit run tries once more, and fails the same way');
+        // What is tested is that nothing happens: no event announces a retry
+        // that should not come, so watch the state for 1.5 s (longer than the
+        // server's first automatic restart delay, 250 ms, with room to start).
         await new Promise((resolve) => setTimeout(resolve, 1500));
         counting.dispose();
         assert.ok(changes <= 4, `${changes} state changes: a restart loop?`);
@@ -103,6 +185,22 @@ suite('Restart, death, R not found, workspace trust', () => {
         await setting('rPath', undefined);
         await stateIs(r, (s) => s.kind === 'idle', 'R to start with the fixed setting');
         assert.strictEqual(r.initializationOptions()?.rPath, 'R');
+    });
+
+    test('another start failure: the reason, with Open Settings and Show Log; fixing the setting starts R', async () => {
+        const r = await readyR();
+        const notice = waitForEvent(r.notices.onDidNotify, (n) => n.severity === 'error' && /could not be started/.test(n.message), 'the start failure');
+        await setting('rArgs', ['--vanilla']);
+        await vscode.commands.executeCommand('rbridge.restart');
+        const dead = await death(r, 'the start to fail');
+        assert.strictEqual(dead.cause, 'startFailed');
+        const shown = await notice;
+        assert.match(shown.message, /--vanilla/);
+        assert.deepStrictEqual(shown.actions, ['Open Settings', 'Show Log']);
+        await consoleShows(r, /R could not be started: .*--vanilla/);
+        assert.match(r.status().view.tooltip, /R could not be started/);
+        await setting('rArgs', undefined);
+        await stateIs(r, (s) => s.kind === 'idle', 'R to start with the fixed setting');
     });
 
     test('an untrusted workspace: no automatic start, R on request, and never the workspace .Rprofile', async () => {

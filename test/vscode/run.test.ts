@@ -14,6 +14,7 @@ import {
     consoleShows,
     cursorAt,
     openR,
+    rOk,
     readyR,
     running,
     selectLines,
@@ -186,9 +187,82 @@ suite('Running code from an editor', () => {
         assert.strictEqual(active.document.uri.toString(), uri.toString());
         await cursorReaches(active, 2, 'the cursor to be on the failing line');
 
-        // Editing the document removes the mark.
+        // A line inserted above moves the mark with its code; editing the
+        // marked line removes it.
         await active.edit((edit) => edit.insert(new vscode.Position(0, 0), '# edited\n'));
+        assert.deepStrictEqual(r.errors.diagnostics(uri).map((d) => d.range.start.line), [3]);
+        await active.edit((edit) => edit.insert(new vscode.Position(3, 2), '# '));
         assert.strictEqual(r.errors.diagnostics(uri).length, 0);
+    });
+
+    test('a warning from an editor marks its line as a Warning, until the line is run again', async () => {
+        const r = await readyR();
+        await rOk(r, 'warn_input <- "not a number"');
+        const editor = await openR('warnings.R', ['warn_a <- 1', 'warn_v <- as.numeric(warn_input)', 'warn_b <- 2']);
+        const uri = editor.document.uri;
+        cursorAt(editor, 1);
+        assert.strictEqual((await run('rbridge.runSelection'))?.status, 'ok');
+        const diagnostics = r.errors.diagnostics(uri);
+        assert.strictEqual(diagnostics.length, 1, 'one diagnostic');
+        assert.strictEqual(diagnostics[0].range.start.line, 1);
+        assert.strictEqual(diagnostics[0].severity, vscode.DiagnosticSeverity.Warning);
+        assert.match(diagnostics[0].message, /NAs introduced by coercion/);
+        assert.strictEqual(diagnostics[0].source, 'R');
+        // The same warning again on the same line stays one diagnostic.
+        cursorAt(editor, 1);
+        await run('rbridge.runSelection');
+        assert.strictEqual(r.errors.diagnostics(uri).length, 1);
+
+        // Run again without the warning: the mark goes.
+        await rOk(r, 'warn_input <- "42"');
+        cursorAt(editor, 1);
+        assert.strictEqual((await run('rbridge.runSelection'))?.status, 'ok');
+        assert.strictEqual(r.errors.diagnostics(uri).length, 0);
+    });
+
+    test('warnings and errors of a run each mark their own line; an error is one diagnostic; other lines keep theirs', async () => {
+        const r = await readyR();
+        const editor = await openR('conditions.R', [
+            'cond_w <- as.integer("x")',
+            'cond_ok <- 1',
+            'cond_f <- function() warning("from inside")',
+            'cond_f()',
+            'stop("top-level failure")',
+        ]);
+        const uri = editor.document.uri;
+        const result = await run('rbridge.runFile');
+        assert.strictEqual(result?.status, 'error');
+        const shown = r.errors
+            .diagnostics(uri)
+            .map((d) => [d.range.start.line, d.severity === vscode.DiagnosticSeverity.Error ? 'error' : 'warning', d.message])
+            .sort((a, b) => (a[0] as number) - (b[0] as number));
+        assert.deepStrictEqual(shown, [
+            [0, 'warning', 'Warning: NAs introduced by coercion'],
+            [3, 'warning', 'Warning in cond_f(): from inside'],
+            [4, 'error', 'Error: top-level failure'],
+        ]);
+        // Running lines replaces only what was said about them.
+        selectLines(editor, 1, 1);
+        await run('rbridge.runSelection');
+        assert.strictEqual(r.errors.diagnostics(uri).length, 3, 'running a line without conditions leaves the others');
+        selectLines(editor, 3, 4);
+        await run('rbridge.runSelection');
+        assert.strictEqual(r.errors.diagnostics(uri).length, 3, 'the same conditions again: no duplicates');
+        await editor.edit((edit) => edit.replace(new vscode.Range(4, 0, 4, editor.document.lineAt(4).text.length), 'cond_fixed <- TRUE'));
+        assert.strictEqual(r.errors.diagnostics(uri).length, 2, 'the edited line lost its mark');
+        // Clear Workspace clears them all.
+        await vscode.commands.executeCommand('rbridge.clearWorkspace', { confirm: false });
+        assert.strictEqual(r.errors.diagnostics(uri).length, 0);
+    });
+
+    test('code from the console or the variables view leaves the diagnostics alone', async () => {
+        const r = await readyR();
+        const editor = await openR('console-warning.R', ['cw_warn <- as.numeric("z")']);
+        cursorAt(editor, 0);
+        await run('rbridge.runSelection');
+        assert.strictEqual(r.errors.diagnostics(editor.document.uri).length, 1);
+        await rOk(r, 'as.numeric("q")');
+        assert.strictEqual(r.errors.diagnostics(editor.document.uri).length, 1);
     });
 
     test('an error R could not print itself still shows in the console', async () => {

@@ -4,7 +4,7 @@ import type { RBridgeApi } from '../../client/src/api';
 // Types only: the extension's objects come from its own bundle, so
 // `instanceof` against classes bundled here would never match; rows are told
 // apart by their `kind`.
-import type { MessageNode, MoreNode, VariableNode, VariableTreeNode } from '../../client/src/variablesTree';
+import type { MoreNode, VariableNode, VariableTreeNode } from '../../client/src/variablesTree';
 import { consoleShows, rOk, readyR, running, waitForEvent, waitUntil } from './helpers';
 
 /** The rows the view shows at the top level. */
@@ -75,7 +75,7 @@ suite('The variables view', () => {
         assert.ok(!names(await rootRows(r)).includes('chg_b'));
     });
 
-    test('stays usable while R is busy: the top level at once, children once R is idle', async () => {
+    test('stays usable while R is busy: the top level at once, children as soon as R is done (no busy message)', async () => {
         const r = await readyR();
         await rOk(r, 'busy_list <- list(p = 1, q = "two")');
         const row = await rowNamed(r, 'busy_list');
@@ -83,19 +83,36 @@ suite('The variables view', () => {
         await running(r, 'Sys.sleep(2)');
         // The top level comes from memory.
         assert.ok(names(await rootRows(r)).includes('busy_list'));
-        const busy = await children(r, row);
-        assert.strictEqual(busy.length, 1);
-        assert.ok(busy[0].kind === 'message' && (busy[0] as MessageNode).reason === 'busy', names(busy).join(', '));
-        assert.match(String(r.variablesTree.getTreeItem(busy[0]).label), /busy — expand again when R is idle/);
-        // Once R is idle the row is refreshed by itself, and lists its children.
-        const refreshed = waitForEvent(
-            r.variablesTree.onDidChangeTreeData,
-            (e) => Array.isArray(e) && e.includes(row),
-            'the row to be refreshed when R is idle',
-        );
-        await sleep;
-        await refreshed;
-        assert.deepStrictEqual(names(await children(r, row)), ['p', 'q']);
+        // Expanding the row asks R, which answers after the running code:
+        // meanwhile the row is loading (a promise), not a message.
+        const expanding = r.variablesTree.getChildren(row);
+        assert.ok(expanding instanceof Promise, 'the children are on their way');
+        const first = await Promise.race([expanding.then(() => 'children'), sleep.then(() => 'sleep')]);
+        assert.strictEqual(first, 'sleep', 'the children came after the code that was running');
+        assert.strictEqual((await sleep).status, 'ok');
+        const rows = await expanding;
+        assert.deepStrictEqual(names(rows), ['p', 'q']);
+        assert.ok(!rows.some((row) => row.kind === 'message'));
+        // Several rows expanded at once while R is busy all wait and all arrive.
+        await rOk(r, 'busy_a <- list(1, 2); busy_b <- list(x = 3)');
+        const [a, b] = [await rowNamed(r, 'busy_a'), await rowNamed(r, 'busy_b')];
+        const again = r.execute('Sys.sleep(1)');
+        await running(r, 'Sys.sleep(1)');
+        const both = await Promise.all([children(r, a), children(r, b)]);
+        assert.deepStrictEqual(both.map(names), [['[[1]]', '[[2]]'], ['x']]);
+        await again;
+    });
+
+    test('Refresh Variables while R is busy waits for it and then refreshes', async () => {
+        const r = await readyR();
+        await rOk(r, 'rb_env <- new.env()');
+        const sleep = r.execute('Sys.sleep(1); (function(e) e$k <- 1)(rb_env)');
+        await running(r, 'Sys.sleep(1); (function(e) e$k <- 1)(rb_env)');
+        const reset = waitForEvent(r.variablesTree.onDidChangeTreeData, (e) => e === undefined, 'the list to be replaced');
+        await vscode.commands.executeCommand('rbridge.refreshVariables');
+        assert.strictEqual((await sleep).status, 'ok');
+        await reset;
+        assert.match((await rowNamed(r, 'rb_env')).variable.summary, /1 bindings?/);
     });
 
     test('expands lists, data frames, environments and S4 objects lazily', async () => {

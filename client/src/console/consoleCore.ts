@@ -216,12 +216,11 @@ export class ConsoleCore {
         this.flush();
         if (cancel?.isCancellationRequested) return Promise.reject(new Error('the input request was cancelled'));
         return new Promise<InputResult>((resolve, reject) => {
-            let subscription: { dispose(): void } | undefined;
             const done = (result: InputResult) => {
                 subscription?.dispose();
                 resolve(result);
             };
-            subscription = cancel?.onCancellationRequested(() => {
+            const subscription = cancel?.onCancellationRequested(() => {
                 // The server gave up on the answer (an interrupt ended the
                 // code that asked): the prompt and what was typed stay on
                 // the screen as they were, and a new prompt follows.

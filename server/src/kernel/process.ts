@@ -1,7 +1,7 @@
 /**
- * One R process running the kernel (kernel/*.R): launch, handshake, frames
- * in and out, output streams, interrupt, exit. Owned by Session, which
- * decides what to run; this class only knows how to talk to R.
+ * One R process running the kernel (kernel/*.R): launch, handshake, typed
+ * messages in and out, output streams, interrupt, exit. Owned by Session,
+ * which decides what to run; this class only knows how to talk to R.
  */
 import { ChildProcess, spawn } from 'child_process';
 import { randomBytes, timingSafeEqual } from 'crypto';
@@ -9,7 +9,8 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { FrameDecoder, Frame, encodeFrame, KERNEL_PROTOCOL_VERSION } from './wire';
+import type { KernelDeathCause } from '../../../common/protocol';
+import { FromKernel, FrameDecoder, FrameError, Hello, KERNEL_PROTOCOL_VERSION, RawFrame, ToKernel, decode, encode } from './wire';
 import { OutputStream, StreamEvent } from './outputStream';
 import { KernelChannel, createKernelChannel, createOutputPipe } from './channel';
 import { killProcessGroup, killProcessTree, ownProcessGroup, sendInterrupt } from './platform';
@@ -28,26 +29,49 @@ export interface KernelOptions {
     startTimeoutMs?: number;
 }
 
-export interface Hello {
-    protocol: number;
-    pid: number;
-    rVersion: string;
-    rlang: boolean;
-}
+export type { Hello } from './wire';
 
 export interface ExitInfo {
     code: number | null;
     signal: string | null;
     stderrTail: string;
-    /** Set when the kernel did not die by itself (killed by us, or broke the protocol). */
+    /** Set when the kernel did not die by itself (killed by us, broke the protocol) or said why (bye). */
     reason?: string;
+    cause: Exclude<KernelDeathCause, 'startFailed'>;
 }
 
+/** What a running kernel tells its owner. `exit` comes only for a kernel that got ready. */
 export interface KernelEvents {
-    frame(frame: Frame): void;
+    message(message: FromKernel): void;
     output(stream: 'stdout' | 'stderr', events: StreamEvent[]): void;
     exit(info: ExitInfo): void;
 }
+
+/**
+ * A kernel as Session uses it: KernelProcess is the real one, and unit tests
+ * give Session a fake through SessionOptions.createKernel.
+ */
+export interface Kernel {
+    readonly pid: number | undefined;
+    readonly hello: Hello | undefined;
+    /** Resolves once the kernel is ready to serve; rejects with KernelStartError. */
+    start(): Promise<Hello>;
+    send(message: ToKernel): void;
+    grant(id: number): void;
+    revoke(ids: number[]): Set<number>;
+    holdGrants(runningId: number): void;
+    releaseGrants(): void;
+    interrupt(): boolean;
+    pauseOutput(paused: boolean): void;
+    /** Stops R for good; safe to call more than once. */
+    kill(reason: string): void;
+    /** Asks R to finish and exit; kills it after the grace period. */
+    shutdown(graceMs?: number): Promise<void>;
+    /** Resolves once R's process is gone (at once if it never started). */
+    readonly exited: Promise<void>;
+}
+
+export type KernelFactory = (options: KernelOptions, events: KernelEvents) => Kernel;
 
 /** A start-up failure with a message meant for the user. */
 export class KernelStartError extends Error {}
@@ -60,7 +84,7 @@ process.on('exit', () => {
     for (const kernel of live) kernel.abandon();
 });
 
-export class KernelProcess {
+export class KernelProcess implements Kernel {
     readonly secret = randomBytes(32).toString('hex');
     readonly markerToken = randomBytes(8).toString('hex');
     pid: number | undefined;
@@ -71,7 +95,7 @@ export class KernelProcess {
     private authenticated = false;
     private tmpDir: string | undefined;
     private stderrTail = '';
-    private exited = false;
+    private hasExited = false;
     /** Until the kernel is ready, a failure is reported by start() alone, not as an exit event. */
     private ready = false;
     private crashTimer: NodeJS.Timeout | undefined;
@@ -79,6 +103,9 @@ export class KernelProcess {
     private corked = false;
     private heldGrants: { id: number; go: boolean }[] | undefined;
     private exitReason: string | undefined;
+    private exitCause: ExitInfo['cause'] | undefined;
+    private markExited: () => void = () => undefined;
+    readonly exited = new Promise<void>((resolve) => (this.markExited = resolve));
     private outputs: (net.Socket | NodeJS.ReadableStream)[] = [];
     private readonly decoder = new FrameDecoder();
 
@@ -86,12 +113,22 @@ export class KernelProcess {
 
     /** Starts R; resolves with the kernel's hello once it is connected and ready to serve. */
     async start(): Promise<Hello> {
-        this.tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rbridge-'));
-        const channel = createKernelChannel(this.tmpDir);
-        this.channel = channel;
+        let channel: KernelChannel;
+        let stdout: ReturnType<typeof createOutputPipe>;
+        let stderr: ReturnType<typeof createOutputPipe>;
+        try {
+            this.tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rbridge-'));
+            channel = createKernelChannel(this.tmpDir);
+            this.channel = channel;
+            stdout = createOutputPipe(this.tmpDir, 'out');
+            stderr = createOutputPipe(this.tmpDir, 'err');
+        } catch (e) {
+            this.channel?.close();
+            this.removeTmpDir();
+            this.markExited();
+            throw new KernelStartError(`The kernel's private channel could not be made: ${(e as Error).message}`);
+        }
         this.listenToChannel(channel);
-        const stdout = createOutputPipe(this.tmpDir, 'out');
-        const stderr = createOutputPipe(this.tmpDir, 'err');
         const env: NodeJS.ProcessEnv = {
             ...process.env,
             ...this.options.env,
@@ -101,12 +138,17 @@ export class KernelProcess {
             RBRIDGE_FROM_KERNEL: channel.fromKernelPath,
             RBRIDGE_GRANTS: channel.grantsPath,
             RBRIDGE_SECRET: this.secret,
-            RBRIDGE_MARKER: this.markerToken,
-            RBRIDGE_PROFILE: this.options.profile,
-            // R_PROFILE_USER itself has to name the kernel's bootstrap; a
-            // profile the user named there still runs (when trusted).
-            RBRIDGE_USER_PROFILE: this.options.env?.R_PROFILE_USER ?? process.env.R_PROFILE_USER ?? '',
         };
+        // R reads ./.Renviron (of the working directory) before anything of
+        // the kernel runs, and its values win: in an untrusted workspace it
+        // could name another profile (R_PROFILE, R_PROFILE_USER) and so run
+        // the workspace's code. There R reads the user's own ~/.Renviron only.
+        if (this.options.profile !== 'trusted') env.R_ENVIRON_USER = path.join(env.HOME || os.homedir(), '.Renviron');
+        // R's own temporary folder (tempdir()) inside the kernel's private
+        // folder: removed with it when R is killed, which R cannot do itself.
+        const rTemp = path.join(this.tmpDir!, 'tmp');
+        fs.mkdirSync(rTemp, { mode: 0o700 });
+        env.TMPDIR = rTemp;
         const args = ['--interactive', '--no-echo', '--no-restore', '--no-save', '--no-readline', '--quiet', ...this.options.rArgs];
         return new Promise<Hello>((resolve, reject) => {
             let settled = false;
@@ -114,7 +156,10 @@ export class KernelProcess {
                 if (settled) return;
                 settled = true;
                 this.kill(message);
-                if (!this.child) this.removeTmpDir();
+                if (!this.child) {
+                    this.removeTmpDir();
+                    this.markExited();
+                }
                 reject(new KernelStartError(message));
             };
             const timeout = setTimeout(
@@ -183,6 +228,12 @@ export class KernelProcess {
                     return;
                 }
                 this.hello = hello;
+                // What the kernel must not take from its environment (which a
+                // workspace's .Renviron could set) comes on the private channel.
+                this.send({
+                    kind: 'config',
+                    config: { marker: this.markerToken, profile: this.options.profile, userProfile: this.userProfile() },
+                });
             };
             this.onReady = () => {
                 clearTimeout(timeout);
@@ -195,9 +246,18 @@ export class KernelProcess {
     }
 
     private onHello: (hello: Hello) => void = () => undefined;
+
+    /**
+     * R_PROFILE_USER itself has to name the kernel's bootstrap; a profile the
+     * user named there still runs (when trusted, see run_profile() in
+     * kernel/main.R).
+     */
+    private userProfile(): string {
+        return this.options.env?.R_PROFILE_USER ?? process.env.R_PROFILE_USER ?? '';
+    }
     private onReady: () => void = () => undefined;
 
-    send(kind: string, id: string | number, fields: readonly (string | number)[] = [], body: Buffer | string = ''): void {
+    send(message: ToKernel): void {
         const writer = this.channel?.writer;
         if (!writer || writer.destroyed || !this.authenticated) return;
         // Frames sent in the same tick (a burst of executions) go out in one
@@ -210,7 +270,7 @@ export class KernelProcess {
                 writer.uncork();
             });
         }
-        writer.write(encodeFrame(kind, id, fields, body));
+        writer.write(encode(message));
     }
 
     /** Lets the kernel run execution `id`, which was sent ahead of time. */
@@ -261,18 +321,19 @@ export class KernelProcess {
     }
 
     interrupt(): boolean {
-        return this.pid !== undefined && !this.exited && sendInterrupt(this.pid);
+        return this.pid !== undefined && !this.hasExited && sendInterrupt(this.pid);
     }
 
     get alive(): boolean {
-        return this.pid !== undefined && !this.exited;
+        return this.pid !== undefined && !this.hasExited;
     }
 
     /** Stops R for good. Safe to call more than once. */
-    kill(reason: string): void {
+    kill(reason: string, cause: ExitInfo['cause'] = 'stopped'): void {
         this.exitReason ??= reason;
+        this.exitCause ??= cause;
         this.channel?.close();
-        if (this.pid !== undefined && !this.exited) {
+        if (this.pid !== undefined && !this.hasExited) {
             killProcessTree(this.pid, 'SIGKILL');
         }
     }
@@ -289,7 +350,7 @@ export class KernelProcess {
                 resolve();
             });
             this.exitReason ??= 'shut down';
-            this.send('shutdown', 0);
+            this.send({ kind: 'shutdown' });
             this.channel?.writer.end();
         });
     }
@@ -316,7 +377,7 @@ export class KernelProcess {
                 chunk = received.subarray(expected.length);
                 if (!chunk.length) return;
             }
-            let frames: Frame[];
+            let frames: RawFrame[];
             try {
                 frames = this.decoder.push(chunk);
             } catch (e) {
@@ -331,32 +392,35 @@ export class KernelProcess {
             // exit a moment to be seen. R still alive after that means the
             // kernel loop is gone (user code closed the connection, or the
             // loop failed), and R is stopped.
-            if (this.exited || !this.authenticated) return;
+            if (this.hasExited || !this.authenticated) return;
             setTimeout(() => {
-                if (!this.exited) this.kill('the kernel closed its connection');
+                if (!this.hasExited) this.kill('the kernel closed its connection', 'died');
             }, 1000).unref();
         });
     }
 
-    private dispatch(frame: Frame): void {
-        if (frame.kind === 'hello') {
-            let hello: Hello;
-            try {
-                hello = JSON.parse(frame.body.toString('utf8')) as Hello;
-            } catch {
-                this.kill('the kernel sent a malformed hello');
+    private dispatch(frame: RawFrame): void {
+        let message: FromKernel;
+        try {
+            message = decode(frame);
+        } catch (e) {
+            if (!(e instanceof FrameError)) throw e;
+            if (frame.kind === 'hello') this.kill(`the kernel sent a malformed hello`);
+            else this.events.message({ kind: 'log', text: `the kernel sent a frame this server does not know: ${e.message}` });
+            return;
+        }
+        switch (message.kind) {
+            case 'hello':
+                this.onHello(message.hello);
                 return;
-            }
-            this.onHello(hello);
-            return;
+            case 'bye':
+                // User code is ending R; its exit comes next, with this as the cause.
+                this.exitReason ??= message.reason;
+                this.exitCause ??= message.cause === 'quit' ? 'quit' : 'died';
+                return;
         }
-        if (frame.kind === 'bye') {
-            // User code is ending R; its exit comes next, with this as the cause.
-            this.exitReason ??= frame.body.toString('utf8');
-            return;
-        }
-        this.events.frame(frame);
-        if (frame.kind === 'ready') this.onReady();
+        this.events.message(message);
+        if (message.kind === 'ready') this.onReady();
     }
 
     private attachOutput(stream: 'stdout' | 'stderr', source: net.Socket | NodeJS.ReadableStream): void {
@@ -397,7 +461,7 @@ export class KernelProcess {
         // trusted any more. Let the report arrive, then stop it.
         const crash = /\*\*\* caught (segfault|bus error|illegal operation) \*\*\*/.exec(seen);
         if (crash && !this.crashTimer) {
-            this.crashTimer = setTimeout(() => this.kill(`R crashed (caught ${crash[1]})`), 100);
+            this.crashTimer = setTimeout(() => this.kill(`R crashed (caught ${crash[1]})`, 'died'), 100);
             this.crashTimer.unref();
         }
     }
@@ -419,7 +483,7 @@ export class KernelProcess {
      * so R and its group are killed and the private folder removed now.
      */
     abandon(): void {
-        if (this.pid !== undefined && !this.exited) killProcessTree(this.pid, 'SIGKILL');
+        if (this.pid !== undefined && !this.hasExited) killProcessTree(this.pid, 'SIGKILL');
         this.removeTmpDir();
     }
 
@@ -429,8 +493,8 @@ export class KernelProcess {
     }
 
     private onExit(code: number | null, signal: NodeJS.Signals | null): void {
-        if (this.exited) return;
-        this.exited = true;
+        if (this.hasExited) return;
+        this.hasExited = true;
         this.channel?.close();
         // Output sources end by themselves when the last writer closes; a
         // background child of R may keep them open, so they are destroyed
@@ -442,11 +506,12 @@ export class KernelProcess {
         if (this.pid !== undefined) killProcessGroup(this.pid, 'SIGKILL');
         live.delete(this);
         this.removeTmpDir();
-        if (this.ready) this.events.exit({ code, signal, stderrTail: this.stderrTail, reason: this.exitReason });
+        this.markExited();
+        if (this.ready) this.events.exit({ code, signal, stderrTail: this.stderrTail, reason: this.exitReason, cause: this.exitCause ?? 'died' });
     }
 }
 
-function checkHello(hello: Hello & { error?: string; jsonlite?: string | null }): string | undefined {
+function checkHello(hello: Hello): string | undefined {
     if (hello.protocol !== KERNEL_PROTOCOL_VERSION) {
         return (
             `The R kernel speaks protocol version ${hello.protocol}, but this server expects version ${KERNEL_PROTOCOL_VERSION}. ` +

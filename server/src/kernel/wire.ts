@@ -1,21 +1,216 @@
 /**
- * The server ↔ kernel wire (see docs/protocol.md, "Kernel wire"): frames of a
- * 12-byte header (the length of the rest as 11 zero-padded decimal digits and
- * "\n"), a line of space-separated ASCII fields (kind, id, extra fields) and
- * a body of raw bytes.
+ * The server ↔ kernel wire (see docs/protocol.md, "Kernel wire"): THE
+ * vocabulary of the kernel protocol. Every frame kind either side sends is
+ * declared here once, as a member of `ToKernel` or `FromKernel`, and in
+ * `kernel/wire.R` for the R side; test/protocolDoc.test.ts checks both lists
+ * against each other and against the document.
+ *
+ * A frame is a 12-byte header (the length of the rest as 11 zero-padded
+ * decimal digits and "\n"), a line of space-separated ASCII fields (kind,
+ * id, extra fields) and a body of raw bytes. The hot path (exec in, done
+ * out) needs no JSON: its fields are plain text and the body of an exec
+ * frame is the code itself.
  */
+import type { ExecutionStatus, SymbolsChangedParams } from '../../../common/protocol';
 
-export const KERNEL_PROTOCOL_VERSION = 3;
+export const KERNEL_PROTOCOL_VERSION = 4;
 
 const HEADER_BYTES = 12;
 /** Bigger frames are refused: nothing legitimate comes near this size. */
 export const MAX_FRAME_BYTES = 1 << 30;
 
-export interface Frame {
+/** Flags of an exec frame; FLAG_* in kernel/wire.R. */
+export const ExecFlags = {
+    /** Stop at the first top-level expression that fails. */
+    stopOnError: 1,
+    /** Echo each expression with R's prompts before it runs. */
+    echo: 2,
+    /** Sent ahead of time: run only with a grant (see Grants in channel.ts). */
+    claim: 4,
+} as const;
+
+/** What the kernel says about itself first (the hello frame). */
+export interface Hello {
+    protocol: number;
+    pid: number;
+    rVersion: string;
+    rlang: boolean;
+    /** The version of jsonlite, or null when it is not installed (the kernel then stops). */
+    jsonlite?: string | null;
+}
+
+/** How user code ended R (a bye frame): 'quit' for quit(), 'left' for a jump out of the kernel loop, 'failed' for the loop failing. */
+export type ByeCause = 'quit' | 'left' | 'failed';
+
+/** What the kernel learns from the server right after its hello, rather than from its environment. */
+export interface KernelConfig {
+    /** The per-launch token of the end-of-output markers (see outputStream.ts). */
+    marker: string;
+    /** Which user profile R runs: see run_profile() in kernel/main.R. */
+    profile: 'trusted' | 'home';
+    /** The profile R_PROFILE_USER named, if any. */
+    userProfile: string;
+}
+
+export type ToKernel =
+    /** The answer to a valid hello: the kernel's settings. */
+    | { kind: 'config'; config: KernelConfig }
+    | { kind: 'exec'; id: number; flags: number; code: string }
+    /** A kernel request: `method` names a handler in kernel/requests.R's table, `params` is JSON. */
+    | { kind: 'request'; id: number; method: string; params: unknown }
+    /** The answer to an input frame; `eof` for end of input. */
+    | { kind: 'reply'; id: number; text: string; eof: boolean }
+    /** Ends the wait for input of execution `id` (and interrupts the code that asked). */
+    | { kind: 'cancel'; id: number }
+    | { kind: 'shutdown' };
+
+export type FromKernel =
+    | { kind: 'hello'; hello: Hello }
+    /** The kernel serves from now on; `symbols` lists the global environment. */
+    | { kind: 'ready'; symbols: SymbolsChangedParams }
+    | { kind: 'symbols'; id: number; symbols: SymbolsChangedParams }
+    /** A warning or error of execution `id`, raised by the top-level expression starting at `line` (1-based; 0 unknown). */
+    | { kind: 'cond'; id: number; condition: 'warning' | 'error'; line: number; message: string; call: string | null }
+    | { kind: 'input'; id: number; prompt: string }
+    /** Execution `id` ended; `line` is the failing line (0 when none). */
+    | { kind: 'done'; id: number; status: ExecutionStatus; line: number; message?: string; call?: string | null }
+    | { kind: 'response'; id: number; result: unknown }
+    /** A kernel request failed, or the kernel could not even start execution `id`. */
+    | { kind: 'failed'; id: number; message: string }
+    | { kind: 'log'; text: string }
+    /** User code is ending R: its exit comes next, with `reason` as the cause. */
+    | { kind: 'bye'; cause: ByeCause; reason: string };
+
+export type ToKernelKind = ToKernel['kind'];
+export type FromKernelKind = FromKernel['kind'];
+
+/** The declared kinds, each way (the `satisfies` clauses keep them equal to the unions). */
+export const TO_KERNEL_KINDS = ['config', 'exec', 'request', 'reply', 'cancel', 'shutdown'] as const satisfies readonly ToKernelKind[];
+export const FROM_KERNEL_KINDS = [
+    'hello',
+    'ready',
+    'symbols',
+    'cond',
+    'input',
+    'done',
+    'response',
+    'failed',
+    'log',
+    'bye',
+] as const satisfies readonly FromKernelKind[];
+// Compile-time check of the other direction: every kind of the unions is listed.
+type Missing<U, L extends readonly string[]> = Exclude<U, L[number]>;
+const allToListed: Missing<ToKernelKind, typeof TO_KERNEL_KINDS> extends never ? true : never = true;
+const allFromListed: Missing<FromKernelKind, typeof FROM_KERNEL_KINDS> extends never ? true : never = true;
+void allToListed;
+void allFromListed;
+
+/** A frame as read off the wire, before decoding. */
+export interface RawFrame {
     kind: string;
     id: string;
     fields: string[];
     body: Buffer;
+}
+
+export function encode(message: ToKernel): Buffer {
+    switch (message.kind) {
+        case 'config':
+            return encodeFrame('config', 0, [], JSON.stringify(message.config));
+        case 'exec':
+            return encodeFrame('exec', message.id, [message.flags], message.code);
+        case 'request':
+            return encodeFrame('request', message.id, [message.method], JSON.stringify(message.params ?? {}));
+        case 'reply':
+            return encodeFrame('reply', message.id, message.eof ? ['eof'] : [], message.text);
+        case 'cancel':
+            return encodeFrame('cancel', message.id, []);
+        case 'shutdown':
+            return encodeFrame('shutdown', 0, []);
+    }
+}
+
+export class FrameError extends Error {}
+
+const STATUSES: ReadonlySet<string> = new Set<ExecutionStatus>(['ok', 'error', 'parseError', 'incomplete', 'cancelled', 'interrupted']);
+const EMPTY_SYMBOLS: SymbolsChangedParams = { added: [], changed: [], removed: [] };
+
+/**
+ * A frame from the kernel as a typed message. A kind this server does not
+ * know throws FrameError; a body that does not parse is read leniently (an
+ * empty symbol list, an empty message), so that one bad value never leaves
+ * an execution unanswered.
+ */
+export function decode(frame: RawFrame): FromKernel {
+    const id = Number(frame.id);
+    switch (frame.kind) {
+        case 'hello': {
+            const hello = parseJson(frame.body) as Hello | undefined;
+            if (!hello || typeof hello !== 'object') throw new FrameError('malformed hello');
+            return { kind: 'hello', hello };
+        }
+        case 'ready':
+            return { kind: 'ready', symbols: symbolsOf(frame.body) };
+        case 'symbols':
+            return { kind: 'symbols', id, symbols: symbolsOf(frame.body) };
+        case 'cond': {
+            const detail = conditionOf(frame.body);
+            return {
+                kind: 'cond',
+                id,
+                condition: frame.fields[0] === 'error' ? 'error' : 'warning',
+                line: Number(frame.fields[1]) || 0,
+                message: detail.message,
+                call: detail.call,
+            };
+        }
+        case 'input':
+            return { kind: 'input', id, prompt: frame.body.toString('utf8') };
+        case 'done': {
+            const status = STATUSES.has(frame.fields[0]) ? (frame.fields[0] as ExecutionStatus) : 'error';
+            const done: FromKernel = { kind: 'done', id, status, line: Number(frame.fields[1]) || 0 };
+            if (frame.body.length) {
+                const detail = conditionOf(frame.body);
+                done.message = detail.message;
+                done.call = detail.call;
+            }
+            return done;
+        }
+        case 'response':
+            return { kind: 'response', id, result: parseJson(frame.body) ?? null };
+        case 'failed':
+            return { kind: 'failed', id, message: conditionOf(frame.body).message || 'the kernel failed' };
+        case 'log':
+            return { kind: 'log', text: frame.body.toString('utf8') };
+        case 'bye': {
+            const cause = frame.fields[0];
+            return { kind: 'bye', cause: cause === 'quit' || cause === 'failed' ? cause : 'left', reason: frame.body.toString('utf8') };
+        }
+        default:
+            throw new FrameError(`unknown frame kind '${frame.kind.slice(0, 40)}'`);
+    }
+}
+
+function symbolsOf(body: Buffer): SymbolsChangedParams {
+    const value = parseJson(body) as Partial<SymbolsChangedParams> | undefined;
+    if (!value || typeof value !== 'object') return EMPTY_SYMBOLS;
+    return { added: value.added ?? [], changed: value.changed ?? [], removed: value.removed ?? [] };
+}
+
+function conditionOf(body: Buffer): { message: string; call: string | null } {
+    const value = parseJson(body) as { message?: unknown; call?: unknown } | undefined;
+    return {
+        message: typeof value?.message === 'string' ? value.message : '',
+        call: typeof value?.call === 'string' ? value.call : null,
+    };
+}
+
+function parseJson(body: Buffer): unknown {
+    try {
+        return JSON.parse(body.toString('utf8'));
+    } catch {
+        return undefined;
+    }
 }
 
 export function encodeFrame(kind: string, id: string | number, fields: readonly (string | number)[], body: Buffer | string = ''): Buffer {
@@ -25,8 +220,6 @@ export function encodeFrame(kind: string, id: string | number, fields: readonly 
     const header = Buffer.from(String(restLength).padStart(11, '0') + '\n', 'latin1');
     return Buffer.concat([header, head, bodyBytes], HEADER_BYTES + restLength);
 }
-
-export class FrameError extends Error {}
 
 /**
  * Incremental frame decoder: feed it chunks as they arrive, get whole frames
@@ -38,10 +231,10 @@ export class FrameDecoder {
     private buffered = 0;
     private expected = -1;
 
-    push(chunk: Buffer): Frame[] {
+    push(chunk: Buffer): RawFrame[] {
         this.chunks.push(chunk);
         this.buffered += chunk.length;
-        const frames: Frame[] = [];
+        const frames: RawFrame[] = [];
         for (;;) {
             if (this.expected < 0) {
                 if (this.buffered < HEADER_BYTES) break;

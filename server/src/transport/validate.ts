@@ -35,10 +35,11 @@ class Checker {
     range(obj: Record<string, unknown>, key: string): Range | undefined {
         const v = obj[key] as Range | undefined;
         if (v === undefined || v === null) return undefined;
+        const natural = (n: unknown) => Number.isInteger(n) && (n as number) >= 0;
         const position = (p: unknown) =>
-            typeof p === 'object' && p !== null && Number.isInteger((p as { line: unknown }).line) && Number.isInteger((p as { character: unknown }).character);
+            typeof p === 'object' && p !== null && natural((p as { line: unknown }).line) && natural((p as { character: unknown }).character);
         if (typeof v !== 'object' || !position(v.start) || !position(v.end)) {
-            this.fail(`'${key}' must be a range { start: { line, character }, end: { line, character } }`);
+            this.fail(`'${key}' must be a range { start: { line, character }, end: { line, character } } of non-negative integers`);
         }
         return v;
     }

@@ -2,10 +2,11 @@
  * A test client for dist/server.js: starts the real server as a child
  * process and speaks the same JSON-RPC as any LSP client, recording every
  * notification so that tests can wait for events instead of sleeping.
+ *
+ * It goes through vscode-jsonrpc's connection, as an editor does;
+ * wireClient.ts is the client for tests that must see the raw wire.
  */
 import { ChildProcess, spawn } from 'child_process';
-import * as fs from 'fs';
-import * as path from 'path';
 import {
     CancellationTokenSource,
     MessageConnection,
@@ -34,14 +35,8 @@ import {
     SymbolsChangedNotification,
     SymbolsChangedParams,
 } from '../../common/protocol';
-
-/** The repository root: the nearest folder above this file with a package.json (tests run bundled from out/). */
-export const ROOT = (() => {
-    let dir = __dirname;
-    while (!fs.existsSync(path.join(dir, 'package.json')) || dir.endsWith(`${path.sep}out`)) dir = path.dirname(dir);
-    return dir;
-})();
-export const SERVER = path.join(ROOT, 'dist', 'server.js');
+import { SERVER } from './paths';
+import { track } from './procs';
 
 export interface StartOptions {
     init?: InitializationOptions;
@@ -82,10 +77,10 @@ export class TestClient {
     }
 
     static async start(options: StartOptions = {}): Promise<TestClient> {
-        const child = spawn(process.execPath, [...(process.env.SERVER_NODE_ARGS ? process.env.SERVER_NODE_ARGS.split(' ') : []), SERVER, '--stdio'], {
+        const child = track(spawn(process.execPath, [...(process.env.SERVER_NODE_ARGS ? process.env.SERVER_NODE_ARGS.split(' ') : []), SERVER, '--stdio'], {
             stdio: ['pipe', 'pipe', 'pipe'],
             env: { ...process.env, ...options.env },
-        });
+        }));
         const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
         const client = new TestClient(child, connection);
         child.stderr!.on('data', (d: Buffer) => (client.stderr += d.toString()));

@@ -34,12 +34,12 @@ describe('status bar text', () => {
     it('says what R is doing', () => {
         assert.match(statusView({ kind: 'stopped' }, { count: 0 }, 0, true).text, /R$/);
         assert.match(statusView({ kind: 'stopped' }, { count: 0 }, 0, false).tooltip, /not trusted/);
-        assert.match(statusView({ kind: 'starting' }, { count: 0 }, 0, true).text, /starting/);
+        assert.match(statusView({ kind: 'starting', cause: 'initial' }, { count: 0 }, 0, true).text, /starting/);
         assert.match(statusView({ kind: 'idle', rVersion: '4.2.2' }, { count: 0 }, 0, true).text, /idle/);
         const busy = statusView({ kind: 'busy' }, { running: { runningSince: 1000 }, count: 3 }, 13500, true);
         assert.match(busy.text, /busy 12 s · 2 queued/);
         assert.strictEqual(busy.kind, 'busy');
-        const dead = statusView({ kind: 'dead', reason: 'R exited with code 1', startFailed: false }, { count: 0 }, 0, true);
+        const dead = statusView({ kind: 'dead', reason: 'R exited with code 1', cause: 'died' }, { count: 0 }, 0, true);
         assert.match(dead.text, /dead/);
         assert.match(dead.tooltip, /R exited with code 1/);
     });

@@ -43,5 +43,3 @@ quit(save = "no")
     );
     return dir;
 }
-
-export { isAlive } from '../../server/src/kernel/platform';

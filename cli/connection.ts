@@ -1,0 +1,243 @@
+/**
+ * rbridge's side of the server: starts `node server.js --stdio` in a process
+ * group of its own, speaks the protocol of common/protocol.ts over its
+ * stdio, and keeps track of the kernel's state from r/kernelStatus. The
+ * console and script code (rbridge.ts) runs executions, interrupts R and
+ * waits for kernel states through this class, and hears about output,
+ * status changes, input requests and an unexpected end of the server
+ * through the handlers it passes in.
+ *
+ * What happens to R is taken from the server's facts, never guessed from the
+ * order of messages: `deathCause` says why R is gone, `restartInMs` that a
+ * new R is on its way, `restartAbandoned` that none will come. The server
+ * sends `dead` before it answers the executions the death ended, so a
+ * `kernelDied` answer always finds the death already known here.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import {
+    CancellationToken,
+    MessageConnection,
+    StreamMessageReader,
+    StreamMessageWriter,
+    createMessageConnection,
+} from 'vscode-jsonrpc/node';
+import {
+    ExecuteParams,
+    ExecuteRequest,
+    ExecuteResult,
+    InitializationOptions,
+    InputParams,
+    InputRequest,
+    InputResult,
+    InterruptRequest,
+    KernelState,
+    KernelStatusNotification,
+    KernelStatusParams,
+    OutputNotification,
+    OutputParams,
+} from '../common/protocol';
+
+/** How long the server gets to shut R down and exit before it is killed. */
+const SHUTDOWN_MS = 3000;
+/**
+ * How long a new R may take to become ready once the server starts it: the
+ * server's own start-up limit (30 s) and a margin.
+ */
+const RESTART_READY_MS = 40000;
+
+export interface ConnectionHandlers {
+    output(p: OutputParams): void;
+    /** Every r/kernelStatus, after the state here has taken it in. */
+    status(p: KernelStatusParams): void;
+    input(p: InputParams, token: CancellationToken): Promise<InputResult>;
+    /** The server went away, or could not be started, without being asked to stop. */
+    serverFailed(message: string): void;
+}
+
+export class ServerConnection {
+    private child: ChildProcess | undefined;
+    private connection: MessageConnection | undefined;
+    private exited = false;
+    private exit: Promise<void> = Promise.resolve();
+    private stopping = false;
+    private readonly listeners = new Set<(p: KernelStatusParams) => void>();
+
+    /** The kernel's state, as the server last reported it. */
+    state: KernelState = 'starting';
+    /** The last r/kernelStatus that changed the state (notices aside). */
+    lastStatus: KernelStatusParams | undefined;
+
+    constructor(private readonly handlers: ConnectionHandlers) {}
+
+    /** Whether a dead R will be followed by a new one without anyone asking. */
+    get restartComing(): boolean {
+        const last = this.lastStatus;
+        return this.state === 'restarting' || (last?.state === 'dead' && last.restartInMs !== undefined && !last.restartAbandoned);
+    }
+
+    /** Starts the server and answers its `initialize`. */
+    async start(serverPath: string, init: InitializationOptions): Promise<void> {
+        const child = spawn(process.execPath, [serverPath, '--stdio'], {
+            stdio: ['pipe', 'pipe', 'inherit'],
+            // A process group of its own keeps the terminal's Ctrl+C (SIGINT
+            // to the whole foreground group) away from the server and R: the
+            // server does not handle it and would die. rbridge turns Ctrl+C
+            // into r/interrupt instead.
+            detached: process.platform !== 'win32',
+            windowsHide: true,
+        });
+        this.child = child;
+        this.exit = new Promise((resolve) => {
+            // 'close' rather than 'exit': by then everything the server wrote
+            // has been read, so its last output is not lost.
+            child.on('close', (code, signal) => {
+                this.exited = true;
+                resolve();
+                if (this.stopping) return;
+                // An R left behind by a crashed server would run on until it
+                // next looked for work; it is in the server's process group.
+                killTree(child);
+                this.handlers.serverFailed(`the server exited unexpectedly (${signal ? `killed by ${signal}` : `exit code ${code}`})`);
+            });
+        });
+        child.on('error', (e) => {
+            if (!this.stopping) this.handlers.serverFailed(`could not start the server: ${e.message}`);
+        });
+        // Writes to a server that has gone are reported by its exit handler.
+        child.stdin!.on('error', () => undefined);
+
+        const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+        this.connection = connection;
+        connection.onNotification(OutputNotification, (p: OutputParams) => this.handlers.output(p));
+        connection.onNotification(KernelStatusNotification, (p: KernelStatusParams) => this.onStatus(p));
+        // The server's diagnostics are for editors' log panels, not for the terminal.
+        connection.onNotification('window/logMessage', () => undefined);
+        connection.onRequest(InputRequest, (p: InputParams, token: CancellationToken) => this.handlers.input(p, token));
+        connection.listen();
+
+        await connection.sendRequest('initialize', {
+            processId: process.pid,
+            rootUri: null,
+            capabilities: {},
+            initializationOptions: init,
+        });
+        await connection.sendNotification('initialized', {});
+    }
+
+    private onStatus(p: KernelStatusParams): void {
+        if (!p.notice) {
+            this.state = p.state;
+            this.lastStatus = p;
+        }
+        for (const listener of [...this.listeners]) listener(p);
+        this.handlers.status(p);
+    }
+
+    /**
+     * Runs code; resolves with the server's answer. When the connection
+     * breaks first (the server is gone, which serverFailed reports), the
+     * answer is `kernelDied` with what broke.
+     */
+    async execute(params: ExecuteParams): Promise<ExecuteResult> {
+        try {
+            return await this.connection!.sendRequest(ExecuteRequest, params);
+        } catch (e) {
+            return { executionId: params.executionId ?? '', status: 'kernelDied', error: { message: (e as Error).message }, durationMs: 0 };
+        }
+    }
+
+    /** Interrupts the running execution and drops what is queued. */
+    interrupt(): void {
+        // keepQueue false: nothing else of ours is queued, and anything
+        // that is should not run after the user asked to stop.
+        this.connection?.sendRequest(InterruptRequest, { keepQueue: false }).catch(() => undefined);
+    }
+
+    /** Resolves with the first status that satisfies `condition` (true), or false after `ms`. */
+    waitForStatus(condition: (p: KernelStatusParams) => boolean, ms: number): Promise<boolean> {
+        return new Promise((resolve) => {
+            const listener = (p: KernelStatusParams) => {
+                if (condition(p)) done(true);
+            };
+            const timer = setTimeout(() => done(false), ms);
+            const done = (value: boolean) => {
+                clearTimeout(timer);
+                this.listeners.delete(listener);
+                resolve(value);
+            };
+            this.listeners.add(listener);
+        });
+    }
+
+    /**
+     * After R died: resolves true once a new R is ready, false at once when
+     * the server said that none is coming (no automatic restart, or it gave
+     * up), or when the new R fails to start or dies with no further restart.
+     */
+    waitForRestart(): Promise<boolean> {
+        if (this.state === 'idle' || this.state === 'busy') return Promise.resolve(true);
+        if (!this.restartComing) return Promise.resolve(false);
+        const allowance = () => (this.state === 'restarting' ? 0 : (this.lastStatus?.restartInMs ?? 0)) + RESTART_READY_MS;
+        return new Promise((resolve) => {
+            let timer = setTimeout(() => done(false), allowance());
+            const listener = (p: KernelStatusParams) => {
+                if (p.notice) return;
+                if (p.state === 'idle' || p.state === 'busy') done(true);
+                else if (p.state === 'dead' && !this.restartComing) done(false);
+                else {
+                    clearTimeout(timer);
+                    timer = setTimeout(() => done(false), allowance());
+                }
+            };
+            const done = (value: boolean) => {
+                clearTimeout(timer);
+                this.listeners.delete(listener);
+                resolve(value);
+            };
+            this.listeners.add(listener);
+        });
+    }
+
+    /** Flow control: stop reading the server while our output is behind (the server in turn stops reading R). */
+    pauseReading(): void {
+        this.child?.stdout?.pause();
+    }
+
+    resumeReading(): void {
+        this.child?.stdout?.resume();
+    }
+
+    /** Shuts the server (and with it R) down; kills both when that takes too long. */
+    async shutdown(): Promise<void> {
+        this.stopping = true;
+        const child = this.child;
+        const connection = this.connection;
+        if (child && connection && !this.exited) {
+            const deadline = Date.now() + SHUTDOWN_MS;
+            try {
+                await Promise.race([connection.sendRequest('shutdown'), delay(SHUTDOWN_MS - 500)]);
+                await connection.sendNotification('exit');
+            } catch {
+                // The server is already gone; its exit is awaited below.
+            }
+            child.stdin?.end();
+            await Promise.race([this.exit, delay(Math.max(0, deadline - Date.now()))]);
+            if (!this.exited) killTree(child);
+        }
+        connection?.dispose();
+    }
+}
+
+function delay(ms: number): Promise<void> {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Kills the server and, through its process group, the R it started. */
+function killTree(child: ChildProcess): void {
+    try {
+        if (process.platform !== 'win32' && child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+        else child.kill('SIGKILL');
+    } catch {
+        // Already gone.
+    }
+}

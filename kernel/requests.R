@@ -1,0 +1,40 @@
+# Kernel requests: what the server asks of R between executions (the
+# children of a variable, a fresh listing of the global environment; plot
+# renders, data pages, help and completion are meant to join them). The
+# server queues them behind the executions sent before them and sends one
+# only while R runs nothing else.
+#
+# One table, one handler per method. A capability adds its own handlers
+# from its own file with register_request(); a handler takes the request's
+# params (parsed JSON, a list) and returns the result as JSON text. An error
+# in a handler answers the request with a `failed` frame and its message.
+
+request_handlers <- new.env(parent = emptyenv())
+
+register_request <- function(method, handler) {
+  assign(method, handler, envir = request_handlers)
+  invisible()
+}
+
+handle_request <- function(id, method, body) {
+  handler <- if (is.character(method) && nzchar(method)) get0(method, envir = request_handlers, inherits = FALSE)
+  if (is.null(handler)) {
+    write_frame("failed", id, body = condition_json(paste0("the kernel has no request '", method, "'"), NULL))
+    return(invisible())
+  }
+  params <- if (length(body)) from_json(body) else list()
+  write_frame("response", id, body = handler(params))
+}
+
+# The variables view: children of a value, a page at a time.
+register_request("variables/children", function(params) {
+  result <- children(unlist(params$path), params$start %||% 0L, params$count %||% 100L)
+  paste0("{\"total\":", result$total, ",\"variables\":[",
+    paste(vapply(result$variables, variable_json, ""), collapse = ","), "]}")
+})
+
+# The variables view: everything in the global environment again, from
+# scratch (the client's Refresh).
+register_request("variables/refresh", function(params) {
+  reset_snapshot() %||% "{\"added\":[],\"changed\":[],\"removed\":[]}"
+})

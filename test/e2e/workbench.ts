@@ -1,0 +1,197 @@
+/**
+ * Driving the workbench as a person would: the keyboard (Ctrl+P, F1, Ctrl+G,
+ * selections), reading what is on screen from the DOM (editor lines,
+ * terminal rows, tree rows, notifications, the status bar), screenshots, and
+ * the mocha hooks every browser suite shares.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Locator, Page } from 'playwright-core';
+import { ROOT } from '../support/paths';
+import { sleep } from '../support/time';
+import { Log, OUTPUT_DIR } from './log';
+import { ProbeConnection } from './probe';
+import { armDeadline } from './processes';
+import { Session, SessionOptions } from './session';
+
+export const SCREENSHOT_DIR = path.join(OUTPUT_DIR, 'screenshots');
+
+/** What a browser suite works with once workbenchSuite()'s hook has run. */
+export interface WorkbenchSuite {
+    session: Session;
+    wb: Workbench;
+    probe: ProbeConnection;
+}
+
+/**
+ * The mocha hooks every browser suite shares, registered in the calling
+ * describe(): a code-server session (options() is called in the hook, so
+ * it may check files and throw), its workbench once ready, the probe, a
+ * screenshot `<prefix>-failed-<test>` of every failed test, and the session
+ * closed at the end. The returned object is filled in by the hook.
+ */
+export function workbenchSuite(prefix: string, options: () => SessionOptions): WorkbenchSuite {
+    const suite = {} as WorkbenchSuite;
+    before(async function () {
+        this.timeout(180_000);
+        armDeadline(10 * 60_000);
+        clearScreenshots(`${prefix}-`);
+        suite.session = await Session.start(options());
+        suite.wb = new Workbench(suite.session.page, suite.session.log);
+        await suite.wb.ready();
+        suite.probe = await suite.session.probe();
+    });
+    after(async () => {
+        await suite.session?.close();
+    });
+    afterEach(async function () {
+        if (this.currentTest?.state === 'failed' && suite.wb) {
+            await suite.wb.screenshot(`${prefix}-failed-${this.currentTest.title.replace(/\W+/g, '-')}`).catch(() => undefined);
+        }
+    });
+    return suite;
+}
+
+/** Monaco and xterm draw spaces as U+00A0; tests compare ordinary text. */
+export function normalize(text: string): string {
+    return text.replace(/\u00a0/g, ' ');
+}
+
+/** Removes the screenshots of an earlier run whose names start with `prefix`, so that none of them is mistaken for this run's. */
+export function clearScreenshots(prefix: string): void {
+    if (!fs.existsSync(SCREENSHOT_DIR)) return;
+    for (const file of fs.readdirSync(SCREENSHOT_DIR)) {
+        if (file.startsWith(prefix) && file.endsWith('.png')) fs.rmSync(path.join(SCREENSHOT_DIR, file));
+    }
+}
+
+export class Workbench {
+    constructor(readonly page: Page, readonly log: Log) {}
+
+    /** Waits until the workbench shows its parts (the status bar is the last to appear). */
+    async ready(timeoutMs = 60_000): Promise<void> {
+        await this.page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: timeoutMs });
+        await this.page.locator('.monaco-workbench .part.sidebar').first().waitFor({ state: 'attached', timeout: timeoutMs });
+    }
+
+    async screenshot(name: string): Promise<string> {
+        fs.mkdirSync(SCREENSHOT_DIR, { recursive: true });
+        const file = path.join(SCREENSHOT_DIR, `${name}.png`);
+        await this.page.screenshot({ path: file });
+        this.log.write('harness', `screenshot ${path.relative(ROOT, file)}`);
+        return file;
+    }
+
+    /** Ctrl+P, the file name, Enter; resolves when its editor tab is active. */
+    async openFile(name: string): Promise<void> {
+        await this.page.keyboard.press('Control+P');
+        const input = this.page.locator('.quick-input-widget input');
+        await input.waitFor({ state: 'visible' });
+        await this.page.keyboard.type(name);
+        await this.page
+            .locator('.quick-input-list .monaco-list-row.focused', { hasText: name })
+            .waitFor({ state: 'visible', timeout: 15_000 });
+        await this.page.keyboard.press('Enter');
+        await this.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 15_000 });
+        await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').waitFor();
+    }
+
+    /**
+     * F1, the command's title, Enter, as in the command palette. The palette
+     * filters as keys arrive, so the focused row is read until it is the
+     * command asked for, and Enter is pressed only then.
+     */
+    async runCommand(title: string): Promise<void> {
+        await this.page.keyboard.press('F1');
+        await this.page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
+        await this.page.keyboard.type(title);
+        const row = this.page.locator('.quick-input-list .monaco-list-row.focused .label-name').first();
+        const wanted = title.toLowerCase();
+        await this.waitFor(
+            async () => normalize((await row.textContent({ timeout: 5_000 }).catch(() => '')) ?? ''),
+            (label) => label.toLowerCase() === wanted,
+            `"${title}" focused in the command palette`,
+            10_000,
+        );
+        await this.page.keyboard.press('Enter');
+    }
+
+    /** Goes to a 1-based line with Ctrl+G. */
+    async goToLine(line: number): Promise<void> {
+        await this.page.keyboard.press('Control+G');
+        await this.page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
+        await this.page.keyboard.type(String(line));
+        await this.page.keyboard.press('Enter');
+        await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+    }
+
+    /** Selects `count` whole lines starting at a 1-based line, with the keyboard. */
+    async selectLines(first: number, count: number): Promise<void> {
+        await this.goToLine(first);
+        await this.page.keyboard.press('Home');
+        await this.page.keyboard.press('Home');
+        for (let i = 0; i < count - 1; i++) await this.page.keyboard.press('Shift+ArrowDown');
+        await this.page.keyboard.press('Shift+End');
+    }
+
+    /** The text of the active editor's visible lines. */
+    async editorText(): Promise<string> {
+        return normalize(await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').innerText());
+    }
+
+    /** The rows of the visible terminal, as text (DOM renderer). */
+    terminalRows(): Locator {
+        return this.page.locator('.part.panel .terminal-wrapper.active .xterm-rows');
+    }
+
+    async terminalText(): Promise<string> {
+        const rows = this.terminalRows();
+        if (!(await rows.count())) return '';
+        return normalize(await rows.first().innerText());
+    }
+
+    /**
+     * The rows of a tree view (or of the whole side bar), each as its label
+     * and description joined by one space, the way a person reads them.
+     */
+    async treeRows(paneTitle?: string): Promise<string[]> {
+        const scope = paneTitle
+            ? this.page.locator(`.part.sidebar .pane:has(.pane-header:has-text("${paneTitle}"))`)
+            : this.page.locator('.part.sidebar');
+        const rows = scope.locator('.monaco-list-row');
+        const out: string[] = [];
+        for (let i = 0, n = await rows.count(); i < n; i++) {
+            const row = rows.nth(i);
+            const parts = [
+                ...(await row.locator('.label-name').allInnerTexts()),
+                ...(await row.locator('.label-description').allInnerTexts()),
+            ];
+            const text = parts.length ? parts.join(' ') : await row.innerText();
+            out.push(normalize(text).replace(/\s+/g, ' ').trim());
+        }
+        return out;
+    }
+
+    /** Polls `read` until `accept` holds, for at most `timeoutMs`; fails naming `what` and the last value. */
+    async waitFor<T>(read: () => Promise<T>, accept: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
+        const deadline = Date.now() + timeoutMs;
+        let last: T | undefined;
+        for (;;) {
+            last = await read();
+            if (accept(last)) return last;
+            if (Date.now() > deadline) {
+                throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${JSON.stringify(last)?.slice(0, 2000)}`);
+            }
+            await sleep(100);
+        }
+    }
+
+    /** Text of the notifications on screen. */
+    async notifications(): Promise<string[]> {
+        return (await this.page.locator('.notifications-toasts .notification-list-item-message').allInnerTexts()).map(normalize);
+    }
+
+    async statusBar(): Promise<string[]> {
+        return (await this.page.locator('.part.statusbar .statusbar-item').allInnerTexts()).map(normalize);
+    }
+}

@@ -1,0 +1,134 @@
+/**
+ * What an untrusted workspace can make R do at start-up: nothing. R reads
+ * ./.Renviron of its working directory before the kernel runs, and its
+ * values win; untrusted, R must read no file of the workspace at start-up,
+ * and the kernel takes none of its settings from the environment. Also: the
+ * kernel channel is not inherited by processes R starts, and R's own
+ * temporary folder goes with a killed R.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import type { OutputParams } from '../../common/protocol';
+import { WireClient } from '../support/wireClient';
+
+describe('security: start-up in an untrusted workspace', function () {
+    this.timeout(60000);
+    const clients: WireClient[] = [];
+    let workspace: string;
+    let home: string;
+    let evidence: string;
+
+    beforeEach(() => {
+        workspace = fs.mkdtempSync(path.join(os.tmpdir(), 'rbridge-ws-'));
+        home = fs.mkdtempSync(path.join(os.tmpdir(), 'rbridge-home-'));
+        evidence = path.join(workspace, 'evidence');
+        fs.mkdirSync(evidence);
+        const leave = (name: string) => `file.create(${JSON.stringify(path.join(evidence, name))})\n`;
+        // Each file, if R ever reads it, leaves a file named after it.
+        fs.writeFileSync(path.join(workspace, 'site-profile.R'), leave('R_PROFILE'));
+        fs.writeFileSync(path.join(workspace, 'user-profile.R'), leave('R_PROFILE_USER'));
+        fs.writeFileSync(path.join(workspace, '.Rprofile'), leave('.Rprofile'));
+        fs.writeFileSync(path.join(workspace, 'site.Renviron'), 'FROM_SITE_RENVIRON=yes\n');
+        const fakeKernel = path.join(workspace, 'kernel');
+        fs.mkdirSync(fakeKernel);
+        fs.writeFileSync(path.join(fakeKernel, 'bootstrap.R'), leave('RBRIDGE_KERNEL_DIR'));
+        fs.writeFileSync(
+            path.join(workspace, '.Renviron'),
+            [
+                'FROM_WORKSPACE=yes',
+                `R_PROFILE=${path.join(workspace, 'site-profile.R')}`,
+                `R_PROFILE_USER=${path.join(workspace, 'user-profile.R')}`,
+                `R_ENVIRON=${path.join(workspace, 'site.Renviron')}`,
+                `R_ENVIRON_USER=${path.join(workspace, 'site.Renviron')}`,
+                `R_LIBS_USER=${workspace}`,
+                'RBRIDGE_PROFILE=trusted',
+                `RBRIDGE_USER_PROFILE=${path.join(workspace, 'user-profile.R')}`,
+                `RBRIDGE_KERNEL_DIR=${fakeKernel}`,
+                '',
+            ].join('\n'),
+        );
+        fs.writeFileSync(path.join(home, '.Renviron'), 'FROM_HOME=yes\n');
+    });
+    afterEach(async () => {
+        for (const c of clients.splice(0)) await c.stop();
+        for (const dir of [workspace, home]) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    async function start(trusted: boolean, env: Record<string, string> = {}): Promise<WireClient> {
+        const client = await WireClient.start({ keep: ['r/output'], init: { cwd: workspace, workspaceTrusted: trusted, env: { HOME: home, ...env } } });
+        clients.push(client);
+        return client;
+    }
+
+    async function stdout(client: WireClient, code: string): Promise<string> {
+        const executionId = `x${client.newId()}`;
+        const result = await client.execute({ code, executionId });
+        assert.strictEqual(result.status, 'ok', JSON.stringify(result));
+        return client.notifications
+            .map((n) => n.params as OutputParams)
+            .filter((o) => o.executionId === executionId && o.stream === 'stdout')
+            .map((o) => o.text)
+            .join('');
+    }
+
+    const env = 'cat(Sys.getenv(c("FROM_WORKSPACE", "FROM_SITE_RENVIRON", "FROM_HOME", "R_LIBS_USER")), sep = "|")';
+
+    it('reads no .Renviron of the workspace, so none of its variables runs anything', async () => {
+        const client = await start(false);
+        // R started the real kernel, read the user's own ~/.Renviron, and nothing of the workspace.
+        const seen = (await stdout(client, env)).split('|');
+        assert.deepStrictEqual(seen.slice(0, 3), ['', '', 'yes']);
+        assert.notStrictEqual(seen[3], workspace, 'R_LIBS_USER came from the workspace');
+        assert.deepStrictEqual(fs.readdirSync(evidence), [], 'a file of the workspace ran');
+    });
+
+    it('takes no kernel setting from the environment: RBRIDGE_PROFILE=trusted from the client changes nothing', async () => {
+        const client = await start(false, { RBRIDGE_PROFILE: 'trusted', RBRIDGE_USER_PROFILE: path.join(workspace, 'user-profile.R') });
+        assert.strictEqual(await stdout(client, 'cat(1)'), '1');
+        assert.deepStrictEqual(fs.readdirSync(evidence), [], 'the workspace profile ran');
+    });
+
+    it("reads the workspace's .Renviron and .Rprofile when trusted, as R does", async () => {
+        // Trusted, R's own rules apply; the kernel still starts when the
+        // .Renviron names profiles (R reads R_PROFILE, the site profile).
+        fs.writeFileSync(path.join(workspace, '.Renviron'), `FROM_WORKSPACE=yes\nR_PROFILE=${path.join(workspace, 'site-profile.R')}\n`);
+        const client = await start(true);
+        assert.strictEqual((await stdout(client, env)).split('|')[0], 'yes');
+        assert.deepStrictEqual(fs.readdirSync(evidence).sort(), ['.Rprofile', 'R_PROFILE']);
+    });
+
+    it('keeps the kernel channel from the processes R starts', async () => {
+        const client = await start(false);
+        const fds = await stdout(client, 'cat(system("ls -l /proc/self/fd", intern = TRUE), sep = "\\n")');
+        assert.match(fds, /\/dev\/null/, 'the listing works');
+        for (const name of ['to-kernel', 'from-kernel']) assert.doesNotMatch(fds, new RegExp(name), `a child inherited ${name}:\n${fds}`);
+    });
+
+    it("removes R's temporary folder with the kernel's private folder when R is killed", async () => {
+        const client = await start(false);
+        const temp = (await stdout(client, 'cat(tempdir())')).trim();
+        assert.ok(fs.existsSync(temp), temp);
+        process.kill(client.kernelPid!, 'SIGKILL');
+        await client.waitFor(() => client.lastStatus()?.state === 'dead', 10000, 'R dead');
+        await client.waitFor(() => !fs.existsSync(temp), 5000, `${temp} removed`);
+        assert.ok(!fs.existsSync(path.dirname(path.dirname(temp))), 'the private folder is gone');
+    });
+
+    it('reports a channel that cannot be made, and leaves no folder behind', async () => {
+        // Without mkfifo on the PATH the channel's FIFOs cannot be made.
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rbridge-tmp-'));
+        try {
+            const client = await WireClient.start({ noWait: true, env: { PATH: '/nonexistent', TMPDIR: tmp }, init: { rPath: '/usr/bin/R' } });
+            clients.push(client);
+            await client.waitFor(() => client.lastStatus()?.state === 'dead', 10000, 'the start to fail');
+            const status = client.lastStatus()!;
+            assert.strictEqual(status.deathCause, 'startFailed');
+            assert.match(status.reason!, /private channel could not be made/);
+            assert.deepStrictEqual(fs.readdirSync(tmp), [], 'the kernel folder was left behind');
+        } finally {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    });
+});
