@@ -31,6 +31,7 @@ import { withTimeout } from '../test/support/time';
 import { WireClient } from '../test/support/wireClient';
 import { BENCH, BenchRun, FloorProcess, checkOk, machineLine, serverOptions, startServer } from './common';
 import { describeMachine, run } from './machine';
+import { buildBaseline, compareWithBaseline } from './baseline';
 import { floorPipelined, floorRoundTrips, interruptOnce, pipelined, roundTrips } from './workloads';
 
 // ---------------------------------------------------------------------------
@@ -626,6 +627,41 @@ function summaryLines(): string[] {
     ];
 }
 
+/**
+ * 8: the same workloads on the server of another revision (BENCH_BASELINE),
+ * in alternating rounds with the current one (bench/baseline.ts).
+ */
+async function baselineSection(): Promise<void> {
+    const revision = process.env.BENCH_BASELINE;
+    if (!revision) return;
+    const baseline = buildBaseline(revision);
+    try {
+        const compared = await compareWithBaseline(baseline, serverCwd, (client, what) => bench.stopServer(client, what));
+        for (const c of compared) {
+            const ratio = c.current / c.baseline;
+            const worse = c.higherIsBetter ? ratio < 0.9 : ratio > 1.1;
+            const show = (v: number) => (c.unit === 'ms' ? ms(v) : `${fmt(v)} /s`);
+            row({
+                section: '8',
+                measure: `Against ${baseline.revision}: ${c.measure}`,
+                result: show(c.current),
+                target: 'no worse (±10%)',
+                baseline: `${baseline.revision} ${show(c.baseline)}`,
+                ratio: `${fmt(ratio)}×`,
+                verdict: verdict(!worse),
+            });
+        }
+        details.push(
+            `### 8. Against ${baseline.revision}`,
+            '',
+            `The server of ${baseline.revision} (built in a temporary worktree) and the current one, each started fresh in alternating rounds, with the same workloads (bench/baseline.ts); medians over all rounds. "No worse" allows 10% for the machine's noise.`,
+            '',
+        );
+    } finally {
+        baseline.dispose();
+    }
+}
+
 function finish(incomplete?: string): void {
     bench.finish(RESULTS, report(incomplete), summaryLines());
 }
@@ -650,6 +686,7 @@ export async function main(): Promise<void> {
         await section('5 Interrupt', interruptSection);
         await section('6 Changed-symbol bookkeeping', symbolsSection);
         await section('7 Kernel ready after spawn', startupSection);
+        await section('8 Against a baseline revision', baselineSection);
     } finally {
         clearTimeout(watchdog);
         bench.killLeftovers();

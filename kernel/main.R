@@ -51,12 +51,11 @@ main <- function() {
   # can set any environment variable before the kernel runs.
   config <- read_frame()
   if (is.null(config) || config$kind != "config") return(1L)
-  config <- from_json(config$body)
-  state$marker <- paste0("\036RBM", config$marker, ":")
+  state$marker <- paste0("\036RBM", config$fields[1L], ":")
   install_input_functions()
   install_console_functions()
   options(keep.source = TRUE, device.ask.default = FALSE)
-  run_profile(config$profile, config$userProfile %||% "")
+  run_profile(config$fields[2L], body_text(config$body))
   # R attaches the default packages (utils, stats, graphics, ...) after the
   # user profile, from .First.sys(); the kernel loop runs inside the profile
   # stage and never returns, so it does that step itself.

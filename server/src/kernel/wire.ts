@@ -116,7 +116,9 @@ export interface RawFrame {
 export function encode(message: ToKernel): Buffer {
     switch (message.kind) {
         case 'config':
-            return encodeFrame('config', 0, [], JSON.stringify(message.config));
+            // Plain fields, no JSON: the kernel reads this before anything
+            // else, and loading jsonlite for it would cost every start-up.
+            return encodeFrame('config', 0, [message.config.marker, message.config.profile], message.config.userProfile);
         case 'exec':
             return encodeFrame('exec', message.id, [message.flags], message.code);
         case 'request':

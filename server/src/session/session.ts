@@ -255,11 +255,12 @@ export class Session {
     }
 
     /** Sends r/kernelStatus when the state changed, or always with `extra` facts. */
-    private announce(extra: Partial<KernelStatusParams> = {}): void {
+    private announce(extra?: Partial<KernelStatusParams>): void {
+        // On the path of every execution: nothing is built when nothing changed.
+        if (!extra && this.state === this.announced) return;
         const facts = this.statusFacts();
-        if (facts.state === this.announced && !Object.keys(extra).length) return;
         this.announced = facts.state;
-        this.client.kernelStatus({ ...facts, ...extra });
+        this.client.kernelStatus(extra ? { ...facts, ...extra } : facts);
     }
 
     status(): StatusResult {
