@@ -165,6 +165,24 @@ export const KernelNotRunningError = -32802;
 /** Error code of r/restart when the new kernel could not be started, and of requests cut short by a dying kernel. */
 export const KernelStartFailedError = -32803;
 
+export interface ConsoleParams {
+    /** Columns of the client's console: R's `options(width)` (10 to 10000). */
+    width?: number;
+    /**
+     * How many colours the console shows (1, 8, 256 or 16777216): what
+     * cli-based packages (tibble, pillar, rlang's errors) may use, through
+     * `options(cli.num_colors)`. 1 turns colour off.
+     */
+    colors?: number;
+}
+/**
+ * The client's console changed (or is first known): R follows its width and
+ * colours, as in a terminal, without running code the user sees. Answered
+ * at once; R takes the change before the next execution sent after it, and
+ * again whenever a new kernel starts.
+ */
+export const ConsoleRequest = new RequestType<ConsoleParams, null, void>('r/console');
+
 // ---------------------------------------------------------------------------
 // Server → client notifications
 
@@ -279,6 +297,7 @@ export const allMethods = [
     RestartRequest.method,
     StatusRequest.method,
     VariablesRequest.method,
+    ConsoleRequest.method,
     ExecutionStateNotification.method,
     OutputNotification.method,
     ConditionNotification.method,

@@ -15,6 +15,10 @@ interrupt_condition <- function(message) {
 }
 
 ask_client <- function(prompt) {
+  # A forked child reading the console would race the kernel for its frames.
+  if (Sys.getpid() != state$pid) {
+    stop("console input is not available in a forked process (such as the workers of parallel::mclapply())", call. = FALSE)
+  }
   prompt <- paste(as.character(prompt), collapse = "")
   write_frame("input", current_exec$id, body = prompt)
   repeat {

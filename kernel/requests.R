@@ -23,7 +23,16 @@ handle_request <- function(id, method, body) {
     return(invisible())
   }
   params <- if (length(body)) from_json(body) else list()
-  write_frame("response", id, body = handler(params))
+  # A request may take long (the children of a huge environment): the
+  # server interrupts it when the client gives up on it or the user presses
+  # Interrupt. An interrupt left over from before was not meant for it.
+  discard_interrupt()
+  result <- tryCatch(allowInterrupts(handler(params)), interrupt = function(e) NULL)
+  if (is.null(result)) {
+    write_frame("failed", id, body = condition_json("interrupted", NULL))
+  } else {
+    write_frame("response", id, body = result)
+  }
 }
 
 # The variables view: children of a value, a page at a time.
@@ -37,4 +46,22 @@ register_request("variables/children", function(params) {
 # scratch (the client's Refresh).
 register_request("variables/refresh", function(params) {
   reset_snapshot() %||% "{\"added\":[],\"changed\":[],\"removed\":[]}"
+})
+
+# The client's console: R's width follows it, and cli-based packages (tibble,
+# pillar, rlang's errors) colour their output as it can show (cli reads
+# cli.num_colors; crayon, which older packages use, reads crayon.enabled and
+# crayon.colors). A colour setting the user made themselves is left alone.
+register_request("console/set", function(params) {
+  if (!is.null(params$width)) options(width = as.integer(params$width))
+  colors <- params$colors
+  if (!is.null(colors)) {
+    mine <- identical(getOption("cli.num_colors"), state$console_colors)
+    if (is.null(getOption("cli.num_colors")) || mine) {
+      colors <- as.integer(colors)
+      options(cli.num_colors = colors, crayon.enabled = colors > 1L, crayon.colors = colors)
+      state$console_colors <- colors
+    }
+  }
+  "null"
 })

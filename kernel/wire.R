@@ -21,6 +21,8 @@ FLAG_ECHO <- 2L
 FLAG_CLAIM <- 4L
 
 state <- new.env(parent = emptyenv())
+# The kernel's own process: forked children (parallel::mclapply) have another.
+state$pid <- Sys.getpid()
 
 NEWLINE <- as.raw(10L)
 
@@ -45,6 +47,10 @@ connect <- function(to_kernel, from_kernel, grants, secret) {
 }
 
 write_frame <- function(kind, id = 0L, fields = NULL, body = raw(0)) {
+  # A forked child (parallel::mclapply) shares the channel with the kernel
+  # and inherits its handlers; what it would write would interleave with
+  # the kernel's own frames. It says nothing.
+  if (Sys.getpid() != state$pid) return(invisible())
   if (is.character(body)) body <- charToRaw(enc2utf8(body))
   head <- charToRaw(paste(c(kind, id, fields), collapse = " "))
   rest <- length(head) + 1L + length(body)

@@ -16,6 +16,7 @@ import {
 } from 'vscode-languageserver/node';
 import {
     ConditionNotification,
+    ConsoleRequest,
     ExecuteRequest,
     ExecutionStateNotification,
     InitializationOptions,
@@ -31,7 +32,7 @@ import {
 import { CoalescingWriter } from './transport/coalescingWriter';
 import { FramedMessageReader } from './transport/messageReader';
 import { Session, SessionError } from './session/session';
-import { validateExecute, validateInitOptions, validateInterrupt, validateVariables } from './transport/validate';
+import { validateConsole, validateExecute, validateInitOptions, validateInterrupt, validateVariables } from './transport/validate';
 
 const reader = new FramedMessageReader(process.stdin);
 const writer = new StreamMessageWriter(CoalescingWriter.forStdout() as unknown as NodeJS.WritableStream);
@@ -39,6 +40,8 @@ const connection = createConnection(reader, writer);
 
 let session: Session | undefined;
 let leaving = false;
+/** After `shutdown`, only `exit` is accepted (LSP). */
+let shutDown = false;
 let initOptions: InitializationOptions = {};
 
 const kernelDir = process.env.RBRIDGE_KERNEL_DIR || path.join(__dirname, '..', 'kernel');
@@ -54,6 +57,7 @@ function rootPath(rootUri: string | null | undefined): string | undefined {
 
 function requireSession(): Session {
     if (!session) throw new ResponseError(-32002, 'the server has not been initialized');
+    if (shutDown) throw new ResponseError(ErrorCodes.InvalidRequest, 'the server is shutting down: only exit is accepted');
     return session;
 }
 
@@ -87,6 +91,7 @@ connection.onInitialize((params): InitializeResult => {
     // The protocol has one initialize per connection; a second one must not
     // start a second R beside the first.
     if (session) throw new ResponseError(ErrorCodes.InvalidRequest, 'the server is already initialized');
+    if (shutDown) throw new ResponseError(ErrorCodes.InvalidRequest, 'the server is shutting down: only exit is accepted');
     initOptions = options;
     session = new Session(
         {
@@ -131,6 +136,7 @@ const requests: Record<string, (params: unknown, token: CancellationToken) => un
     [RestartRequest.method]: () => requireSession().restart(),
     [StatusRequest.method]: () => requireSession().status(),
     [VariablesRequest.method]: (params, token) => requireSession().variablesRequest(validateVariables(params), token),
+    [ConsoleRequest.method]: (params) => requireSession().setConsole(validateConsole(params)),
 };
 
 connection.onRequest((method: string, params: unknown, token: CancellationToken) => {
@@ -143,6 +149,10 @@ connection.onRequest((method: string, params: unknown, token: CancellationToken)
 });
 
 connection.onShutdown(async () => {
+    // Like every request, shutdown needs an initialized server; a shutdown
+    // that was answered leaves nothing to start afterwards.
+    if (!session && !shutDown) throw new ResponseError(-32002, 'the server has not been initialized');
+    shutDown = true;
     await session?.dispose();
 });
 

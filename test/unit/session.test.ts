@@ -262,6 +262,50 @@ describe('Session with a fake kernel', () => {
         );
     });
 
+    it('interrupts a kernel request R is serving, on r/interrupt and when its client cancels it', async () => {
+        const h = await started();
+        const k = h.kernel();
+        const first = h.session.variablesRequest({ path: ['huge'] });
+        assert.deepStrictEqual(h.session.interrupt(), { interrupted: false, cancelled: 0 });
+        assert.strictEqual(k.interrupts, 1, 'r/interrupt reaches the request');
+        k.message({ kind: 'failed', id: 1, message: 'interrupted' });
+        await assert.rejects(first, (e: { code: number; message: string }) => e.code === -32603 && e.message === 'interrupted');
+        const source = new CancellationTokenSource();
+        const second = h.session.variablesRequest({ path: ['huge'] }, source.token);
+        source.cancel();
+        assert.strictEqual(k.interrupts, 2, 'a cancelled request R serves is interrupted');
+        k.message({ kind: 'failed', id: 2, message: 'interrupted' });
+        await assert.rejects(second, (e: { code: number }) => e.code === -32800);
+    });
+
+    it('applies the console settings before the next execution, once, and first on a new kernel', async () => {
+        const h = await started();
+        const k = h.kernel();
+        const running = h.run('Sys.sleep(1)');
+        h.session.setConsole({ width: 100 });
+        h.session.setConsole({ width: 120, colors: 256 });
+        const next = h.run('x');
+        k.finish(1);
+        await running;
+        const requests = k.sent.filter((m) => m.kind === 'request');
+        assert.deepStrictEqual(requests, [{ kind: 'request', id: 3, method: 'console/set', params: { width: 120, colors: 256 } }], 'only the latest settings go');
+        k.message({ kind: 'response', id: 3, result: null });
+        assert.strictEqual(k.sent[k.sent.length - 1].kind, 'exec');
+        k.finish(4);
+        await next;
+        // A new kernel gets them before an execution that waited for it.
+        const restarted = h.session.restart();
+        await tick();
+        const waiting = h.run('y');
+        h.kernel().ready();
+        await restarted;
+        assert.deepStrictEqual(h.kernel().sent[0], { kind: 'request', id: 6, method: 'console/set', params: { width: 120, colors: 256 } });
+        h.kernel().message({ kind: 'response', id: 6, result: null });
+        assert.strictEqual(h.kernel().sent[1].kind, 'exec');
+        h.kernel().finish(5);
+        await waiting;
+    });
+
     it('maps conditions to the document lines that raised them', async () => {
         const h = await started();
         const range = { start: { line: 9, character: 2 }, end: { line: 10, character: 5 } };

@@ -62,6 +62,12 @@ export interface Execution {
     outcome?: Outcome;
     /** A pending r/input request of the running execution. */
     input?: CancellationTokenSource;
+    /**
+     * Lines of an r/input answer beyond its first: a console takes a pasted
+     * block of lines as that many answers, so the next reads get them
+     * without asking the client again.
+     */
+    typedAhead?: string[];
     interruptTimer?: NodeJS.Timeout;
     /** When the first interrupt of this execution was sent. */
     interruptedAt?: number;
@@ -77,6 +83,15 @@ export interface KernelRequest {
     phase: 'queued' | 'running';
     readonly resolve: (result: unknown) => void;
     readonly reject: (error: Error) => void;
+    /** The client gave up on it while R was serving it: R was interrupted. */
+    cancelled?: boolean;
+}
+
+export interface RequestOptions {
+    /** Ahead of everything waiting (settings that the next execution must see). */
+    first?: boolean;
+    /** Drops the waiting requests of the same method: only the latest matters. */
+    supersede?: boolean;
 }
 
 type Work = Execution | KernelRequest;
@@ -110,6 +125,8 @@ export class WorkQueue {
     private waitingRequests = 0;
     private nextSeq = 1;
     private nextExecutionId = 1;
+    /** The ids of the executions not answered yet: output is attributed by id, so two must never share one. */
+    private readonly idsInUse = new Set<string>();
 
     constructor(private readonly events: WorkEvents) {}
 
@@ -162,10 +179,13 @@ export class WorkQueue {
 
     /** Queues an execution; `refuse` answers it at once with kernelDied and that reason. */
     execute(params: ExecuteParams, token?: CancellationToken, refuse?: string): Promise<ExecuteResult> {
+        if (params.executionId !== undefined && this.idsInUse.has(params.executionId)) {
+            return Promise.reject(new SessionError(-32602, `r/execute: the executionId '${params.executionId}' belongs to an execution that has not ended yet`));
+        }
         return new Promise((resolve) => {
             const exec: Execution = {
                 type: 'execution',
-                id: params.executionId ?? `e${this.nextExecutionId++}`,
+                id: params.executionId ?? this.freeId(),
                 seq: this.nextSeq++,
                 params,
                 phase: 'queued',
@@ -195,6 +215,7 @@ export class WorkQueue {
                 return;
             }
             token?.onCancellationRequested(() => this.cancel(exec));
+            this.idsInUse.add(exec.id);
             this.waiting.push(exec);
             this.pump();
             // 'queued' only for an execution that has to wait its turn.
@@ -205,18 +226,40 @@ export class WorkQueue {
         });
     }
 
+    /** A server-assigned id that no execution not yet answered has (a client may have chosen `e7` itself). */
+    private freeId(): string {
+        let id: string;
+        do id = `e${this.nextExecutionId++}`;
+        while (this.idsInUse.has(id));
+        return id;
+    }
+
     /** Queues a kernel request; resolves with the handler's result. */
-    request(method: string, params: unknown, token?: CancellationToken): Promise<unknown> {
+    request(method: string, params: unknown, token?: CancellationToken, options: RequestOptions = {}): Promise<unknown> {
         return new Promise((resolve, reject) => {
             if (token?.isCancellationRequested) {
                 reject(new SessionError(REQUEST_CANCELLED, 'the request was cancelled'));
                 return;
             }
+            if (options.supersede) {
+                for (const old of this.waiting.filter((w): w is KernelRequest => w.type === 'request' && w.method === method)) {
+                    this.waiting.splice(this.waiting.indexOf(old), 1);
+                    this.waitingRequests--;
+                    old.resolve(undefined);
+                }
+            }
             const request: KernelRequest = { type: 'request', seq: this.nextSeq++, method, params, phase: 'queued', resolve, reject };
-            this.waiting.push(request);
+            if (options.first) this.waiting.unshift(request);
+            else this.waiting.push(request);
             this.waitingRequests++;
             token?.onCancellationRequested(() => {
-                // Once sent, it runs to its end (requests are short); before, it is dropped.
+                // Waiting: dropped. Being served: R is interrupted (a request
+                // may take long, e.g. the children of a huge environment).
+                if (request.phase === 'running') {
+                    request.cancelled = true;
+                    this.kernel?.interrupt();
+                    return;
+                }
                 const index = this.waiting.indexOf(request);
                 if (index < 0) return;
                 this.waiting.splice(index, 1);
@@ -352,7 +395,7 @@ export class WorkQueue {
         }
         if (running.type === 'request') {
             this.remove(running);
-            running.reject(new SessionError(-32603, message));
+            running.reject(running.cancelled ? new SessionError(REQUEST_CANCELLED, 'the request was cancelled') : new SessionError(-32603, message));
             this.pump();
             this.events.changed();
             return;
@@ -384,6 +427,12 @@ export class WorkQueue {
             kernel.send({ kind: 'cancel', id: seq });
             return;
         }
+        // Lines the client sent ahead in an earlier answer come first.
+        const typed = exec.typedAhead?.shift();
+        if (typed !== undefined) {
+            kernel.send({ kind: 'reply', id: seq, text: typed, eof: false });
+            return;
+        }
         this.events.flushOutput();
         const source = new CancellationTokenSource();
         exec.input = source;
@@ -391,8 +440,22 @@ export class WorkQueue {
             (answer) => {
                 if (exec.input !== source || source.token.isCancellationRequested) return;
                 exec.input = undefined;
-                if (!answer || typeof answer.text !== 'string') kernel.send({ kind: 'cancel', id: seq });
-                else kernel.send({ kind: 'reply', id: seq, text: answer.text, eof: answer.eof === true });
+                if (!answer || typeof answer.text !== 'string') {
+                    kernel.send({ kind: 'cancel', id: seq });
+                    return;
+                }
+                if (answer.text.includes('\0')) {
+                    // R strings cannot hold NUL: say so where the user looks, and end the read as Ctrl+C would.
+                    this.events.output(exec.id, 'stderr', 'The answer contains a NUL character, which R cannot read; the input was cancelled.\n');
+                    kernel.send({ kind: 'cancel', id: seq });
+                    return;
+                }
+                // One line per read, as in a console: a pasted block answers
+                // this read and the next ones; `\r\n` and `\r` end lines too.
+                const lines = answer.text.split(/\r\n|\r|\n/);
+                if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+                exec.typedAhead = lines.slice(1);
+                kernel.send({ kind: 'reply', id: seq, text: lines[0] ?? '', eof: answer.eof === true && lines.length <= 1 });
             },
             () => {
                 if (exec.input !== source) return;
@@ -444,6 +507,7 @@ export class WorkQueue {
 
     private finish(exec: Execution, answer: ExecuteResult): void {
         clearInterval(exec.interruptTimer);
+        this.idsInUse.delete(exec.id);
         this.events.executionState({ executionId: exec.id, state: 'done' });
         exec.resolve(answer);
     }
@@ -507,6 +571,8 @@ export class WorkQueue {
         }
         const running = this.runningExecution;
         if (running) this.interruptExecution(running);
+        // A kernel request R is serving stops too (it fails as interrupted).
+        else if (this.running?.type === 'request') this.kernel?.interrupt();
         this.events.changed();
         return { interrupted: running !== undefined, cancelled };
     }

@@ -9,6 +9,7 @@
 import { CancellationToken } from 'vscode-jsonrpc';
 import type {
     ConditionParams,
+    ConsoleParams,
     ExecuteParams,
     ExecuteResult,
     ExecutionStateParams,
@@ -76,6 +77,8 @@ export class Session {
     private readonly output: OutputBatcher;
     private readonly work: WorkQueue;
     private readonly createKernel: KernelFactory;
+    /** The client console's width and colours, applied to every kernel (r/console). */
+    private console: ConsoleParams = {};
 
     constructor(
         private readonly options: SessionOptions,
@@ -285,6 +288,8 @@ export class Session {
                 this.applySymbols(message.symbols, true);
                 this.client.log(`R ${kernel.hello?.rVersion} ready (pid ${kernel.pid}, rlang ${kernel.hello?.rlang ? 'available' : 'not installed'})`);
                 this.announce({ pid: kernel.pid });
+                // A new R learns the console's settings before anything else runs.
+                if (Object.keys(this.console).length) this.applyConsole(true);
                 this.work.attach(kernel);
                 break;
             case 'symbols':
@@ -309,6 +314,23 @@ export class Session {
 
     interrupt(keepQueue = false): InterruptResult {
         return this.work.interrupt(keepQueue);
+    }
+
+    /**
+     * The client's console changed: R takes its width and colours before
+     * the next execution sent after this (a kernel request, so nothing the
+     * user sees runs), and every new kernel takes them at its start.
+     */
+    setConsole(params: ConsoleParams): null {
+        this.console = { ...this.console, ...params };
+        if (this.life.kind === 'running') this.applyConsole(false);
+        return null;
+    }
+
+    private applyConsole(first: boolean): void {
+        this.work.request('console/set', this.console, undefined, { supersede: true, first }).catch((e: Error) =>
+            this.client.log(`the console settings could not be applied: ${e.message}`),
+        );
     }
 
     // -----------------------------------------------------------------------

@@ -3,7 +3,7 @@
  * with InvalidParams and a message that names it; nothing else happens.
  */
 import { ErrorCodes, ResponseError } from 'vscode-languageserver/node';
-import type { ExecuteParams, InitializationOptions, InterruptParams, Range, VariablesParams } from '../../../common/protocol';
+import type { ConsoleParams, ExecuteParams, InitializationOptions, InterruptParams, Range, VariablesParams } from '../../../common/protocol';
 
 class Checker {
     constructor(private readonly method: string, private readonly value: unknown) {}
@@ -94,4 +94,17 @@ export function validateInitOptions(options: unknown): InitializationOptions {
         autoRestart: c.optional<boolean>(o, 'autoRestart', 'boolean'),
         workspaceTrusted: c.optional<boolean>(o, 'workspaceTrusted', 'boolean'),
     };
+}
+
+export function validateConsole(params: unknown): ConsoleParams {
+    const c = new Checker('r/console', params);
+    const o = c.object();
+    const width = c.optional<number>(o, 'width', 'number');
+    const colors = c.optional<number>(o, 'colors', 'number');
+    if (width !== undefined && (!Number.isInteger(width) || width < 10 || width > 10000)) c.fail("'width' must be an integer from 10 to 10000");
+    if (colors !== undefined && (!Number.isInteger(colors) || colors < 1)) c.fail("'colors' must be a positive integer");
+    const result: ConsoleParams = {};
+    if (width !== undefined) result.width = width;
+    if (colors !== undefined) result.colors = colors;
+    return result;
 }
