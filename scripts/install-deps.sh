@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # Installs the system packages the project needs, where they are missing:
-# R with jsonlite (and rlang, so that both kernel paths are tested).
+# R with jsonlite (and rlang, so that both kernel paths are tested), and the
+# R packages the tests use (Debian's builds: cli, tibble and R6 for colour,
+# printing and environment-object tests).
 set -euo pipefail
+
+# R package -> Debian package.
+packages=(jsonlite:r-cran-jsonlite rlang:r-cran-rlang cli:r-cran-cli tibble:r-cran-tibble R6:r-cran-r6)
 
 need=()
 command -v Rscript >/dev/null 2>&1 || need+=(r-base-core)
-if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e 'quit(status = !requireNamespace("jsonlite", quietly = TRUE))' >/dev/null 2>&1; then
-  need+=(r-cran-jsonlite)
-fi
-if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e 'quit(status = !requireNamespace("rlang", quietly = TRUE))' >/dev/null 2>&1; then
-  need+=(r-cran-rlang)
-fi
+for entry in "${packages[@]}"; do
+  pkg=${entry%%:*}
+  deb=${entry#*:}
+  if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e "quit(status = !requireNamespace('$pkg', quietly = TRUE))" >/dev/null 2>&1; then
+    need+=("$deb")
+  fi
+done
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "Missing: ${need[*]}. Install them (as root: apt-get install ${need[*]})." >&2
