@@ -24,11 +24,15 @@ exec_request <- function(id, flags, code) {
   }
   current_exec$id <- id
   on.exit(current_exec$id <- "0")
+  # What the kernel loop needs to end this execution if its code jumps to
+  # the top level (see aborted() in main.R); cleared when it ends normally.
+  state$exec <- list(id = id, targets = character(0))
   # An interrupt that arrived before this point was meant for an earlier
   # execution (or sent while R was idle): it must not stop this one. The
   # server repeats an interrupt that is still wanted (see server/src/session/).
   discard_interrupt()
   outcome <- run_code(code, bitwAnd(flags, FLAG_STOP_ON_ERROR) != 0L, bitwAnd(flags, FLAG_ECHO) != 0L)
+  state$exec <- NULL
   symbols <- tryCatch(symbol_changes(outcome$targets), error = symbols_failed)
   if (!is.null(symbols)) write_frame("symbols", id, body = symbols)
   # The markers and the answer go out last and together, so that the
@@ -164,6 +168,7 @@ run_code <- function(code, stop_on_error, echo) {
   srcrefs <- attr(exprs, "srcref")
   # Bookkeeping must never cost the user their execution.
   targets <- tryCatch(assignment_targets(exprs, code), error = no_targets)
+  state$exec$targets <- targets
   result <- outcome_of("ok", targets = targets)
   for (i in seq_along(exprs)) {
     flush_printed()

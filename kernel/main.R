@@ -62,8 +62,9 @@ main <- function() {
   .First.sys()
   # quit() in user code ends R without unwinding: R runs exit finalizers.
   reg.finalizer(state, function(e) say_bye("quit", "R was quit by the code being run (quit() or q())"), onexit = TRUE)
-  # A jump to the top level (invokeRestart("abort")) unwinds the loop.
-  on.exit(say_bye("left", "the code being run left the kernel loop (a jump to the top level, such as invokeRestart(\"abort\"))"))
+  # A jump to the top level that R makes itself in C code, past the
+  # kernel's "abort" restart (see serve()), unwinds the loop.
+  on.exit(say_bye("left", "the code being run left the kernel loop (a jump to the top level that R made itself, past the kernel's abort restart)"))
   status <- tryCatch(suspendInterrupts(serve()), error = function(e) {
     say_bye("failed", paste("the kernel loop failed:", conditionMessage(e)))
     1L
@@ -115,6 +116,17 @@ run_profile <- function(which, user_profile = "") {
 
 serve <- function() {
   write_frame("ready", 0L, body = reset_snapshot() %||% "{\"added\":[],\"changed\":[],\"removed\":[]}")
+  # A jump to the top level from user code (invokeRestart("abort")) ends up
+  # here, not outside the loop: it ends the running execution, and the
+  # kernel, R and the user's variables stay. One restart for the loop's
+  # life costs nothing per execution.
+  repeat {
+    status <- withRestarts(serve_frames(), abort = aborted)
+    if (!identical(status, "aborted")) return(status)
+  }
+}
+
+serve_frames <- function() {
   repeat {
     frame <- next_frame()
     if (is.null(frame)) return(0L)
@@ -124,6 +136,7 @@ serve <- function() {
       if (frame$kind == "exec") {
         # The execution still ends the ordinary way (output markers, then
         # its answer), with the failure said where the user looks.
+        state$exec <- NULL
         to_stderr(paste0("Error in the R kernel: ", message, "\n"))
         end_of_output(frame$id)
         write_frame("done", frame$id, c("error", 0L), body = condition_json(paste("the R kernel failed:", message), NULL))
@@ -134,6 +147,24 @@ serve <- function() {
     })
     if (identical(status, "stop")) return(0L)
   }
+}
+
+# The code being run jumped to the top level: its execution ends as
+# interrupted (R's console, too, just returns to its prompt), with what it
+# changed reported as usual.
+aborted <- function() {
+  exec <- state$exec
+  state$exec <- NULL
+  if (!is.null(exec)) {
+    flush_printed()
+    flush_warnings()
+    symbols <- tryCatch(symbol_changes(exec$targets), error = symbols_failed)
+    if (!is.null(symbols)) write_frame("symbols", exec$id, body = symbols)
+    end_of_output(exec$id)
+    write_frame("done", exec$id, c("interrupted", current_exec$line),
+      body = condition_json("the code jumped to the top level (invokeRestart(\"abort\")); R and its variables are kept", NULL))
+  }
+  "aborted"
 }
 
 handle <- function(frame) {

@@ -162,11 +162,11 @@ const CASES: Case[] = [
         reason: /^R was quit by the code being run \(quit\(\) or q\(\)\) \(R exited with code 3\)$/,
     },
     {
-        name: 'invokeRestart("abort") jumps out of the kernel loop',
-        code: 'invokeRestart("abort")',
-        statuses: ['kernelDied'],
-        survives: false,
-        reason: /left the kernel loop \(a jump to the top level, such as invokeRestart\("abort"\)\)/,
+        name: 'invokeRestart("abort") ends only the execution',
+        code: 'kept <- 1; invokeRestart("abort")',
+        statuses: ['interrupted'],
+        survives: true,
+        then: [{ code: 'kept', status: 'ok', stdout: /\[1\] 1/ }],
     },
     {
         name: 'setTimeLimit(elapsed = 0.5) outlives the execution',
