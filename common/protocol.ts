@@ -73,6 +73,13 @@ export interface Variable {
     /** One-line preview of the value. */
     summary: string;
     hasChildren: boolean;
+    /**
+     * Its description is still to come: R changed more variables in one
+     * execution than it describes before answering (a budget of 2 ms). Only
+     * `name` and `path` are meaningful; the server has R describe it while
+     * idle and sends it again (in `changed` of r/symbolsChanged).
+     */
+    pending?: boolean;
 }
 
 export type KernelState = 'starting' | 'idle' | 'busy' | 'dead' | 'restarting';

@@ -48,6 +48,10 @@ register_request("variables/refresh", function(params) {
   reset_snapshot() %||% "{\"added\":[],\"changed\":[],\"removed\":[]}"
 })
 
+# The variables view: descriptions that did not fit in an execution's
+# budget (see DESCRIBE_BUDGET in symbols.R), a round at a time.
+register_request("variables/describe", function(params) describe_pending())
+
 # The client's console: R's width follows it, and cli-based packages (tibble,
 # pillar, rlang's errors) colour their output as it can show (cli reads
 # cli.num_colors; crayon, which older packages use, reads crayon.enabled and

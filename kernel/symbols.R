@@ -17,6 +17,22 @@
 
 snapshot <- NULL
 
+# How long describing the changed variables may take after an execution, in
+# seconds: past it, the rest are reported as pending (name only) and
+# described while R is idle (describe_pending(), a kernel request the server
+# sends when nothing else waits), so that the answer of an execution that
+# creates thousands of variables never waits for their descriptions.
+DESCRIBE_BUDGET <- 0.002
+# How long one round of describing pending variables may take: an execution
+# that arrives meanwhile waits at most this long.
+PENDING_BUDGET <- 0.02
+
+# The JSON of a variable whose description is still to come.
+pending_json <- function(names) {
+  paste0("{\"name\":", json_string(names), ",\"path\":[", json_string(names),
+    "],\"type\":\"\",\"class\":[],\"length\":null,\"summary\":\"\",\"hasChildren\":false,\"pending\":true}")
+}
+
 take_snapshot <- function() {
   env <- globalenv()
   names <- ls(env, sorted = FALSE)
@@ -30,7 +46,7 @@ take_snapshot <- function() {
     # every execution.
     for (i in which(kinds == 0L)) addresses[[i]] <- tryCatch(.Internal(address(env[[names[i]]])), error = address_failed)
   }
-  list(names = names, kinds = kinds, addresses = addresses)
+  list(names = names, kinds = kinds, addresses = addresses, pending = character(0))
 }
 
 address_failed <- function(e) NULL
@@ -119,17 +135,31 @@ symbol_changes <- function(suspects = character(0)) {
     now$json <- character(length(now$names))
     now$json[common] <- before$json[m[common]]
   }
-  describe_at <- function(i) {
-    name <- now$names[i]
-    tryCatch(
-      variable_json(describe_binding(env, name, name, now$kinds[i])),
-      error = function(e) variable_json(describe_broken(name, name, conditionMessage(e)))
-    )
+  # Names still to be described: those pending before (and still there),
+  # and whatever does not fit in the budget now.
+  now$pending <- intersect(before$pending, now$names)
+  deadline <- proc.time()[[3L]] + DESCRIBE_BUDGET
+  fresh <- c(added, changed)
+  done <- 0L
+  for (i in fresh) {
+    if (proc.time()[[3L]] > deadline) break
+    now$json[i] <- describe_json(env, now$names[i], now$kinds[i])
+    done <- done + 1L
   }
-  for (i in c(added, changed)) now$json[i] <- describe_at(i)
+  late <- fresh[seq_along(fresh) > done]
+  if (length(late)) {
+    now$json[late] <- pending_json(now$names[late])
+    now$pending <- union(now$pending, now$names[late])
+  }
   suspects <- setdiff(match(suspects, now$names), c(NA, added, changed))
   for (i in suspects) {
-    fresh <- describe_at(i)
+    # Past the budget a suspect cannot be told changed or not: it is looked
+    # at again while R is idle, and reported then if it changed.
+    if (proc.time()[[3L]] > deadline) {
+      now$pending <- union(now$pending, now$names[i])
+      next
+    }
+    fresh <- describe_json(env, now$names[i], now$kinds[i])
     if (!identical(fresh, now$json[i])) {
       now$json[i] <- fresh
       changed <- c(changed, i)
@@ -145,9 +175,51 @@ symbol_changes <- function(suspects = character(0)) {
   )
 }
 
+describe_json <- function(env, name, kind) {
+  tryCatch(
+    variable_json(describe_binding(env, name, name, kind)),
+    error = function(e) variable_json(describe_broken(name, name, conditionMessage(e)))
+  )
+}
+
+# Describes pending variables for up to `budget` seconds (at least one);
+# returns the JSON body of a kernel response: those whose description
+# changed, and how many are still pending.
+describe_pending <- function(budget = PENDING_BUDGET) {
+  env <- globalenv()
+  now <- snapshot
+  deadline <- proc.time()[[3L]] + budget
+  changed <- integer(0)
+  done <- 0L
+  total <- length(now$pending)
+  # Positions are looked up a chunk at a time: one match() per name would
+  # cost a pass over every name each.
+  while (done < total && (done == 0L || proc.time()[[3L]] <= deadline)) {
+    chunk <- now$pending[seq.int(done + 1L, min(total, done + 64L))]
+    at <- match(chunk, now$names)
+    kinds <- binding_kinds(env, chunk[!is.na(at)])
+    k <- 0L
+    for (j in seq_along(chunk)) {
+      if (done > 0L && proc.time()[[3L]] > deadline) break
+      done <- done + 1L
+      i <- at[j]
+      if (is.na(i)) next
+      k <- k + 1L
+      fresh <- describe_json(env, chunk[j], kinds[k])
+      if (!identical(fresh, now$json[i])) {
+        now$json[i] <- fresh
+        changed <- c(changed, i)
+      }
+    }
+  }
+  now$pending <- now$pending[seq_along(now$pending) > done]
+  snapshot <<- now
+  paste0("{\"changed\":[", paste(now$json[changed], collapse = ","), "],\"pending\":", length(now$pending), "}")
+}
+
 # The whole global environment, described afresh (after start-up and for a
 # client's full refresh).
 reset_snapshot <- function() {
-  snapshot <<- list(names = character(0), kinds = integer(0), addresses = list(), json = character(0))
+  snapshot <<- list(names = character(0), kinds = integer(0), addresses = list(), json = character(0), pending = character(0))
   symbol_changes()
 }

@@ -85,6 +85,7 @@ export interface KernelRequest {
     readonly reject: (error: Error) => void;
     /** The client gave up on it while R was serving it: R was interrupted. */
     cancelled?: boolean;
+    readonly background?: boolean;
 }
 
 export interface RequestOptions {
@@ -92,6 +93,12 @@ export interface RequestOptions {
     first?: boolean;
     /** Drops the waiting requests of the same method: only the latest matters. */
     supersede?: boolean;
+    /**
+     * Work R does while idle on its own account (describing variables): it
+     * does not make the kernel busy. The caller sends it only while nothing
+     * waits; an execution that arrives meanwhile waits for it to end.
+     */
+    background?: boolean;
 }
 
 type Work = Execution | KernelRequest;
@@ -152,9 +159,11 @@ export class WorkQueue {
         return running?.type === 'execution' ? running : undefined;
     }
 
-    /** Whether there is work in or for the kernel. */
+    /** Whether there is work in or for the kernel (background work aside). */
     get busy(): boolean {
-        return this.sent.length > 0 || this.waiting.length > 0;
+        if (this.waiting.length) return true;
+        for (const work of this.sent) if (!(work.type === 'request' && work.background)) return true;
+        return false;
     }
 
     /** Executions waiting their turn, those sent ahead included. */
@@ -248,7 +257,7 @@ export class WorkQueue {
                     old.resolve(undefined);
                 }
             }
-            const request: KernelRequest = { type: 'request', seq: this.nextSeq++, method, params, phase: 'queued', resolve, reject };
+            const request: KernelRequest = { type: 'request', seq: this.nextSeq++, method, params, phase: 'queued', resolve, reject, background: options.background };
             if (options.first) this.waiting.unshift(request);
             else this.waiting.push(request);
             this.waitingRequests++;

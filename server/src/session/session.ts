@@ -24,6 +24,7 @@ import type {
     RestartResult,
     StatusResult,
     SymbolsChangedParams,
+    Variable,
     VariablesParams,
     VariablesResult,
 } from '../../../common/protocol';
@@ -79,6 +80,10 @@ export class Session {
     private readonly createKernel: KernelFactory;
     /** The client console's width and colours, applied to every kernel (r/console). */
     private console: ConsoleParams = {};
+    /** Whether the kernel has variables whose description is still to come (Variable.pending). */
+    private pendingDescriptions = false;
+    /** A round of describing them is with R. */
+    private describing = false;
 
     constructor(
         private readonly options: SessionOptions,
@@ -96,7 +101,10 @@ export class Session {
             output: (executionId, stream, text) => this.output.add(executionId, stream, text),
             flushOutput: () => this.output.flush(),
             unresponsive: () => this.client.kernelStatus({ ...this.statusFacts(), reason: UNRESPONSIVE_REASON, notice: 'unresponsive' }),
-            changed: () => this.announce(),
+            changed: () => {
+                this.announce();
+                this.describeWhenIdle();
+            },
             log: (message) => client.log(message),
         });
     }
@@ -339,6 +347,34 @@ export class Session {
     private applySymbols(change: SymbolsChangedParams, reset: boolean): void {
         const news = this.variables.apply(change, reset);
         if (news) this.client.symbolsChanged(news);
+        if (change.added.some((v) => v.pending) || change.changed.some((v) => v.pending)) {
+            this.pendingDescriptions = true;
+            this.describeWhenIdle();
+        }
+    }
+
+    /**
+     * Variables an execution changed beyond its description budget are
+     * described while R is idle, a bounded round at a time (kernel request
+     * `variables/describe`), and reported as changed as they come. A round
+     * goes only while nothing waits, so it never delays more than one round.
+     */
+    private describeWhenIdle(): void {
+        if (!this.pendingDescriptions || this.describing || this.life.kind !== 'running' || this.work.busy) return;
+        this.describing = true;
+        this.work.request('variables/describe', {}, undefined, { background: true }).then(
+            (result) => {
+                this.describing = false;
+                const round = result as { changed?: Variable[]; pending?: number } | undefined;
+                this.pendingDescriptions = (round?.pending ?? 0) > 0;
+                if (round?.changed?.length) this.applySymbols({ added: [], changed: round.changed, removed: [] }, false);
+                this.describeWhenIdle();
+            },
+            (e: Error) => {
+                this.describing = false;
+                this.client.log(`describing variables failed: ${e.message}`);
+            },
+        );
     }
 
     private clearVariables(): void {
