@@ -22,6 +22,8 @@ import {
     createMessageConnection,
 } from 'vscode-jsonrpc/node';
 import {
+    ConsoleParams,
+    ConsoleRequest,
     ExecuteParams,
     ExecuteRequest,
     ExecuteResult,
@@ -144,6 +146,14 @@ export class ServerConnection {
         } catch (e) {
             return { executionId: params.executionId ?? '', status: 'kernelDied', error: { message: (e as Error).message }, durationMs: 0 };
         }
+    }
+
+    /**
+     * Tells the server the terminal's width and colours (r/console); R takes
+     * them before the next execution. A server without r/console is ignored.
+     */
+    console(params: ConsoleParams): void {
+        this.connection?.sendRequest(ConsoleRequest, params).catch(() => undefined);
     }
 
     /** Interrupts the running execution and drops what is queued. */

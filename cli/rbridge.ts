@@ -12,6 +12,7 @@ import * as path from 'path';
 import { pathToFileURL } from 'url';
 import type { CancellationToken } from 'vscode-jsonrpc/node';
 import {
+    ConsoleParams,
     ExecuteParams,
     ExecuteResult,
     ExecutionStatus,
@@ -31,6 +32,8 @@ const HISTORY_LINES = 1000;
 const INTERRUPTS_BEFORE_QUIT = 4;
 /** A partial output line longer than this is not carried into the prompt; the prompt starts a new line. */
 const PROMPT_PREFIX_MAX = 200;
+/** How long terminal resizes are collected before R is told the new width. */
+const RESIZE_DEBOUNCE_MS = 100;
 
 interface Running {
     interrupts: number;
@@ -80,7 +83,7 @@ class Cli {
     // -----------------------------------------------------------------------
     // The server
 
-    start(serverPath: string): Promise<void> {
+    async start(serverPath: string): Promise<void> {
         const init: InitializationOptions = {
             rPath: this.options.rPath && /[\\/]/.test(this.options.rPath) ? path.resolve(this.options.rPath) : this.options.rPath,
             rArgs: this.options.scriptArgs.length ? ['--args', ...this.options.scriptArgs] : [],
@@ -88,7 +91,29 @@ class Cli {
             autoRestart: this.options.autoRestart,
             workspaceTrusted: this.options.trusted,
         };
-        return this.server.start(serverPath, init);
+        await this.server.start(serverPath, init);
+        this.followTerminal();
+    }
+
+    /**
+     * On a terminal, R prints as wide as it is and in the colours it shows,
+     * from the start and after every resize (SIGWINCH). Into a pipe or a
+     * file nothing is said, and R keeps its defaults (80 columns, no colour).
+     */
+    private followTerminal(): void {
+        const stdout = process.stdout;
+        if (!stdout.isTTY) return;
+        const send = () => {
+            const params = terminalConsole(stdout);
+            if (params) this.server.console(params);
+        };
+        send();
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        stdout.on('resize', () => {
+            if (timer) clearTimeout(timer);
+            timer = setTimeout(send, RESIZE_DEBOUNCE_MS);
+            timer.unref();
+        });
     }
 
     /** Shuts the server (and with it R) down and exits with `code`. Only the first call counts. */
@@ -154,7 +179,8 @@ class Cli {
         const abort = new AbortController();
         const subscription = token.onCancellationRequested(() => abort.abort());
         try {
-            const line = await lines.read(prompt, abort.signal);
+            // An answer: never kept in the history; Ctrl+D ends only this read.
+            const line = await lines.read(prompt, abort.signal, 'answer');
             if (lines.interactive) this.tail = '';
             return line === null ? { text: '', eof: true } : { text: line };
         } catch (e) {
@@ -266,7 +292,9 @@ class Cli {
                 this.codeError(`incomplete expression: ${where} ends in the middle of an expression`);
                 break;
             case 'interrupted':
-                this.message('interrupted');
+                // An interrupt, or a jump to the top level (invokeRestart("abort")),
+                // which ends a script as in R (Execution halted).
+                this.message(result.error?.message && result.error.message !== 'interrupted' ? `${where}: ${result.error.message}` : 'interrupted');
                 break;
             case 'cancelled':
                 this.message('cancelled');
@@ -332,11 +360,10 @@ class Cli {
 
     async repl(): Promise<number> {
         const interactive = Boolean(process.stdin.isTTY && process.stdout.isTTY);
-        const lines = new LineSource(interactive, interactive ? loadHistory() : []);
-        this.lines = lines;
         // On a terminal readline owns Ctrl+C (raw mode turns it into a key);
         // a SIGINT from elsewhere reaches the process handler set in main().
-        if (interactive) lines.rl.on('SIGINT', () => this.onInterruptKey());
+        const lines = new LineSource(interactive, interactive ? loadHistory() : [], () => this.onInterruptKey());
+        this.lines = lines;
         let failed = false;
         for (;;) {
             const line = await this.nextLine();
@@ -391,8 +418,10 @@ class Cli {
         this.abortRead = () => abort.abort();
         try {
             const prompt = lines.interactive ? this.promptPrefix() + (this.pending.length ? '+ ' : '> ') : '';
-            const line = await lines.read(prompt, abort.signal);
+            const line = await lines.read(prompt, abort.signal, 'code');
             if (lines.interactive) this.tail = '';
+            // Code typed at R's prompt is what the history keeps.
+            if (line !== null) lines.addHistory(line);
             return line;
         } catch (e) {
             if (e instanceof ReadCancelled) {
@@ -468,6 +497,16 @@ class Cli {
 }
 
 // ---------------------------------------------------------------------------
+
+/** The terminal's width and colours for r/console: getColorDepth() follows TERM, COLORTERM, NO_COLOR and FORCE_COLOR. */
+function terminalConsole(stdout: NodeJS.WriteStream): ConsoleParams | undefined {
+    const params: ConsoleParams = {};
+    if (stdout.columns > 0) params.width = Math.min(10000, Math.max(10, stdout.columns));
+    const depth = typeof stdout.getColorDepth === 'function' ? stdout.getColorDepth() : 1;
+    // 16 colours count as the basic 8 (cli has no level between 8 and 256).
+    params.colors = depth >= 24 ? 16777216 : depth >= 8 ? 256 : depth >= 4 ? 8 : 1;
+    return params;
+}
 
 /** Resolves once everything written to `stream` so far has been handed to the system. */
 function drain(stream: NodeJS.WriteStream): Promise<void> {

@@ -138,7 +138,7 @@ parse_code <- function(code) {
   list(exprs = exprs, lines = lines, srcfile = srcfile)
 }
 
-parse_failure <- function(e, lines) {
+parse_failure <- function(e, lines, echo = FALSE) {
   message <- conditionMessage(e)
   where <- regmatches(message, regexec("^[^\n]*?:([0-9]+):([0-9]+): ([^\n]*)", message))[[1L]]
   if (length(where) == 4L) {
@@ -155,6 +155,9 @@ parse_failure <- function(e, lines) {
     return(outcome_of("incomplete", min(line, max(1L, length(lines))), condition_json("incomplete expression", NULL)))
   }
   context <- if (line >= 1L && line <= length(lines)) lines[line] else ""
+  # The code up to the line that does not parse, then the error, as R's
+  # console shows it (nothing of it runs).
+  if (echo) echo_lines(lines, 0L, min(line, length(lines)), unparsed_continued(lines, line))
   text <- paste0("Error: ", what, " in line ", line, ": ", context, "\n")
   to_stderr(text)
   outcome_of("parseError", line, condition_json(paste0(what, " (line ", line, ", column ", column, ")"), NULL))
@@ -163,16 +166,21 @@ parse_failure <- function(e, lines) {
 run_code <- function(code, stop_on_error, echo) {
   if (grepl("\r", code, fixed = TRUE)) code <- gsub("\r\n?", "\n", code)
   parsed <- parse_code(code)
-  if (inherits(parsed$exprs, "error")) return(parse_failure(parsed$exprs, parsed$lines))
+  if (inherits(parsed$exprs, "error")) return(parse_failure(parsed$exprs, parsed$lines, echo))
   exprs <- parsed$exprs
   srcrefs <- attr(exprs, "srcref")
+  if (echo) {
+    continued <- continued_lines(length(parsed$lines), srcrefs)
+    echoed <- 0L
+  }
   # Bookkeeping must never cost the user their execution.
   targets <- tryCatch(assignment_targets(exprs, code), error = no_targets)
   state$exec$targets <- targets
   result <- outcome_of("ok", targets = targets)
+  completed <- TRUE
   for (i in seq_along(exprs)) {
     flush_printed()
-    if (echo) echo_source(srcrefs[[i]])
+    if (echo) echoed <- echo_lines(parsed$lines, echoed, srcrefs[[i]][3L], continued)
     # The line conditions of this expression are reported at.
     current_exec$line <- srcrefs[[i]][1L]
     failure <- eval_top(exprs[[i]], parsed$srcfile)
@@ -183,15 +191,69 @@ run_code <- function(code, stop_on_error, echo) {
     }
     line <- if (is.na(failure$line)) srcrefs[[i]][1L] else failure$line
     if (result$status == "ok") result <- outcome_of("error", line, failure$detail, targets)
-    if (stop_on_error) break
+    if (stop_on_error) {
+      completed <- FALSE
+      break
+    }
+  }
+  if (echo && completed) {
+    # Comments after the last expression were typed too (blank lines at
+    # the very end were not).
+    flush_printed()
+    written <- which(nzchar(trimws(parsed$lines)))
+    if (length(written)) echo_lines(parsed$lines, echoed, max(written), continued)
   }
   result
 }
 
-echo_source <- function(srcref) {
-  text <- as.character(srcref)
-  prompts <- c(getOption("prompt", "> "), rep(getOption("continue", "+ "), length(text) - 1L))
-  cat(paste0(prompts, text, "\n"), sep = "", file = stdout())
+# The echo shows the code as it was written, whole lines at a time, as R's
+# console shows what is typed at its prompt: a line with several
+# expressions (`a; b`) once, before the first of them runs, with its
+# comments, and with any characters (srcref columns count bytes and
+# characters differently, so no line is cut at a column). Lines between
+# expressions (comments, blank lines) come with the expression after them.
+# Writes lines from + 1 to `to` (1-based) and returns the last line written.
+echo_lines <- function(lines, from, to, continued) {
+  if (to <= from) return(from)
+  at <- seq.int(from + 1L, to)
+  prompts <- ifelse(continued[at], getOption("continue", "+ "), getOption("prompt", "> "))
+  cat(paste0(prompts, lines[at], "\n"), sep = "", file = stdout())
+  to
+}
+
+# For each line: whether it continues an expression begun on a line above
+# (its prompt is then the continuation prompt).
+continued_lines <- function(n, srcrefs) {
+  continued <- logical(n)
+  for (ref in srcrefs) if (ref[3L] > ref[1L]) continued[seq.int(ref[1L] + 1L, ref[3L])] <- TRUE
+  continued
+}
+
+# The same for code that does not parse at line `bad`: the complete
+# expressions before it are found by parsing the lines above it (up to 50
+# tries, going up from the line before the failure, for the start of the
+# expression that fails); the failing expression continues from its first
+# line to `bad`.
+unparsed_continued <- function(lines, bad) {
+  n <- length(lines)
+  continued <- logical(n)
+  bad <- min(bad, n)
+  if (bad <= 1L) return(continued)
+  for (k in seq.int(bad - 1L, max(0L, bad - 51L))) {
+    if (k == 0L) {
+      refs <- list()
+    } else {
+      parsed <- tryCatch(parse(text = lines[seq_len(k)], keep.source = TRUE), error = function(e) NULL)
+      if (is.null(parsed)) next
+      refs <- attr(parsed, "srcref")
+    }
+    continued <- continued_lines(n, refs)
+    if (bad > k + 1L) continued[seq.int(k + 2L, bad)] <- TRUE
+    return(continued)
+  }
+  # Not found near the failure: one expression from the first line.
+  continued[seq.int(2L, bad)] <- TRUE
+  continued
 }
 
 # Evaluates one top-level expression; NULL on success, else a description of

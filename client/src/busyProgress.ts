@@ -6,6 +6,7 @@
  * interrupts R (and drops what was queued).
  */
 import * as vscode from 'vscode';
+import { codePreview } from './displayText';
 import { RSession } from './session';
 import { formatElapsed } from './statusText';
 
@@ -95,7 +96,7 @@ export class BusyProgress implements vscode.Disposable {
         if (!shown) return;
         const running = this.session.running;
         const queued = this.session.queuedCount;
-        const what = running ? `running ${preview(running.request.code)}` : 'busy';
+        const what = running ? `running ${codePreview(running.request.code)}` : 'busy';
         const elapsed = running?.runningSince !== undefined ? ` for ${formatElapsed(Date.now() - running.runningSince)}` : '';
         shown.report(`${what}${elapsed}${queued ? ` (${queued} queued)` : ''}`);
     }
@@ -110,12 +111,4 @@ export class BusyProgress implements vscode.Disposable {
         this.end();
         for (const s of this.subscriptions) s.dispose();
     }
-}
-
-/** The first line of the code, shortened. */
-function preview(code: string): string {
-    const lines = code.trim().split('\n');
-    const first = lines[0].trim();
-    const short = first.length > 50 ? first.slice(0, 49) + '…' : first;
-    return lines.length > 1 ? `${short} …` : short;
 }

@@ -11,9 +11,10 @@ import { RunDiagnostics } from './diagnostics';
 import { ErrorLocations } from './errorLocations';
 import { expressionAtLine, linesFromTop, linesToEnd } from './expressions';
 import { Notifier } from './notifier';
-import { pathExpression, quoteName } from './rNames';
+import { quoteName } from './rNames';
 import { ExecutionOrigin, RSession, errorMessage } from './session';
 import { Settings } from './settings';
+import { openTranscriptDocument } from './transcriptDocument';
 import { MessageNode, MoreNode, VariableNode, VariablesTreeProvider } from './variablesTree';
 
 /** The parts of the extension that commands act on. */
@@ -83,13 +84,19 @@ export function registerCommands(parts: Parts): vscode.Disposable[] {
 // ---------------------------------------------------------------------------
 // Running code
 
+/** A console being created tells its width within this time; the code waits for it, so that R prints as wide as the console. */
+const CONSOLE_OPEN_WAIT_MS = 1000;
+
 /** Runs code in R, from an editor or elsewhere; shows the console; resolves with the result. */
-export function run(parts: Parts, code: string, origin: ExecutionOrigin, where?: { uri: vscode.Uri; range: Range }) {
+export async function run(parts: Parts, code: string, origin: ExecutionOrigin, where?: { uri: vscode.Uri; range: Range }) {
     parts.explainTrust();
     parts.console.show(true);
     // What R said about these lines before no longer holds.
     if (where) parts.diagnostics.linesRun(where.uri, where.range);
+    // As if it had been typed at the prompt: Up in the console brings the run back, whole.
+    if (origin === 'editor') parts.console.core.addHistory(code);
     const settings = parts.settings.values;
+    await parts.console.whenOpen(CONSOLE_OPEN_WAIT_MS);
     return parts.session.execute({
         code,
         origin,
@@ -214,9 +221,9 @@ function showConsole(parts: Parts) {
 export const TRANSCRIPT_LANGUAGE = 'r-console';
 
 /**
- * Opens what the console shows as a text document, to search, copy or keep.
- * An untitled document rather than a read-only view: it can be saved as it
- * is, and editing it changes nothing in R. Resolves with the document.
+ * Opens what the console shows as a read-only document (transcriptDocument.ts),
+ * to search, copy or keep (Save As); it follows the console while open and
+ * never asks to be saved. Resolves with the document.
  */
 async function openTranscript(parts: Parts) {
     const content = parts.console.core.transcriptText();
@@ -224,7 +231,7 @@ async function openTranscript(parts: Parts) {
         parts.notifier.status('Nothing has run in R yet: the console transcript is empty.');
         return undefined;
     }
-    const document = await vscode.workspace.openTextDocument({ language: TRANSCRIPT_LANGUAGE, content });
+    const document = await openTranscriptDocument();
     const editor = await vscode.window.showTextDocument(document, { preview: false });
     // The newest output is what one usually looks for: start at the end.
     const end = document.lineAt(document.lineCount - 1).range.end;
@@ -313,7 +320,7 @@ function variableNode(parts: Parts, node: unknown): VariableNode | undefined {
 async function copyName(parts: Parts, node: unknown) {
     const target = variableNode(parts, node);
     if (!target) return undefined;
-    const expression = pathExpression(target.variable.path);
+    const expression = target.expression;
     await vscode.env.clipboard.writeText(expression);
     return expression;
 }
@@ -321,7 +328,7 @@ async function copyName(parts: Parts, node: unknown) {
 function runOnVariable(parts: Parts, node: unknown, fn: 'print' | 'str') {
     const target = variableNode(parts, node);
     if (!target) return undefined;
-    return run(parts, `${fn}(${pathExpression(target.variable.path)})`, 'variables');
+    return run(parts, `${fn}(${target.expression})`, 'variables');
 }
 
 async function goToError(parts: Parts) {

@@ -17,9 +17,11 @@ import { ErrorLocations } from './errorLocations';
 import { Feedback, FeedbackAction } from './feedback';
 import { mayStartAutomatically } from './launchOptions';
 import { Notifier } from './notifier';
+import { registerRKeys } from './rKeys';
 import { RSession } from './session';
 import { Settings } from './settings';
 import { KernelStatusBar } from './statusBar';
+import { TranscriptDocuments } from './transcriptDocument';
 import { VariablesTreeProvider } from './variablesTree';
 
 const HISTORY_KEY = 'rbridge.consoleHistory';
@@ -42,16 +44,20 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
             },
             interrupt: () => void session.interrupt(),
             historyChanged: (entries) => void context.globalState.update(HISTORY_KEY, entries.slice(-1000)),
+            // R prints as wide as the console, in colour (the console shows 256).
+            resized: (columns) => session.setConsole({ width: columns, colors: 256 }),
         },
         { history: context.globalState.get<string[]>(HISTORY_KEY, []) },
     );
+    // The console shows colours: R may use them from the start (the width follows when the console opens).
+    session.setConsole({ colors: 256 });
     const actions: Record<FeedbackAction, () => unknown> = {
         restart: () => vscode.commands.executeCommand('rbridge.restart'),
         start: () => session.start(),
         retryStart: () => session.restart(),
         showLog: () => log.show(),
         openRPathSetting: () => Settings.open('rPath'),
-        openSettings: () => vscode.commands.executeCommand('workbench.action.openSettings', 'rbridge'),
+        openSettings: () => Settings.open(),
         installR: () => vscode.env.openExternal(vscode.Uri.parse(INSTALL_R_URL)),
         manageTrust: () => vscode.commands.executeCommand('workbench.trust.manage'),
     };
@@ -108,6 +114,9 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
         diagnostics,
         variables,
         treeView,
+        variables.watch(treeView),
+        new TranscriptDocuments({ text: () => rconsole.core.transcriptText(), onDidWrite: (listener) => rconsole.core.onDidWrite(listener) }),
+        ...registerRKeys(settings, () => rconsole.terminalInstance),
         statusBar,
         progress,
         askedInput,

@@ -42,6 +42,8 @@ import {
 import {
     ConditionNotification,
     ConditionParams,
+    ConsoleParams,
+    ConsoleRequest,
     ExecuteParams,
     ExecuteRequest,
     ExecuteResult,
@@ -100,6 +102,8 @@ export interface PendingExecution {
     /** Date.now() when it began running. */
     runningSince?: number;
     wroteStderr?: boolean;
+    /** R waits for a line of input it asked for (readline(), menu(), readLines(stdin())). */
+    awaitingInput?: boolean;
     readonly cancellation: vscode.CancellationTokenSource;
 }
 
@@ -107,6 +111,8 @@ export interface PendingExecution {
 const SERVER_CRASH_WINDOW_MS = 3 * 60 * 1000;
 /** How long `stop()` gives the server to shut R down before it is killed. */
 const STOP_TIMEOUT_MS = 4000;
+/** How long console size changes are collected before R is told (a drag of the panel's edge is many). */
+const CONSOLE_DEBOUNCE_MS = 100;
 
 export class RSession implements vscode.Disposable {
     private client: LanguageClient | undefined;
@@ -118,6 +124,10 @@ export class RSession implements vscode.Disposable {
     private nextExecution = 1;
     private readonly pendingExecutions = new Map<string, PendingExecution>();
     private lastRecord: ExecutionRecord | undefined;
+    /** The console's width and colours, for R (r/console), and whether the server has yet to hear them. */
+    private consoleParams: ConsoleParams | undefined;
+    private consoleUnsent = false;
+    private consoleTimer: ReturnType<typeof setTimeout> | undefined;
 
     private readonly stateEmitter = new vscode.EventEmitter<SessionState>();
     private readonly outputEmitter = new vscode.EventEmitter<OutputParams>();
@@ -322,7 +332,42 @@ export class RSession implements vscode.Disposable {
             if (this.client !== client) return;
             this.disposeClient();
             this.setState({ kind: 'dead', reason: `The R Bridge server could not be started: ${errorMessage(e)}`, cause: 'startFailed' });
+            return;
         }
+        // A new server knows nothing of the console yet; it passes it on to every R it starts.
+        if (this.consoleParams) this.consoleUnsent = true;
+        this.sendConsole();
+    }
+
+    /**
+     * The console's width or colours changed: R follows them (r/console),
+     * after a short pause so that a resize sends one request, and in any
+     * case before the next execution.
+     */
+    setConsole(params: ConsoleParams): void {
+        const merged = { ...this.consoleParams, ...params };
+        if (this.consoleParams && merged.width === this.consoleParams.width && merged.colors === this.consoleParams.colors) return;
+        this.consoleParams = merged;
+        this.consoleUnsent = true;
+        if (this.consoleTimer) clearTimeout(this.consoleTimer);
+        this.consoleTimer = setTimeout(() => this.sendConsole(), CONSOLE_DEBOUNCE_MS);
+    }
+
+    /** What R was last told, or will be, of the console. */
+    get console(): ConsoleParams | undefined {
+        return this.consoleParams;
+    }
+
+    private sendConsole(): void {
+        if (this.consoleTimer) clearTimeout(this.consoleTimer);
+        this.consoleTimer = undefined;
+        const client = this.client;
+        if (!this.consoleUnsent || !this.consoleParams || !client?.isRunning()) return;
+        this.consoleUnsent = false;
+        client.sendRequest(ConsoleRequest, this.consoleParams).catch((e: unknown) => {
+            // An older server without r/console: R keeps its own width.
+            this.log.warn(`r/console failed: ${errorMessage(e)}`);
+        });
     }
 
     private async shutdown(): Promise<void> {
@@ -411,7 +456,20 @@ export class RSession implements vscode.Disposable {
 
     private async onInput(p: InputParams, token: vscode.CancellationToken): Promise<InputResult> {
         if (!this.inputHandler) throw new ResponseError(-32603, 'no input handler');
-        return this.inputHandler(p, token);
+        // Until it is answered, R is waiting for the user rather than busy.
+        const pending = this.pendingExecutions.get(p.executionId);
+        if (pending) {
+            pending.awaitingInput = true;
+            this.executionsEmitter.fire();
+        }
+        try {
+            return await this.inputHandler(p, token);
+        } finally {
+            if (pending?.awaitingInput) {
+                pending.awaitingInput = false;
+                this.executionsEmitter.fire();
+            }
+        }
     }
 
     // -----------------------------------------------------------------------
@@ -428,6 +486,8 @@ export class RSession implements vscode.Disposable {
             await this.ensureKernel();
             const client = this.client;
             if (!client) throw new Error(this.stateValue.kind === 'dead' ? this.stateValue.reason : 'R is not running.');
+            // A console change still waiting for its pause goes first, so that this code sees it.
+            this.sendConsole();
             const params: ExecuteParams = {
                 code: request.code,
                 executionId,
@@ -498,6 +558,7 @@ export class RSession implements vscode.Disposable {
     }
 
     async dispose(): Promise<void> {
+        if (this.consoleTimer) clearTimeout(this.consoleTimer);
         await this.stop();
         for (const emitter of [
             this.stateEmitter,

@@ -8,7 +8,16 @@ import type { InitializationOptions } from '../../common/protocol';
 import { DEFAULT_SETTINGS, LAUNCH_SETTINGS, RBridgeSettings, initializationOptions } from './launchOptions';
 
 export type SettingName = keyof RBridgeSettings;
+export type PipeOperator = '|>' | '%>%';
 const SECTION = 'rbridge';
+const EXTENSION_ID = 'rbridge.rbridge';
+const USER_SETTINGS_COMMAND = 'workbench.action.openSettings';
+const REMOTE_SETTINGS_COMMAND = 'workbench.action.openRemoteSettings';
+
+/** The command that opens the Settings editor on the tab where R Bridge's settings live: Remote in a remote window, else User. */
+export function settingsCommand(remoteName: string | undefined): string {
+    return remoteName ? REMOTE_SETTINGS_COMMAND : USER_SETTINGS_COMMAND;
+}
 const NAMES = Object.keys(DEFAULT_SETTINGS) as SettingName[];
 
 export class Settings implements vscode.Disposable {
@@ -74,9 +83,28 @@ export class Settings implements vscode.Disposable {
         return LAUNCH_SETTINGS.some((name) => names.has(name));
     }
 
-    /** Opens the Settings editor at one setting. */
-    static open(name: SettingName): Thenable<unknown> {
-        return vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.${name}`);
+    /** The pipe operator that Ctrl+Shift+M inserts (`rbridge.pipe`). */
+    get pipe(): PipeOperator {
+        const value = vscode.workspace.getConfiguration(SECTION).get('pipe');
+        return value === '%>%' ? '%>%' : '|>';
+    }
+
+    /**
+     * Opens the Settings editor at one setting, or at all of R Bridge's. In
+     * a remote window (code-server, SSH, WSL, a container) the settings R
+     * is launched with live on the Remote tab: `rbridge.rPath` is a machine
+     * setting, which the User tab does not list there ("No Settings Found").
+     * Elsewhere, the User tab.
+     */
+    static async open(name?: SettingName): Promise<void> {
+        const query = name ? `${SECTION}.${name}` : `@ext:${EXTENSION_ID} `;
+        const where = settingsCommand(vscode.env.remoteName);
+        try {
+            await vscode.commands.executeCommand(where, { query });
+        } catch {
+            // A remote without a Remote tab: the User tab is better than nothing.
+            await vscode.commands.executeCommand(USER_SETTINGS_COMMAND, { query });
+        }
     }
 
     dispose(): void {

@@ -5,6 +5,7 @@
  * Also keeps the context keys that menus and keybindings depend on.
  */
 import * as vscode from 'vscode';
+import { withoutIcons } from './displayText';
 import { RSession } from './session';
 import { StatusView, statusView } from './statusText';
 
@@ -23,6 +24,7 @@ export class KernelStatusBar implements vscode.Disposable {
         this.stop.name = 'Interrupt R';
         this.stop.text = '$(debug-stop)';
         this.stop.tooltip = 'Interrupt R';
+        this.stop.accessibilityInformation = { label: 'Interrupt R', role: 'button' };
         this.stop.command = 'rbridge.interrupt';
         this.current = this.compute();
         this.subscriptions.push(
@@ -49,6 +51,8 @@ export class KernelStatusBar implements vscode.Disposable {
         this.current = view;
         this.main.text = view.text;
         this.main.tooltip = view.tooltip;
+        // A screen reader says the text, not the icon ids in it ("$(loading~spin) R: busy").
+        this.main.accessibilityInformation = { label: withoutIcons(view.text), role: 'button' };
         this.main.backgroundColor = view.alert ? new vscode.ThemeColor('statusBarItem.errorBackground') : undefined;
         const busy = this.session.pending.length > 0;
         if (busy) this.stop.show();

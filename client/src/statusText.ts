@@ -18,7 +18,7 @@ export interface StatusView {
 /** What the status bar says, from the session's state and its pending executions. */
 export function statusView(
     state: SessionState,
-    pending: { running?: { runningSince?: number }; count: number },
+    pending: { running?: { runningSince?: number; awaitingInput?: boolean }; count: number },
     now: number,
     trusted: boolean,
 ): StatusView {
@@ -47,10 +47,18 @@ export function statusView(
             if (pending.count === 0) {
                 return { kind: 'idle', text: '$(terminal) R: idle', tooltip: `${version} is idle${pid}. Click to show the console.` };
             }
-            const since = pending.running?.runningSince;
-            const elapsed = since !== undefined ? ` ${formatElapsed(now - since)}` : '';
             const queued = pending.count - (pending.running ? 1 : 0);
             const queue = queued > 0 ? ` · ${queued} queued` : '';
+            if (pending.running?.awaitingInput) {
+                // readline(), menu(), readLines(stdin()): R is not busy, it waits for the user.
+                return {
+                    kind: 'busy',
+                    text: `$(keyboard) R: waiting for input${queue}`,
+                    tooltip: `${version} is waiting for input${pid} (readline(), menu(), readLines()): type the answer where it asks, in the R console or an input box. Interrupt R to refuse.`,
+                };
+            }
+            const since = pending.running?.runningSince;
+            const elapsed = since !== undefined ? ` ${formatElapsed(now - since)}` : '';
             return {
                 kind: 'busy',
                 text: `$(loading~spin) R: busy${elapsed}${queue}`,

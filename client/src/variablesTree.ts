@@ -10,6 +10,15 @@
  * server keeps such a request in its queue and answers it once the code
  * before it is done: the row shows VS Code's usual loading state until
  * then. A request whose row changes or goes meanwhile is cancelled.
+ *
+ * An environment (R6 objects included) can change without an assignment
+ * the server could see (`e$v <- 99` leaves `e` the same environment,
+ * `counter$add()` changes it from inside): after each run (once nothing
+ * else waits to run), the rows the view shows expanded that are, or lie
+ * inside, an environment ask R for their children again, and only what
+ * changed is redrawn; a newer run cancels such a request still waiting.
+ * Those rows that are collapsed forget their children, so that expanding
+ * them asks R again.
  */
 import * as vscode from 'vscode';
 import {
@@ -20,13 +29,16 @@ import {
     Variable,
 } from '../../common/protocol';
 import { compareNames } from '../../common/names';
-import { formatBytes } from './rNames';
+import { formatBytes, pathExpression } from './rNames';
 import { RSession, errorCode, errorMessage } from './session';
+import { ValueStep, readableExpression } from './valueNames';
 
 /** Children asked from R per page. */
 export const CHILD_PAGE = Math.min(100, MAX_VARIABLES_PAGE);
 /** Top-level rows shown per page (they come from memory, so pages are larger). */
 export const ROOT_PAGE = 500;
+/** What the tooltip of an environment row says about how current it is. */
+export const ENVIRONMENT_NOTE = 'Environments can change without an assignment; refreshed after each run.';
 
 export class VariableNode {
     readonly kind = 'variable';
@@ -40,6 +52,46 @@ export class VariableNode {
 
     get id(): string {
         return JSON.stringify(this.variable.path);
+    }
+
+    /** Whether the value is an environment (R6 and reference class objects included). */
+    get isEnvironment(): boolean {
+        return this.variable.type === 'environment';
+    }
+
+    /** Whether the value is, or lies inside, an environment: it can change without the server seeing an assignment. */
+    get inEnvironment(): boolean {
+        return this.isEnvironment || (this.parent?.inEnvironment ?? false);
+    }
+
+    /**
+     * The R expression that reaches the value, with names where it has them
+     * (`nested$a$b`, `` df$`my col` ``) and positions where it does not
+     * (`l[[2]]`): what "Copy Name" copies.
+     */
+    get expression(): string {
+        const steps = this.steps();
+        // A row no longer listed under its parent: its path is all there is to go by.
+        if (!steps) return pathExpression(this.variable.path);
+        return readableExpression(this.variable.path[0], steps);
+    }
+
+    /** The steps from the top-level variable down to this row, as the view lists them; undefined if a row on the way is not listed. */
+    private steps(): ValueStep[] | undefined {
+        if (!this.parent) return [];
+        const above = this.parent.steps();
+        const siblings = this.parent.page?.children ?? [];
+        const index = siblings.indexOf(this);
+        if (!above || index < 0) return undefined;
+        const name = this.variable.name;
+        return [
+            ...above,
+            {
+                segment: this.variable.path[this.variable.path.length - 1],
+                name,
+                shadowed: siblings.slice(0, index).some((sibling) => sibling.variable.name === name),
+            },
+        ];
     }
 }
 
@@ -57,6 +109,17 @@ export class MessageNode {
 
 export type VariableTreeNode = VariableNode | MoreNode | MessageNode;
 
+interface InFlight {
+    source: vscode.CancellationTokenSource;
+    generation: number;
+    /** A first page or the next one ("Show more…"), or a refresh after a run. */
+    purpose: 'load' | 'more' | 'refresh';
+}
+
+function sameVariable(a: Variable, b: Variable): boolean {
+    return JSON.stringify(a) === JSON.stringify(b);
+}
+
 export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTreeNode>, vscode.Disposable {
     private readonly changeEmitter = new vscode.EventEmitter<VariableTreeNode | VariableTreeNode[] | undefined>();
     readonly onDidChangeTreeData = this.changeEmitter.event;
@@ -64,11 +127,40 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
     private sortedRoots: VariableNode[] | undefined;
     private rootLimit = ROOT_PAGE;
     /** Requests for children not answered yet, by the row they are for: cancelled when it changes or goes. */
-    private readonly inFlight = new Map<VariableNode, { source: vscode.CancellationTokenSource; generation: number }>();
+    private readonly inFlight = new Map<VariableNode, InFlight>();
+    /** The ids of the rows the view shows expanded (it keeps them expanded by id when their nodes are replaced). */
+    private readonly expanded = new Set<string>();
+    /** The view, once watched: while it is hidden, nothing is asked of R for it. */
+    private view: vscode.TreeView<VariableTreeNode> | undefined;
     private readonly subscriptions: vscode.Disposable[] = [];
 
     constructor(private readonly session: RSession) {
-        this.subscriptions.push(session.onSymbolsChanged((p) => this.apply(p)), this.changeEmitter);
+        this.subscriptions.push(
+            session.onSymbolsChanged((p) => this.apply(p)),
+            session.onDidExecute(() => {
+                // More runs waiting: a request now would wait behind them
+                // anyway, and be stale once the next one is done.
+                if (this.session.pending.length === 0) this.refreshEnvironments();
+            }),
+            this.changeEmitter,
+        );
+    }
+
+    /** Follows which rows `view` shows expanded, and whether it is visible. */
+    watch(view: vscode.TreeView<VariableTreeNode>): vscode.Disposable {
+        this.view = view;
+        return vscode.Disposable.from(
+            { dispose: () => (this.view = undefined) },
+            view.onDidExpandElement((e) => this.setExpanded(e.element, true)),
+            view.onDidCollapseElement((e) => this.setExpanded(e.element, false)),
+        );
+    }
+
+    /** A row was expanded or collapsed in the view (the view's events; tests call it as the view would). */
+    setExpanded(node: VariableTreeNode, expanded: boolean): void {
+        if (node.kind !== 'variable') return;
+        if (expanded) this.expanded.add(node.id);
+        else this.expanded.delete(node.id);
     }
 
     /** The global environment's variables, sorted as the server sorts them. */
@@ -101,7 +193,15 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
         }
         for (const v of [...p.added, ...p.changed]) {
             const node = this.roots.get(v.name);
-            if (node) {
+            if (node && v.pending) {
+                // Changed, its description still to come: the row keeps
+                // what it showed (and its children, and its expansion),
+                // marked as being updated, until the description arrives.
+                if (!node.variable.pending) {
+                    node.variable = { ...node.variable, pending: true };
+                    changed.push(node);
+                }
+            } else if (node) {
                 // Same row, new value: its children are asked again when shown.
                 node.variable = v;
                 node.page = undefined;
@@ -145,12 +245,17 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
     }
 
     /** r/variables for a row's children (one request per row at a time), cancellable while it waits. */
-    private async children(node: VariableNode, start: number): Promise<{ variables: Variable[]; total: number }> {
+    private async children(
+        node: VariableNode,
+        start: number,
+        count = CHILD_PAGE,
+        purpose: InFlight['purpose'] = 'load',
+    ): Promise<{ variables: Variable[]; total: number }> {
         const source = new vscode.CancellationTokenSource();
-        const request = { source, generation: node.generation };
+        const request: InFlight = { source, generation: node.generation, purpose };
         this.inFlight.set(node, request);
         try {
-            return await this.session.variables({ path: node.variable.path, start, count: CHILD_PAGE }, source.token);
+            return await this.session.variables({ path: node.variable.path, start, count }, source.token);
         } finally {
             if (this.inFlight.get(node) === request) this.inFlight.delete(node);
             source.dispose();
@@ -251,7 +356,7 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
         if (!page || this.inFlight.has(parent)) return;
         const generation = parent.generation;
         try {
-            const result = await this.children(parent, page.children.length);
+            const result = await this.children(parent, page.children.length, CHILD_PAGE, 'more');
             if (parent.generation !== generation || parent.page !== page) return;
             page.children.push(...result.variables.map((v) => new VariableNode(v, parent)));
             page.total = result.total;
@@ -262,6 +367,101 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
             const message = code === KernelNotRunningError || code === KernelStartFailedError ? 'R is not running.' : `Cannot list more: ${errorMessage(e)}`;
             void vscode.window.showWarningMessage(message);
         }
+    }
+
+    // -----------------------------------------------------------------------
+    // Environments after a run
+
+    /**
+     * After a run: the expanded rows that are, or lie inside, an
+     * environment ask R for their children again; such rows that are
+     * collapsed (or hidden under a collapsed row, or in a hidden view)
+     * forget theirs, and the view is told, so that showing them asks R.
+     */
+    refreshEnvironments(): void {
+        if (!this.session.isReady) return;
+        const open: VariableNode[] = [];
+        // Where the view must look again for the rows that forgot their children (undefined: the top level).
+        const anchors = new Set<VariableNode | undefined>();
+        const walk = (node: VariableNode, anchor: VariableNode | undefined, shown: boolean): void => {
+            if (!node.page) return;
+            const isOpen = shown && this.expanded.has(node.id);
+            if (node.inEnvironment) {
+                if (isOpen) {
+                    open.push(node);
+                } else {
+                    this.forgetChildren(node);
+                    anchors.add(anchor);
+                    return;
+                }
+            }
+            for (const child of node.page.children) walk(child, isOpen ? node : anchor, isOpen);
+        };
+        // A hidden view asks for nothing: its rows forget, and ask when it shows them again.
+        const visible = this.view?.visible ?? true;
+        for (const root of this.roots.values()) walk(root, undefined, visible);
+        this.cancelStale();
+        if (anchors.has(undefined)) this.changeEmitter.fire(undefined);
+        else if (anchors.size) this.changeEmitter.fire([...anchors] as VariableNode[]);
+        for (const node of open) void this.refreshChildren(node);
+    }
+
+    private forgetChildren(node: VariableNode): void {
+        node.page = undefined;
+        node.loading = undefined;
+        node.generation++;
+    }
+
+    /** Asks R again for the children a row shows, and redraws what changed. */
+    private async refreshChildren(node: VariableNode): Promise<void> {
+        const page = node.page;
+        if (!page) return;
+        const waiting = this.inFlight.get(node);
+        if (waiting) {
+            // A first page or "Show more…" on its way is asked after the run: current enough.
+            if (waiting.purpose !== 'refresh') return;
+            // The refresh after an earlier run: this one replaces it.
+            waiting.source.cancel();
+        }
+        const generation = node.generation;
+        const shown = Math.ceil(page.children.length / CHILD_PAGE) * CHILD_PAGE;
+        const count = Math.min(MAX_VARIABLES_PAGE, Math.max(CHILD_PAGE, shown));
+        let result: { variables: Variable[]; total: number };
+        try {
+            result = await this.children(node, 0, count, 'refresh');
+        } catch {
+            // Cancelled by a newer run, or R went: what is shown stays until the next run.
+            return;
+        }
+        if (node.generation !== generation || node.page !== page || !this.isCurrent(node)) return;
+        this.reconcile(node, page, result);
+    }
+
+    /** Puts a fresh listing of a row's children in place of its page, keeping the rows that are still there (and with them their expansion). */
+    private reconcile(node: VariableNode, page: NonNullable<VariableNode['page']>, result: { variables: Variable[]; total: number }): void {
+        const before = new Map(page.children.map((child) => [child.id, child]));
+        const changed: VariableNode[] = [];
+        let structural = result.total !== page.total || result.variables.length !== page.children.length;
+        const children = result.variables.map((v, i) => {
+            const child = before.get(JSON.stringify(v.path));
+            if (!child) {
+                structural = true;
+                return new VariableNode(v, node);
+            }
+            if (page.children[i] !== child) structural = true;
+            if (!sameVariable(child.variable, v)) {
+                child.variable = v;
+                // A new value: its own children are asked again when shown.
+                this.forgetChildren(child);
+                changed.push(child);
+            }
+            return child;
+        });
+        page.children = children;
+        page.total = result.total;
+        this.cancelStale();
+        if (structural) this.changeEmitter.fire(node);
+        else if (changed.length) this.changeEmitter.fire(changed);
     }
 
     /** Asks again for the children of a row that could not be listed. */
@@ -276,21 +476,35 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
     }
 }
 
+/** What a row whose description R has not sent yet says (a new variable among many changed at once). */
+export const PENDING_DESCRIPTION = 'describing…';
+
 function variableItem(node: VariableNode): vscode.TreeItem {
     const v = node.variable;
+    if (v.pending && !v.type) {
+        const item = new vscode.TreeItem(v.name, vscode.TreeItemCollapsibleState.None);
+        item.id = node.id;
+        item.description = PENDING_DESCRIPTION;
+        item.iconPath = new vscode.ThemeIcon('loading~spin');
+        item.contextValue = node.parent ? 'rbridge.variable.child' : 'rbridge.variable.global';
+        item.tooltip = `${v.name}: R describes it in a moment (the run changed more variables than it describes at once).`;
+        return item;
+    }
     const item = new vscode.TreeItem(v.name, v.hasChildren ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = node.id;
     item.description = describe(v);
     item.iconPath = new vscode.ThemeIcon(iconName(v));
     item.contextValue = node.parent ? 'rbridge.variable.child' : 'rbridge.variable.global';
-    item.tooltip = tooltip(v);
+    item.tooltip = tooltip(v, node.isEnvironment);
     return item;
 }
 
-/** "data.frame [150 × 5] · 6.1 KB  150 obs. of 5 variables" */
+/** "data.frame [150 × 5] · 6.1 KB  150 obs. of 5 variables": the preview last, so that a narrow view cuts it first. */
 export function describe(v: Variable): string {
     const parts = [kindLabel(v) + shapeLabel(v)];
     if (v.size !== undefined) parts.push(formatBytes(v.size));
+    // Changed, the new description on its way: what it was, marked.
+    if (v.pending) parts.push('updating…');
     return `${parts.join(' · ')}  ${v.summary}`;
 }
 
@@ -306,7 +520,7 @@ function shapeLabel(v: Variable): string {
     return ` [${v.length.toLocaleString('en-US')}]`;
 }
 
-function tooltip(v: Variable): vscode.MarkdownString {
+function tooltip(v: Variable, environment: boolean): vscode.MarkdownString {
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**${escapeMarkdown(v.name)}**\n\n`);
     md.appendMarkdown(`class: \`${v.class.join(', ') || v.type}\` · type: \`${v.type}\`\n\n`);
@@ -314,6 +528,8 @@ function tooltip(v: Variable): vscode.MarkdownString {
     else if (v.length !== null) md.appendMarkdown(`length: ${v.length.toLocaleString('en-US')}\n\n`);
     if (v.size !== undefined) md.appendMarkdown(`size: ${formatBytes(v.size)}\n\n`);
     md.appendCodeblock(v.summary, 'r');
+    // What the view cannot know to be current says so.
+    if (environment) md.appendMarkdown(`\n\n*${ENVIRONMENT_NOTE}*`);
     return md;
 }
 

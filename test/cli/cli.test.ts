@@ -87,8 +87,23 @@ describe('command-line client (real R)', function () {
             assert.strictEqual(run.exited.code, 0);
         });
 
-        it('says so on stderr and exits 1 when R dies (invokeRestart("abort")), naming the -e left out', async () => {
-            const run = await CliProcess.run(['-e', 'x <- 1; invokeRestart("abort")', '-e', 'cat("not reached\\n")']);
+        it('echoes the code as it was written with --echo: one prompt per line, comments, any characters, and the code of a parse error', async () => {
+            const code = ['`日本` <- 3; xé <- "é"; `日本` # a comment', '# between', 'f <- function(x) {', '  x + 1  # inside', '}; f(1)'].join('\n');
+            const run = await CliProcess.run(['--echo', '-e', code]);
+            assert.strictEqual(
+                run.stdout,
+                ['> `日本` <- 3; xé <- "é"; `日本` # a comment', '[1] 3', '> # between', '> f <- function(x) {', '+   x + 1  # inside', '+ }; f(1)', '[1] 2', ''].join('\n'),
+                run.describe(),
+            );
+            const failed = await CliProcess.run(['--echo', '-e', 'xé <- "é"; stop("boom")', '-e', 'ok <- 1\nbad <- )']);
+            assert.strictEqual(failed.stdout, '> xé <- "é"; stop("boom")\n', failed.describe());
+            const parse = await CliProcess.run(['--echo', '-e', 'ok <- 1\nbad <- )']);
+            assert.strictEqual(parse.stdout, '> ok <- 1\n> bad <- )\n', parse.describe());
+            assert.match(parse.stderr, /unexpected '\)'/);
+        });
+
+        it('says so on stderr and exits 1 when R dies, naming the -e left out', async () => {
+            const run = await CliProcess.run(['-e', 'x <- 1; tools::pskill(Sys.getpid(), 9)', '-e', 'cat("not reached\\n")']);
             assert.strictEqual(run.exited.code, 1, run.describe());
             assert.strictEqual(run.stdout, '', run.describe());
             // The server's reason, once, and what was not run.
@@ -98,9 +113,17 @@ describe('command-line client (real R)', function () {
         });
 
         it('exits non-zero with a message when the only -e ends R abnormally', async () => {
-            const run = await CliProcess.run(['-e', 'x <- 1; invokeRestart("abort")']);
+            const run = await CliProcess.run(['-e', 'x <- 1; tools::pskill(Sys.getpid(), 9)']);
             assert.strictEqual(run.exited.code, 1, run.describe());
             assert.match(run.stderr, /^rbridge: R (died|was stopped): \S/m, run.describe());
+        });
+
+        it('halts with a message and exit 1 at a jump to the top level (invokeRestart("abort")), as R does', async () => {
+            const run = await CliProcess.run(['-e', 'x <- 1; invokeRestart("abort")', '-e', 'cat("not reached\\n")']);
+            assert.strictEqual(run.exited.code, 1, run.describe());
+            assert.strictEqual(run.stdout, '', run.describe());
+            assert.match(run.stderr, /jumped to the top level/, run.describe());
+            assert.doesNotMatch(run.stderr, /R died/, 'R itself stays');
         });
 
         it('exits with the status given to q(), running nothing after it', async () => {
@@ -157,7 +180,7 @@ describe('command-line client (real R)', function () {
         });
 
         it('says so and exits 1 when R dies in the middle, naming what was not run', async () => {
-            const file = script('abort.R', 'cat("one\\n")\nx <- 1; invokeRestart("abort")\ncat("three\\n")\n');
+            const file = script('dies.R', 'cat("one\\n")\nx <- 1; tools::pskill(Sys.getpid(), 9)\ncat("three\\n")\n');
             const run = await CliProcess.run([file]);
             assert.strictEqual(run.exited.code, 1, run.describe());
             assert.strictEqual(run.stdout, 'one\n', run.describe());
@@ -232,12 +255,10 @@ describe('command-line client (real R)', function () {
             assert.strictEqual(run.stdout, '');
         });
 
-        it('says so when R ends abnormally (invokeRestart("abort")), and exits 1', async () => {
-            const run = await CliProcess.run([], { input: 'x <- 1; invokeRestart("abort")\ncat("not reached\\n")\n' });
-            assert.strictEqual(run.exited.code, 1, run.describe());
-            assert.match(run.stderr, /^rbridge: R (died|was stopped): \S/m, run.describe());
-            assert.match(run.stderr, /the rest of the input was not run/, run.describe());
-            assert.strictEqual(run.stdout, '', run.describe());
+        it('goes on after a jump to the top level (invokeRestart("abort")), with the variables kept, as R\'s console does', async () => {
+            const run = await CliProcess.run([], { input: 'x <- 1; invokeRestart("abort")\ncat("after", x, "\\n")\n' });
+            assert.strictEqual(run.stdout, 'after 1 \n', run.describe());
+            assert.doesNotMatch(run.stderr, /R died/, run.describe());
         });
 
         it('waits for a restarted R with --auto-restart and carries on in it', async () => {

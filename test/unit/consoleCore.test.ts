@@ -9,6 +9,16 @@ import { StderrClassifier, displayWidth, overstrikeCarriageReturns, stripAnsi, s
 class FakeHost implements ConsoleHost {
     readonly executions: { code: string; echo: boolean; answer: (status: ExecuteResult['status']) => void }[] = [];
     interrupts = 0;
+    readonly widths: number[] = [];
+    history: readonly string[] = [];
+
+    resized(columns: number): void {
+        this.widths.push(columns);
+    }
+
+    historyChanged(entries: readonly string[]): void {
+        this.history = [...entries];
+    }
 
     execute(code: string, echo: boolean): Promise<ExecuteResult> {
         return new Promise((resolve) => {
@@ -127,6 +137,51 @@ describe('console: typing R code', () => {
         core.input('\x1b[B\x1b[B');
         assert.match(core.text(), /> $/);
     });
+
+    it('a run from an editor is one history entry: Up brings it back whole, after "+ ", and Enter runs it as one piece', async () => {
+        const { host, core, written } = makeConsole();
+        core.addHistory('\nmulti_a <- 1\nmulti_b <- multi_a + 1\n\n');
+        assert.deepStrictEqual(host.history, ['multi_a <- 1\nmulti_b <- multi_a + 1']);
+        core.input('\x1b[A');
+        assert.match(core.text(), /> multi_a <- 1\n\+ multi_b <- multi_a \+ 1$/);
+        // Drawn on two rows; what comes next erases both (one row up first).
+        written.length = 0;
+        core.output('stdout', 'meanwhile\n');
+        core.flush();
+        assert.ok(written.join('').startsWith('\r\x1b[1A\x1b[J'), JSON.stringify(written));
+        assert.match(core.text(), /meanwhile\n> multi_a <- 1\n\+ multi_b <- multi_a \+ 1$/);
+        core.input('\r');
+        assert.deepStrictEqual(host.executions.map((e) => [e.code, e.echo]), [['multi_a <- 1\nmulti_b <- multi_a + 1', false]]);
+        assert.match(core.text(), /> multi_a <- 1\n\+ multi_b <- multi_a \+ 1\n$/);
+        assert.deepStrictEqual(host.history, ['multi_a <- 1\nmulti_b <- multi_a + 1']);
+    });
+
+    it('an editor run added while Up is walking the history leaves the walk where it is', async () => {
+        const { host, core } = makeConsole();
+        core.input('one\r');
+        host.executions[0].answer('ok');
+        await tick();
+        core.input('two\r');
+        host.executions[1].answer('ok');
+        await tick();
+        core.input('\x1b[A\x1b[A');
+        assert.match(core.text(), /> one$/);
+        core.addHistory('three');
+        core.input('\x1b[B');
+        assert.match(core.text(), /> two$/);
+        core.input('\x1b[B');
+        assert.match(core.text(), /> three$/);
+    });
+
+    it('tells the host its width when it opens and when it is resized', () => {
+        const { host, core } = makeConsole();
+        assert.deepStrictEqual(host.widths, [80]);
+        core.resize(127);
+        core.resize(127);
+        core.resize(100);
+        assert.deepStrictEqual(host.widths, [80, 127, 100]);
+        assert.strictEqual(core.columns, 100);
+    });
 });
 
 describe('console: readline() answers', () => {
@@ -156,6 +211,32 @@ describe('console: readline() answers', () => {
         const answer = core.requestInput('> ');
         core.input('\x04');
         assert.deepStrictEqual(await answer, { text: '', eof: true });
+    });
+
+    it('answers stay out of the history; code typed at the prompt goes in', async () => {
+        const { core, host } = makeConsole();
+        core.input('code_before <- 1\r');
+        host.executions[0].answer('ok');
+        await tick();
+        core.setBusy(true);
+        const password = core.requestInput('Password: ');
+        core.input('hunter2\r');
+        assert.deepStrictEqual(await password, { text: 'hunter2' });
+        // A paste at the prompt: its first line answers, the rest is code.
+        const menu = core.requestInput('Selection: ');
+        core.input('\x1b[200~2\rcode_after <- 3\r\x1b[201~');
+        assert.deepStrictEqual(await menu, { text: '2' });
+        core.setBusy(false);
+        await tick();
+        assert.deepStrictEqual(host.history, ['code_before <- 1', 'code_after <- 3']);
+        host.executions[1]?.answer('ok');
+        await tick();
+        core.input('\x1b[A');
+        assert.match(core.text(), /> code_after <- 3$/);
+        core.input('\x1b[A');
+        assert.match(core.text(), /> code_before <- 1$/);
+        core.input('\x1b[A');
+        assert.match(core.text(), /> code_before <- 1$/, 'no answer in the history');
     });
 
     it('a request the server cancels goes away', async () => {
@@ -349,6 +430,12 @@ describe('console pieces', () => {
         assert.deepStrictEqual(classifier.classify('Warning messages:\n1: In f() : x\n2: y\n'), [
             { style: 'warning', text: 'Warning messages:\n1: In f() : x\n2: y\n' },
         ]);
+    });
+
+    it('an error R colours itself (rlang, cli) is still an error', () => {
+        const classifier = new StderrClassifier();
+        const pieces = classifier.classify('\x1b[1m\x1b[33mError\x1b[39m in `f()`:\x1b[22m\n\x1b[33m!\x1b[39m boom\n');
+        assert.deepStrictEqual(pieces.map((p) => p.style), ['error']);
     });
 
     it('stderr classification carries across chunks', () => {

@@ -1,7 +1,7 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { RBridgeApi } from '../../client/src/api';
-import { consoleShows, executed, readyR, running, waitForEvent, waitUntil } from './helpers';
+import { consoleShows, executed, openR, readyR, running, selectLines, settled, waitForEvent, waitUntil } from './helpers';
 
 /**
  * Types a line at the console's "> " (or "+ ") prompt: waits for the prompt
@@ -115,6 +115,75 @@ suite('The R console', () => {
             [r.variablesTree.onDidChangeTreeData],
             'menu_choice to be 2',
         );
+    });
+
+    test('R prints as wide as the console (its setDimensions), in colour: cli and tibble use ANSI', async () => {
+        const r = await readyR();
+        const terminal = await showConsole(r);
+        // The console's own Pseudoterminal, told what VS Code tells it on a resize.
+        const pty = (terminal.creationOptions as vscode.ExtensionTerminalOptions).pty;
+        assert.ok(pty.setDimensions, 'the console follows its dimensions');
+        await typeAtPrompt(r, 'cat("width before:", getOption("width"), "\\n")');
+        const before = Number(/width before: (\d+)/.exec(await consoleShows(r, /width before: \d+/))![1]);
+        try {
+            pty.setDimensions({ columns: 127, rows: 30 });
+            await typeAtPrompt(r, 'cat("width", getOption("width"), "colours", cli::num_ansi_colors(), "\\n")', /> $/);
+            await consoleShows(r, /width 127 colours 256 \n/);
+            await typeAtPrompt(r, 'cat("tibble in colour:", any(grepl("\\033[", capture.output(print(tibble::tibble(a = 1:2))), fixed = TRUE)), "\\n")', /> $/);
+            await consoleShows(r, /tibble in colour: TRUE \n/);
+        } finally {
+            pty.setDimensions({ columns: before, rows: 30 });
+            await settled(r);
+        }
+    });
+
+    test('a run from an editor goes into the console history, one entry per run; answers to readline() do not', async () => {
+        const r = await readyR();
+        await showConsole(r);
+        const editor = await openR('history.R', ['hist_a <- 1', 'hist_b <- hist_a + 1']);
+        selectLines(editor, 0, 1);
+        const ran = executed(r, (e) => e.request.origin === 'editor' && e.request.code === 'hist_a <- 1\nhist_b <- hist_a + 1', 'the editor run');
+        await vscode.commands.executeCommand('rbridge.runSelection');
+        assert.strictEqual((await ran).result.status, 'ok');
+        const asked = waitForEvent(r.onDidAskInput, (e) => e.prompt === 'Secret? ', 'R to ask');
+        const answered = r.execute('hist_secret <- readline("Secret? ")');
+        await asked;
+        await consoleShows(r, /Secret\? $/);
+        r.console.type('not-in-history\r');
+        assert.strictEqual((await answered).status, 'ok');
+        await consoleShows(r, /> $/);
+        r.console.type('\x1b[A');
+        await consoleShows(r, /> hist_a <- 1\n\+ hist_b <- hist_a \+ 1$/, 'Up to bring back the whole run, not the answer');
+        // Enter runs it again, as one execution.
+        const again = executed(r, (e) => e.request.origin === 'console' && e.request.code === 'hist_a <- 1\nhist_b <- hist_a + 1', 'the recalled run');
+        r.console.type('\r');
+        assert.strictEqual((await again).result.status, 'ok');
+    });
+
+    test('says "waiting for input" in the status bar and the console\'s name while R waits for an answer', async () => {
+        const r = await readyR();
+        const terminal = await showConsole(r);
+        const asked = waitForEvent(r.onDidAskInput, (e) => e.prompt === 'Wait? ', 'R to ask');
+        const result = r.execute('wait_answer <- readline("Wait? ")');
+        await asked;
+        const view = await waitUntil(
+            () => (/waiting for input/.test(r.status().view.text) ? r.status().view : undefined),
+            [r.onDidChangePending],
+            'the status bar to say "waiting for input"',
+        );
+        assert.doesNotMatch(view.text, /busy/);
+        assert.match(view.tooltip, /waiting for input/);
+        // No event tells of a terminal's new name: look until it shows.
+        const deadline = Date.now() + 10_000;
+        while (terminal.name !== 'R: waiting for input' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+        assert.strictEqual(terminal.name, 'R: waiting for input');
+        r.console.type('yes\r');
+        assert.strictEqual((await result).status, 'ok');
+        assert.doesNotMatch(r.status().view.text, /waiting for input/);
+        const nameNow = (): string => terminal.name;
+        const back = Date.now() + 10_000;
+        while (nameNow() !== 'R' && Date.now() < back) await new Promise((resolve) => setTimeout(resolve, 100));
+        assert.strictEqual(nameNow(), 'R');
     });
 
     test('with the console closed, readline() asks in an input box; dismissing it interrupts', async () => {

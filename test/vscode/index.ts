@@ -36,6 +36,7 @@ export async function run(): Promise<void> {
     await import('./run.test.js');
     await import('./console.test.js');
     await import('./transcript.test.js');
+    await import('./keys.test.js');
     await import('./variables.test.js');
     await import('./lifecycle.test.js');
 

@@ -123,6 +123,71 @@ suite('Restart, death, R not found, workspace trust', () => {
         assert.match(r.status().view.text, /R: idle/);
     });
 
+    test('q() without rbridge.autoRestart: "R quit" in the console, not "R died", and a notification offering Start R', async () => {
+        const r = await readyR();
+        await setting('autoRestart', false);
+        try {
+            await vscode.commands.executeCommand('rbridge.restart');
+            await r.kernelReady();
+            assert.strictEqual(r.initializationOptions()?.autoRestart, false);
+            const shown = collectNotices(r);
+            const died = death(r, 'R to quit');
+            assert.strictEqual((await r.execute('q()')).status, 'kernelDied');
+            const dead = await died;
+            assert.strictEqual(dead.cause, 'quit');
+            assert.strictEqual(dead.restartInMs, undefined, 'nothing restarts it');
+            const offer = await waitUntil(() => shown.notices.find((n) => /^R quit/.test(n.message)), [r.notices.onDidNotify], 'the offer to start R');
+            shown.stop();
+            assert.strictEqual(offer.severity, 'info');
+            assert.strictEqual(offer.message, 'R quit (exit status 0).');
+            assert.deepStrictEqual(offer.actions, ['Start R']);
+            assert.ok(!shown.notices.some((n) => /died/.test(n.message)), 'no "R died" notification');
+            const text = await consoleShows(r, /R quit \(exit status 0\)\.\n/);
+            assert.ok(!/R died/.test(text.slice(text.lastIndexOf('R quit'))), 'no "R died" in the console');
+            assert.match(r.status().view.text, /R: quit/);
+            assert.ok(!r.status().view.alert, 'no alarm colour in the status bar');
+        } finally {
+            await setting('autoRestart', undefined);
+            await vscode.commands.executeCommand('rbridge.restart');
+            await r.kernelReady();
+        }
+    });
+
+    test('runtime errors in the Problems view go when the line runs again without error, on Clear Workspace and on Restart R', async () => {
+        const r = await readyR();
+        const editor = await openR('runtime-errors.R', ['rt_x <- "text"', 'rt_y <- rt_x + 1']);
+        const uri = editor.document.uri;
+        const runLine = async (line: number) => {
+            cursorAt(editor, line);
+            return (await vscode.commands.executeCommand<{ status: string }>('rbridge.runSelection'))?.status;
+        };
+        const errors = () => r.errors.diagnostics(uri).filter((d) => d.severity === vscode.DiagnosticSeverity.Error);
+        assert.strictEqual(await runLine(0), 'ok');
+        assert.strictEqual(await runLine(1), 'error');
+        assert.deepStrictEqual(errors().map((d) => d.range.start.line), [1]);
+        assert.match(errors()[0].message, /non-numeric argument to binary operator/);
+
+        // The same line again, now without error: the mark goes.
+        await rOk(r, 'rt_x <- 1');
+        assert.strictEqual(await runLine(1), 'ok');
+        assert.strictEqual(r.errors.diagnostics(uri).length, 0);
+
+        // Clear Workspace.
+        assert.strictEqual(await runLine(0), 'ok');
+        assert.strictEqual(await runLine(1), 'error');
+        assert.strictEqual(errors().length, 1);
+        await vscode.commands.executeCommand('rbridge.clearWorkspace', { confirm: false });
+        assert.strictEqual(r.errors.diagnostics(uri).length, 0);
+
+        // Restart R.
+        assert.strictEqual(await runLine(0), 'ok');
+        assert.strictEqual(await runLine(1), 'error');
+        assert.strictEqual(errors().length, 1);
+        await vscode.commands.executeCommand('rbridge.restart');
+        assert.strictEqual(r.errors.diagnostics(uri).length, 0);
+        await r.kernelReady();
+    });
+
     test('R ignoring interrupts: the notice is shown with Restart R, and restarting frees it', async () => {
         const r = await readyR();
         const code = 'repeat tryCatch(Sys.sleep(0.05), interrupt = function(e) NULL)';

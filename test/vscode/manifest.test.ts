@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { COMMAND_IDS } from '../../client/src/commands';
+import { R_KEY_COMMAND_IDS } from '../../client/src/rKeys';
 import { EXTENSION_ID, readyR, rbridge } from './helpers';
 
 interface Manifest {
@@ -9,8 +10,8 @@ interface Manifest {
     capabilities: { untrustedWorkspaces: { supported: string; restrictedConfigurations: string[] } };
     contributes: {
         commands: { command: string; title: string; category: string }[];
-        keybindings: { command: string; key: string; mac?: string; when?: string }[];
-        configuration: { properties: Record<string, { scope?: string; default?: unknown }> };
+        keybindings: { command: string; key: string; mac?: string; when?: string; args?: { text?: string } }[];
+        configuration: { properties: Record<string, { scope?: string; default?: unknown; description?: string; markdownDescription?: string }> };
         viewsContainers: { activitybar: { id: string }[] };
         views: Record<string, { id: string }[]>;
         languages: { id: string; aliases?: string[] }[];
@@ -46,13 +47,14 @@ suite('Extension and manifest', () => {
         await rbridge();
         const registered = new Set((await vscode.commands.getCommands(true)).filter((c) => c.startsWith('rbridge.')));
         const declared = manifest().contributes.commands.map((c) => c.command);
-        assert.deepStrictEqual([...declared].sort(), [...COMMAND_IDS].sort());
+        assert.deepStrictEqual([...declared].sort(), [...COMMAND_IDS, ...R_KEY_COMMAND_IDS].sort());
         for (const id of declared) assert.ok(registered.has(id), `${id} is not registered`);
         for (const c of manifest().contributes.commands) assert.strictEqual(c.category, 'R', `${c.command} has no R category`);
     });
 
     test('keybindings where R users expect them', () => {
-        const keys = new Map(manifest().contributes.keybindings.map((k) => [k.command, k]));
+        // The first binding of each command (Run File also has RStudio's Ctrl+Shift+Enter, below).
+        const keys = new Map([...manifest().contributes.keybindings].reverse().map((k) => [k.command, k]));
         assert.strictEqual(keys.get('rbridge.runSelection')?.key, 'ctrl+enter');
         assert.strictEqual(keys.get('rbridge.runSelection')?.mac, 'cmd+enter');
         assert.match(keys.get('rbridge.runSelection')?.when ?? '', /editorLangId == r/);
@@ -61,12 +63,38 @@ suite('Extension and manifest', () => {
         assert.ok(keys.get('rbridge.interrupt'));
     });
 
+    test("RStudio's keys, only where R code is typed: Ctrl+Shift+Enter, Alt+- and Ctrl+Shift+M", () => {
+        const bindings = manifest().contributes.keybindings;
+        const find = (key: string, command: string) => bindings.filter((k) => k.key === key && k.command === command);
+        const rEditor = /^editorTextFocus && editorLangId == r\b/;
+        const [runFile] = find('ctrl+shift+enter', 'rbridge.runFile');
+        assert.match(runFile?.when ?? '', rEditor);
+        assert.strictEqual(runFile.mac, 'cmd+shift+enter');
+        // Typed by the workbench, in an R editor and in the R console (no other terminal).
+        const typed = (key: string) => bindings.filter((k) => k.key === key && k.command !== 'rbridge.runFile').map((k) => [k.command, k.args?.text, k.when]);
+        assert.deepStrictEqual(typed('alt+-'), [
+            ['type', ' <- ', 'editorTextFocus && editorLangId == r && !editorReadonly'],
+            ['workbench.action.terminal.sendSequence', ' <- ', 'terminalFocus && rbridge.consoleActive'],
+        ]);
+        assert.deepStrictEqual(typed('ctrl+shift+m'), [
+            ['type', ' |> ', "editorTextFocus && editorLangId == r && !editorReadonly && config.rbridge.pipe != '%>%'"],
+            ['type', ' %>% ', "editorTextFocus && editorLangId == r && !editorReadonly && config.rbridge.pipe == '%>%'"],
+            ['workbench.action.terminal.sendSequence', ' |> ', "terminalFocus && rbridge.consoleActive && config.rbridge.pipe != '%>%'"],
+            ['workbench.action.terminal.sendSequence', ' %>% ', "terminalFocus && rbridge.consoleActive && config.rbridge.pipe == '%>%'"],
+        ]);
+        for (const k of bindings.filter((b) => b.key === 'ctrl+shift+m')) assert.strictEqual(k.mac, 'cmd+shift+m');
+    });
+
     test('settings: rPath is machine-scoped, and the launch settings are restricted in untrusted workspaces', () => {
         const m = manifest();
         const properties = m.contributes.configuration.properties;
-        for (const name of ['rPath', 'rArgs', 'workingDirectory', 'env', 'autoRestart', 'echoCode', 'stopOnError']) {
+        for (const name of ['rPath', 'rArgs', 'workingDirectory', 'env', 'autoRestart', 'echoCode', 'stopOnError', 'pipe']) {
             assert.ok(properties[`rbridge.${name}`], `rbridge.${name} is not declared`);
         }
+        for (const [key, property] of Object.entries(properties)) {
+            assert.ok((property.markdownDescription ?? property.description ?? '').length > 20, `${key} has no description`);
+        }
+        assert.strictEqual(properties['rbridge.pipe'].default, '|>');
         assert.strictEqual(properties['rbridge.rPath'].scope, 'machine');
         assert.strictEqual(m.capabilities.untrustedWorkspaces.supported, 'limited');
         for (const name of ['rbridge.rPath', 'rbridge.rArgs', 'rbridge.env']) {

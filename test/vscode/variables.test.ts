@@ -12,16 +12,43 @@ async function rootRows(r: RBridgeApi): Promise<VariableTreeNode[]> {
     return r.variablesTree.getChildren(undefined) as VariableTreeNode[];
 }
 
+/** The row of a top-level variable, once R has described it (a run that changes many variables may describe some a moment later). */
 async function rowNamed(r: RBridgeApi, name: string): Promise<VariableNode> {
     return waitUntil(
-        () => r.variablesTree.rootNode(name),
+        () => {
+            const node = r.variablesTree.rootNode(name);
+            return node && !node.variable.pending ? node : undefined;
+        },
         [r.variablesTree.onDidChangeTreeData],
-        `a row for ${name}`,
+        `a described row for ${name}`,
     );
 }
 
 async function children(r: RBridgeApi, node: VariableTreeNode): Promise<VariableTreeNode[]> {
     return Promise.resolve(r.variablesTree.getChildren(node));
+}
+
+/** The children's previews by name. */
+function summaries(rows: VariableTreeNode[]): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const row of rows) if (row.kind === 'variable') out[row.variable.name] = row.variable.summary;
+    return out;
+}
+
+/**
+ * Waits until the children of an expanded `node` show `name` with this
+ * preview, asking for them again whenever the view would (the row changed
+ * and forgot them), as VS Code does for an expanded row.
+ */
+async function childShows(r: RBridgeApi, node: VariableNode, name: string, summary: string, ms = 30_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    let last: Record<string, string> = {};
+    for (;;) {
+        last = summaries(await children(r, node));
+        if (last[name] === summary) return;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${name} = ${summary} under ${node.variable.name}; last seen ${JSON.stringify(last)}`);
+        await waitForEvent(r.variablesTree.onDidChangeTreeData, () => true, 'a change in the view', 1000).catch(() => undefined);
+    }
 }
 
 function names(rows: VariableTreeNode[]): string[] {
@@ -181,17 +208,162 @@ suite('The variables view', () => {
         const row = await rowNamed(r, 'act_list');
         const kids = (await children(r, row)) as VariableNode[];
 
-        assert.strictEqual(await vscode.commands.executeCommand('rbridge.variables.copyName', kids[1]), 'act_list[[2]]');
-        assert.strictEqual(await vscode.env.clipboard.readText(), 'act_list[[2]]');
+        assert.strictEqual(await vscode.commands.executeCommand('rbridge.variables.copyName', kids[1]), 'act_list$`odd name`');
+        assert.strictEqual(await vscode.env.clipboard.readText(), 'act_list$`odd name`');
 
         await vscode.commands.executeCommand('rbridge.variables.print', kids[0]);
-        await consoleShows(r, /> print\(act_list\[\[1\]\]\)\n\[1\] 1 2 3\n/);
+        await consoleShows(r, /> print\(act_list\$first\)\n\[1\] 1 2 3\n/);
         await vscode.commands.executeCommand('rbridge.variables.str', row);
         await consoleShows(r, /> str\(act_list\)\nList of 2\n/);
 
         const removed = waitForEvent(r.variablesTree.onDidChangeTreeData, () => r.variablesTree.rootNode('act_list') === undefined, 'act_list to go');
         await vscode.commands.executeCommand('rbridge.removeVariable', row);
         await removed;
+    });
+
+    test('Copy Name gives names where the value has them, positions where it has none', async () => {
+        const r = await readyR();
+        await rOk(
+            r,
+            [
+                'cn_nested <- list(a = list(b = 1, 2))',
+                'cn_df <- data.frame(col = 1:2, `my col` = 3:4, check.names = FALSE)',
+                'cn_dup <- list(x = 1, x = 2, 3)',
+            ].join('\n'),
+        );
+        const copy = (node: VariableTreeNode) => vscode.commands.executeCommand<string>('rbridge.variables.copyName', node);
+        const [a] = await children(r, await rowNamed(r, 'cn_nested'));
+        const [b, second] = await children(r, a);
+        assert.strictEqual(await copy(b), 'cn_nested$a$b');
+        assert.strictEqual(await copy(second), 'cn_nested$a[[2]]');
+        const [col, myCol] = await children(r, await rowNamed(r, 'cn_df'));
+        assert.strictEqual(await copy(col), 'cn_df$col');
+        assert.strictEqual(await copy(myCol), 'cn_df$`my col`');
+        // The second x is not what cn_dup$x gives.
+        assert.deepStrictEqual(await Promise.all((await children(r, await rowNamed(r, 'cn_dup'))).map(copy)), ['cn_dup$x', 'cn_dup[[2]]', 'cn_dup[[3]]']);
+        // The same expression is what runs.
+        await vscode.commands.executeCommand('rbridge.variables.print', myCol);
+        await consoleShows(r, /> print\(cn_df\$`my col`\)\n\[1\] 3 4\n/);
+    });
+
+    test('the preview comes last in a row, so that it is what a narrow view cuts', async () => {
+        const r = await readyR();
+        await rOk(r, 'pv_chr <- c("first", "second"); pv_list <- list(p = 1)');
+        for (const name of ['pv_chr', 'pv_list']) {
+            const row = await rowNamed(r, name);
+            const item = r.variablesTree.getTreeItem(row);
+            assert.strictEqual(item.label, name);
+            assert.ok(String(item.description).endsWith(`  ${row.variable.summary}`), String(item.description));
+        }
+    });
+
+    test('an expanded environment follows changes made without an assignment the server sees (e$v <- 99), also after collapse and expand', async () => {
+        const r = await readyR();
+        const tree = r.variablesTree;
+        // A hidden view asks R for nothing: show it.
+        await vscode.commands.executeCommand('rbridge.variables.focus');
+        await rOk(r, 'env_e <- new.env(); env_e$v <- 1');
+        const e = await rowNamed(r, 'env_e');
+        const tooltip = tree.getTreeItem(e).tooltip as vscode.MarkdownString;
+        assert.match(tooltip.value, /Environments can change without an assignment; refreshed after each run/);
+        tree.setExpanded(e, true);
+        assert.deepStrictEqual(summaries(await children(r, e)), { v: '1' });
+
+        await rOk(r, 'env_e$v <- 99');
+        await childShows(r, e, 'v', '99');
+        // A binding added: the new row appears.
+        await rOk(r, 'assign("w", "new", envir = env_e)');
+        await childShows(r, e, 'w', '"new"');
+        assert.deepStrictEqual(summaries(await children(r, e)), { v: '99', w: '"new"' });
+
+        // Collapsed, it asks nothing after a run, and expanding it again asks R.
+        tree.setExpanded(e, false);
+        await rOk(r, 'env_e$v <- 7');
+        await waitUntil(() => (e.page === undefined ? true : undefined), [tree.onDidChangeTreeData], 'the collapsed row to forget its children');
+        tree.setExpanded(e, true);
+        assert.deepStrictEqual(summaries(await children(r, e)), { v: '7', w: '"new"' });
+
+        // Several runs in a row: the view ends with the last value.
+        await Promise.all([1, 2, 3, 4, 5].map((i) => rOk(r, `env_e$v <- ${i * 100}`)));
+        await childShows(r, e, 'v', '500');
+        tree.setExpanded(e, false);
+
+        // In a hidden view, an expanded row forgets its children instead of asking R after each run.
+        tree.setExpanded(e, true);
+        await children(r, e);
+        await vscode.commands.executeCommand('workbench.view.explorer');
+        // The extension host hears of the view's visibility a moment later: runs until one finds it hidden.
+        for (let attempt = 0; e.page !== undefined && attempt < 50; attempt++) {
+            await rOk(r, 'env_e$v <- -1');
+            if (e.page !== undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        assert.strictEqual(e.page, undefined, 'nothing asked while the view is hidden');
+        await vscode.commands.executeCommand('rbridge.variables.focus');
+        assert.deepStrictEqual(summaries(await children(r, e)), { v: '-1', w: '"new"' });
+        tree.setExpanded(e, false);
+    });
+
+    test('an R6 object (and a closure-based counter) shows its fields after its methods change them', async function () {
+        const r = await readyR();
+        const tree = r.variablesTree;
+        await vscode.commands.executeCommand('rbridge.variables.focus');
+        await rOk(r, 'cl_counter <- (function() { n <- 0; add <- function() n <<- n + 1; environment() })()');
+        const closure = await rowNamed(r, 'cl_counter');
+        tree.setExpanded(closure, true);
+        assert.strictEqual(summaries(await children(r, closure)).n, '0');
+        await rOk(r, 'cl_counter$add()');
+        await rOk(r, 'cl_counter$add()');
+        await childShows(r, closure, 'n', '2');
+        tree.setExpanded(closure, false);
+
+        const hasR6 = (await r.execute('stopifnot(requireNamespace("R6", quietly = TRUE))')).status === 'ok';
+        if (!hasR6) this.skip();
+        await rOk(
+            r,
+            'R6Counter <- R6::R6Class("R6Counter", public = list(n = 0, add = function() { self$n <- self$n + 1; invisible(self) }))\ncnt <- R6Counter$new()',
+        );
+        const cnt = await rowNamed(r, 'cnt');
+        assert.strictEqual((tree.getTreeItem(cnt).iconPath as vscode.ThemeIcon).id, 'symbol-class');
+        assert.match((tree.getTreeItem(cnt).tooltip as vscode.MarkdownString).value, /refreshed after each run/);
+        tree.setExpanded(cnt, true);
+        assert.strictEqual(summaries(await children(r, cnt)).n, '0');
+        await rOk(r, 'cnt$add()');
+        await rOk(r, 'cnt$add()');
+        await childShows(r, cnt, 'n', '2');
+        tree.setExpanded(cnt, false);
+    });
+
+    test('variables R describes a moment after a run that changed many show "describing…", then their description', async () => {
+        const r = await readyR();
+        await rOk(r, 'for (i in 1:3000) assign(sprintf("pd_%04d", i), rnorm(20))');
+        const ours = () => r.variablesTree.variables.filter((v) => v.name.startsWith('pd_'));
+        const pending = r.variablesTree.variables.filter((v) => v.pending && v.name.startsWith('pd_'));
+        console.log(`    (${pending.length} of ${ours().length} pending after the run)`);
+        for (const v of pending.slice(0, 5)) {
+            const item = r.variablesTree.getTreeItem(r.variablesTree.rootNode(v.name)!);
+            assert.strictEqual(item.description, 'describing…');
+            assert.strictEqual((item.iconPath as vscode.ThemeIcon).id, 'loading~spin');
+        }
+        await waitUntil(
+            () => (ours().length === 3000 && !ours().some((v) => v.pending) ? true : undefined),
+            [r.variablesTree.onDidChangeTreeData],
+            'every pd_ variable described',
+        );
+        assert.match(String(r.variablesTree.getTreeItem(await rowNamed(r, 'pd_3000')).description), /^numeric \[20\]/);
+        // Changed again, many at once: a row keeps what it showed, marked, until its new description comes.
+        await rOk(r, 'for (i in 1:3000) assign(sprintf("pd_%04d", i), "now text")');
+        const updating = ours().filter((v) => v.pending);
+        console.log(`    (${updating.length} pending after the second run)`);
+        for (const v of updating.slice(0, 5)) {
+            assert.match(String(r.variablesTree.getTreeItem(r.variablesTree.rootNode(v.name)!).description), /^numeric \[20\] · .*updating… {2}-?\d/);
+        }
+        await waitUntil(
+            () => (!ours().some((v) => v.pending) ? true : undefined),
+            [r.variablesTree.onDidChangeTreeData],
+            'every pd_ variable described again',
+        );
+        assert.match(String(r.variablesTree.getTreeItem(await rowNamed(r, 'pd_3000')).description), /^character .*"now text"$/);
+        await rOk(r, 'rm(list = ls(pattern = "^pd_"))');
     });
 
     test('Refresh Variables and Clear Workspace', async () => {

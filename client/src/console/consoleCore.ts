@@ -28,6 +28,8 @@ export interface ConsoleHost {
     interrupt(): void;
     /** The history changed (to keep it across sessions). */
     historyChanged?(entries: readonly string[]): void;
+    /** The console's width is known, or changed (R's `options(width)` follows it). */
+    resized?(columns: number): void;
 }
 
 export interface ConsoleOptions {
@@ -49,6 +51,10 @@ type Mode =
     | { kind: 'prompt' }
     | { kind: 'input'; prompt: string; resolve: (result: InputResult) => void; reject: (error: Error) => void };
 
+/** Runs from an editor longer than this (characters) stay out of the history. */
+const HISTORY_ENTRY_MAX = 20_000;
+/** R's continuation prompt. */
+const CONTINUE = '+ ';
 /** Output with no line break longer than this is ended before the prompt is drawn after it. */
 const PARTIAL_MAX_WIDTH = 1000;
 const DEFAULT_LIMITS: Limits = { maxLines: 2000, maxChars: 512 * 1024 };
@@ -66,6 +72,8 @@ export class ConsoleCore {
 
     private opened = false;
     private cols = 80;
+    /** The host has been told the width at least once. */
+    private sizeReported = false;
     private mode: Mode = { kind: 'prompt' };
     /** Lines of an incomplete expression, waiting for the rest. */
     private pending: string[] = [];
@@ -79,8 +87,8 @@ export class ConsoleCore {
     /** The current row's output (styled, and its width): what follows the last line break R printed. */
     private partialStyled = '';
     private partialWidth = 0;
-    /** What is drawn after the partial output: prompt and typed text, and where the cursor is. */
-    private drawn: { endWidth: number; cursorWidth: number } | undefined;
+    /** Something is drawn after the partial output (prompt and typed text); the cursor stands this many rows below the row the drawing starts on. */
+    private drawn: { cursorRow: number } | undefined;
 
     /** Styled text committed to the screen (output and entered lines), newest last. */
     private transcript: string[] = [];
@@ -111,7 +119,11 @@ export class ConsoleCore {
     /** The terminal is ready: show what was printed before (the end of it) and the prompt. */
     open(columns?: number): void {
         this.opened = true;
-        if (columns) this.cols = columns;
+        if (columns) {
+            this.cols = columns;
+            this.sizeReported = true;
+            this.host.resized?.(columns);
+        }
         // Bracketed paste: a pasted block arrives marked, and runs as one piece.
         this.write('\x1b[?2004h' + this.transcript.join('') + this.drawInput());
     }
@@ -122,7 +134,28 @@ export class ConsoleCore {
     }
 
     resize(columns: number): void {
-        if (columns > 0) this.cols = columns;
+        if (!(columns > 0)) return;
+        const changed = columns !== this.cols;
+        this.cols = columns;
+        if (changed || !this.sizeReported) this.host.resized?.(columns);
+        this.sizeReported = true;
+    }
+
+    /** The terminal's width in columns, as last reported. */
+    get columns(): number {
+        return this.cols;
+    }
+
+    /**
+     * Adds a run to the history, as if it had been typed (code run from an
+     * editor): one entry, however many lines it has; Up brings it back whole.
+     */
+    addHistory(code: string): void {
+        const entry = code.replace(/^(\s*\n)+/, '').replace(/\s+$/, '');
+        // A whole file of code is no line to bring back with Up.
+        if (!entry || entry.length > HISTORY_ENTRY_MAX) return;
+        this.editor.addHistory(entry);
+        this.host.historyChanged?.(this.editor.entries);
     }
 
     // -----------------------------------------------------------------------
@@ -225,7 +258,7 @@ export class ConsoleCore {
                 // code that asked): the prompt and what was typed stay on
                 // the screen as they were, and a new prompt follows.
                 if (this.mode.kind === 'input' && this.mode.resolve === done) {
-                    const shown = this.mode.prompt + this.editor.text;
+                    const shown = this.mode.prompt + this.typedText();
                     this.mode = { kind: 'prompt' };
                     const erase = this.eraseInput();
                     this.render(erase + this.commitText(shown + '\n', 'stdout'));
@@ -254,7 +287,7 @@ export class ConsoleCore {
         const { reject, prompt } = this.mode;
         this.mode = { kind: 'prompt' };
         const erase = this.eraseInput();
-        this.render(erase + this.commitText(prompt + this.editor.text + '\n', 'stdout'));
+        this.render(erase + this.commitText(prompt + this.typedText() + '\n', 'stdout'));
         this.editor.reset();
         reject(new Error('R can no longer be answered'));
         this.render('');
@@ -303,16 +336,26 @@ export class ConsoleCore {
      */
     private enter(lines: string[], typed: boolean): void {
         if (this.mode.kind === 'input') {
-            // The first line answers R; lines pasted after it are code for later.
+            // The first line answers R, and stays out of the history (it may
+            // be a password; R's console does not keep answers either); lines
+            // pasted after it are code for later.
             const { resolve, prompt } = this.mode;
             this.mode = { kind: 'prompt' };
-            this.render(this.eraseInput() + this.commitText(prompt, 'stdout') + this.commitText(lines[0] + '\n', 'stdout'));
-            resolve({ text: lines[0] });
-            if (lines.length > 1) this.enter(lines.slice(1), false);
+            const [answer, ...rest] = lines.flatMap((line) => line.split('\n'));
+            this.render(this.eraseInput() + this.commitText(prompt, 'stdout') + this.commitText(answer + '\n', 'stdout'));
+            resolve({ text: answer });
+            if (rest.length > 0) this.enter(rest, false);
             else this.render('');
             return;
         }
+        // Code goes to the history: a typed line (or an entry recalled from
+        // the history, which may span lines) as one entry, a pasted block
+        // line by line, as R's console keeps it.
+        if (typed) for (const line of lines) this.editor.addHistory(line);
+        else for (const line of lines) for (const part of line.split('\n')) this.editor.addHistory(part);
         this.host.historyChanged?.(this.editor.entries);
+        // A recalled entry of several lines is shown and run as those lines.
+        lines = lines.flatMap((line) => line.split('\n'));
         if (this.inFlight || this.busy) {
             // Typed ahead: shown where it was typed, run when its turn comes.
             this.render(this.eraseInput() + this.commitLines(lines, ''));
@@ -368,14 +411,14 @@ export class ConsoleCore {
         if (this.mode.kind === 'input') {
             const { reject, prompt } = this.mode;
             this.mode = { kind: 'prompt' };
-            this.render(this.eraseInput() + this.commitText(prompt + this.editor.text + '^C\n', 'stdout'));
+            this.render(this.eraseInput() + this.commitText(prompt + this.typedText() + '^C\n', 'stdout'));
             this.editor.reset();
             reject(new Error('interrupted'));
             this.typeAhead = [];
             this.host.interrupt();
             return;
         }
-        const shown = this.prompt() + this.editor.text;
+        const shown = this.prompt() + this.typedText();
         this.render(this.eraseInput() + this.commitText(shown + '^C\n', 'stdout'));
         this.editor.reset();
         this.typeAhead = [];
@@ -392,6 +435,11 @@ export class ConsoleCore {
         if (this.mode.kind === 'input') return this.mode.prompt;
         if (this.inFlight || this.busy) return '';
         return this.pending.length ? '+ ' : '> ';
+    }
+
+    /** The typed text as the screen shows it: the later lines of a recalled entry after "+ ". */
+    private typedText(): string {
+        return this.editor.text.replace(/\n/g, '\n' + CONTINUE);
     }
 
     private get showsInput(): boolean {
@@ -415,7 +463,7 @@ export class ConsoleCore {
         const drawn = this.drawn;
         if (!drawn) return '';
         this.drawn = undefined;
-        const row = rowOf(drawn.cursorWidth, drawn.cursorWidth === drawn.endWidth, this.cols);
+        const row = drawn.cursorRow;
         return '\r' + (row > 0 ? `\x1b[${row}A` : '') + '\x1b[J' + this.partialStyled;
     }
 
@@ -429,18 +477,37 @@ export class ConsoleCore {
             this.partialStyled = '';
             this.partialWidth = 0;
         }
+        // The typed text has several lines when it was recalled from the
+        // history (a run from an editor): the later ones follow "+ ", as R
+        // shows a continued expression.
         const prompt = this.prompt();
-        const text = this.editor.text;
-        const base = this.partialWidth + displayWidth(prompt);
-        const endWidth = base + displayWidth(text);
-        const cursorWidth = base + displayWidth(text.slice(0, this.editor.cursor));
-        out += prompt + text;
-        if (cursorWidth !== endWidth) {
-            const up = rowOf(endWidth, true, this.cols) - rowOf(cursorWidth, false, this.cols);
-            const col = cursorWidth % this.cols;
-            out += (up > 0 ? `\x1b[${up}A` : '') + '\r' + (col > 0 ? `\x1b[${col}C` : '');
+        const lines = this.editor.text.split('\n');
+        let before = this.editor.cursor;
+        let row = 0;
+        /** Where the editor's cursor goes; undefined: where writing leaves it (the end of the last line). */
+        let cursor: { row: number; col: number } | undefined;
+        lines.forEach((line, index) => {
+            const last = index === lines.length - 1;
+            const start = index === 0 ? this.partialWidth + displayWidth(prompt) : displayWidth(CONTINUE);
+            const end = start + displayWidth(line);
+            out += (index === 0 ? prompt : '\r\n' + CONTINUE) + line;
+            if (before >= 0 && before <= line.length && !(last && before === line.length)) {
+                const width = start + displayWidth(line.slice(0, before));
+                const atEnd = width === end;
+                const r = rowOf(width, atEnd, this.cols);
+                // At the end of a line that exactly fills its rows, the cursor stays on the last cell.
+                const col = atEnd && width > 0 && width % this.cols === 0 ? this.cols - 1 : width % this.cols;
+                cursor = { row: row + r, col };
+            }
+            before -= line.length + 1;
+            row += rowOf(end, true, this.cols) + (last ? 0 : 1);
+        });
+        if (cursor) {
+            const up = row - cursor.row;
+            out += (up > 0 ? `\x1b[${up}A` : '') + '\r' + (cursor.col > 0 ? `\x1b[${cursor.col}C` : '');
         }
-        this.drawn = { endWidth, cursorWidth };
+        const at = cursor ?? { row };
+        this.drawn = { cursorRow: at.row };
         return out;
     }
 
@@ -461,13 +528,14 @@ export class ConsoleCore {
         const out = styled(style, text);
         this.remember(out);
         const eol = Math.max(text.lastIndexOf('\n'), text.lastIndexOf('\r'));
+        // R's own colours (cli, tibble) take no columns.
         if (eol < 0) {
             this.partialStyled += out;
-            this.partialWidth += displayWidth(text);
+            this.partialWidth += displayWidth(stripAnsi(text));
         } else {
             const rest = text.slice(eol + 1);
             this.partialStyled = rest ? styled(style, rest) : '';
-            this.partialWidth = displayWidth(rest);
+            this.partialWidth = displayWidth(stripAnsi(rest));
         }
         for (const listener of this.writeListeners) listener(stripAnsi(out).replace(/\r\n/g, '\n'));
         return out;
@@ -508,7 +576,7 @@ export class ConsoleCore {
     /** The console's text as plain text (no colours): what was printed and entered, then the current prompt line. */
     text(): string {
         const committed = stripAnsi(this.transcript.join('')).replace(/\r\n/g, '\n');
-        return committed + (this.showsInput ? this.prompt() + this.editor.text : '');
+        return committed + (this.showsInput ? this.prompt() + this.typedText() : '');
     }
 
     /** Calls `listener` with the plain text of everything committed from now on. */

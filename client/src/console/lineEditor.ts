@@ -3,7 +3,8 @@
  * history, and the keys a terminal sends for editing (arrows, Home/End,
  * Ctrl+A/E/K/U/W, word moves, Backspace/Delete). Keys that end or abandon
  * the line (Enter, Ctrl+C, Ctrl+D, Ctrl+L) and pasted text come back as
- * actions for the console to carry out.
+ * actions for the console to carry out; the console also decides what goes
+ * into the history (code, not the answers to readline()).
  *
  * No `vscode` import: tested in plain Node.
  */
@@ -52,11 +53,22 @@ export class LineEditor {
         this.draft = '';
     }
 
-    addHistory(line: string): void {
-        if (!line.trim()) return;
-        if (this.history[this.history.length - 1] !== line) this.history.push(line);
-        if (this.history.length > this.historyLimit) this.history.splice(0, this.history.length - this.historyLimit);
-        this.historyIndex = this.history.length;
+    /**
+     * Adds an entry (code R ran from the prompt, or a run from an editor,
+     * which may span several lines) to the history, unless it repeats the
+     * newest one. The line being typed, and a walk through the history in
+     * progress, are left as they are.
+     */
+    addHistory(entry: string): void {
+        if (!entry.trim()) return;
+        const browsing = this.historyIndex < this.history.length;
+        if (this.history[this.history.length - 1] !== entry) this.history.push(entry);
+        let dropped = 0;
+        if (this.history.length > this.historyLimit) {
+            dropped = this.history.length - this.historyLimit;
+            this.history.splice(0, dropped);
+        }
+        this.historyIndex = browsing ? Math.max(0, this.historyIndex - dropped) : this.history.length;
     }
 
     /** Applies what the terminal sent; returns what the console must do, in order. */
@@ -183,9 +195,9 @@ export class LineEditor {
         return actions;
     }
 
+    /** Enter. The console decides whether the line goes to the history: an answer to readline() does not. */
     private enter(): EditorAction {
         const line = this.text;
-        this.addHistory(line);
         this.reset();
         return { kind: 'enter', line };
     }
@@ -202,7 +214,6 @@ export class LineEditor {
         }
         const rest = parts.pop()!;
         parts[0] = this.text.slice(0, this.cursor) + parts[0] + this.text.slice(this.cursor);
-        for (const line of parts) this.addHistory(line);
         this.reset();
         this.insert(rest);
         if (parts.length === 1) return [{ kind: 'enter', line: parts[0] }, { kind: 'redraw' }];

@@ -90,8 +90,10 @@ export class StderrClassifier {
             const end = eol < 0 ? text.length : eol + 1;
             const line = text.slice(from, end);
             if (this.atLineStart) {
-                if (!this.afterHeader) this.style = StderrClassifier.kindOf(line, this.style);
-                this.afterHeader = /^(Warning messages?|Error|In addition: Warning messages?):\s*$/.test(line.replace(/\r?\n$/, ''));
+                // What R colours itself (rlang's and cli's errors) is read without its colours.
+                const plain = line.includes('\x1b') ? stripAnsi(line) : line;
+                if (!this.afterHeader) this.style = StderrClassifier.kindOf(plain, this.style);
+                this.afterHeader = /^(Warning messages?|Error|In addition: Warning messages?):\s*$/.test(plain.replace(/\r?\n$/, ''));
             }
             const last = pieces[pieces.length - 1];
             if (last && last.style === this.style) last.text += line;
@@ -106,7 +108,8 @@ export class StderrClassifier {
         if (/^Error\b/.test(line)) return 'error';
         if (/^(Warning\b|There (were|was) .*warning)/.test(line)) return 'warning';
         if (previous === 'warning' && /^(\s|In |\d+: |Calls: )/.test(line)) return 'warning';
-        if (previous === 'error' && /^(\s|Calls: |In addition: )/.test(line)) return previous;
+        // rlang's and cli's errors go on in bullets: "! boom", "ℹ In argument: ...".
+        if (previous === 'error' && /^(\s|Calls: |In addition: |[!ℹ✖✔•×*] )/.test(line)) return previous;
         if (/^In addition: /.test(line)) return 'warning';
         return 'message';
     }
