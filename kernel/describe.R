@@ -141,8 +141,11 @@ summarize <- function(x) {
     return(paste0(.row_names_info(x, 2L), " obs. of ", length(x), " variable", if (length(x) != 1L) "s"))
   }
   if (is.environment(x)) {
+    # No format() on a classed environment (an R6 object, a reference
+    # class): that would run its package's format method, which may walk
+    # every field.
     name <- environmentName(x)
-    label <- if (nzchar(name)) name else format(x)
+    label <- if (nzchar(name)) name else if (is.object(x)) paste0("<", class(x)[1L], ">") else format.default(x)
     return(paste0("<environment> ", label, " (", length(x), " bindings)"))
   }
   if (is.function(x)) return(function_signature(x))

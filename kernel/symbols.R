@@ -23,6 +23,9 @@ snapshot <- NULL
 # sends when nothing else waits), so that the answer of an execution that
 # creates thousands of variables never waits for their descriptions.
 DESCRIBE_BUDGET <- 0.002
+# The first few are described whatever the clock says: an execution that
+# changes a handful of variables reports them whole, also on a busy machine.
+DESCRIBE_ALWAYS <- 16L
 # How long one round of describing pending variables may take: an execution
 # that arrives meanwhile waits at most this long.
 PENDING_BUDGET <- 0.02
@@ -46,7 +49,7 @@ take_snapshot <- function() {
     # every execution.
     for (i in which(kinds == 0L)) addresses[[i]] <- tryCatch(.Internal(address(env[[names[i]]])), error = address_failed)
   }
-  list(names = names, kinds = kinds, addresses = addresses, pending = character(0))
+  list(names = names, kinds = kinds, addresses = addresses, pending = character(0), envs = character(0))
 }
 
 address_failed <- function(e) NULL
@@ -112,6 +115,9 @@ is_walrus <- function(e) is.call(e) && identical(e[[1L]], as.name(":="))
 symbol_changes <- function(suspects = character(0)) {
   now <- take_snapshot()
   before <- snapshot
+  # Environments (R6 objects among them) change without any assignment to
+  # their name (cnt$add()): every execution looks at them again.
+  suspects <- c(suspects, before$envs)
   if (!length(suspects) && identical(now$names, before$names) && identical(now$kinds, before$kinds) &&
     identical(now$addresses, before$addresses)) {
     return(NULL)
@@ -142,10 +148,11 @@ symbol_changes <- function(suspects = character(0)) {
   fresh <- c(added, changed)
   done <- 0L
   for (i in fresh) {
-    if (proc.time()[[3L]] > deadline) break
+    if (done >= DESCRIBE_ALWAYS && proc.time()[[3L]] > deadline) break
     now$json[i] <- describe_json(env, now$names[i], now$kinds[i])
     done <- done + 1L
   }
+  described <- fresh[seq_len(done)]
   late <- fresh[seq_along(fresh) > done]
   if (length(late)) {
     now$json[late] <- pending_json(now$names[late])
@@ -155,16 +162,18 @@ symbol_changes <- function(suspects = character(0)) {
   for (i in suspects) {
     # Past the budget a suspect cannot be told changed or not: it is looked
     # at again while R is idle, and reported then if it changed.
-    if (proc.time()[[3L]] > deadline) {
+    if (length(described) >= DESCRIBE_ALWAYS && proc.time()[[3L]] > deadline) {
       now$pending <- union(now$pending, now$names[i])
       next
     }
     fresh <- describe_json(env, now$names[i], now$kinds[i])
+    described <- c(described, i)
     if (!identical(fresh, now$json[i])) {
       now$json[i] <- fresh
       changed <- c(changed, i)
     }
   }
+  now$envs <- environments_among(now, before$envs, described)
   snapshot <<- now
   if (!length(added) && !length(changed) && !length(removed)) return(NULL)
   paste0(
@@ -173,6 +182,15 @@ symbol_changes <- function(suspects = character(0)) {
     "],\"removed\":", if (length(removed)) json_array_of_strings(removed) else "[]",
     "}"
   )
+}
+
+# The names of the environments among the variables: those known before,
+# updated from what was just described (positions `described` of `now`).
+environments_among <- function(now, envs, described) {
+  if (!length(described)) return(intersect(envs, now$names))
+  names <- now$names[described]
+  is_env <- grepl("\"type\":\"environment\"", now$json[described], fixed = TRUE)
+  union(setdiff(intersect(envs, now$names), names), names[is_env])
 }
 
 describe_json <- function(env, name, kind) {
@@ -190,6 +208,7 @@ describe_pending <- function(budget = PENDING_BUDGET) {
   now <- snapshot
   deadline <- proc.time()[[3L]] + budget
   changed <- integer(0)
+  touched <- integer(0)
   done <- 0L
   total <- length(now$pending)
   # Positions are looked up a chunk at a time: one match() per name would
@@ -205,6 +224,7 @@ describe_pending <- function(budget = PENDING_BUDGET) {
       i <- at[j]
       if (is.na(i)) next
       k <- k + 1L
+      touched <- c(touched, i)
       fresh <- describe_json(env, chunk[j], kinds[k])
       if (!identical(fresh, now$json[i])) {
         now$json[i] <- fresh
@@ -213,6 +233,7 @@ describe_pending <- function(budget = PENDING_BUDGET) {
     }
   }
   now$pending <- now$pending[seq_along(now$pending) > done]
+  now$envs <- environments_among(now, now$envs, touched)
   snapshot <<- now
   paste0("{\"changed\":[", paste(now$json[changed], collapse = ","), "],\"pending\":", length(now$pending), "}")
 }
@@ -220,6 +241,6 @@ describe_pending <- function(budget = PENDING_BUDGET) {
 # The whole global environment, described afresh (after start-up and for a
 # client's full refresh).
 reset_snapshot <- function() {
-  snapshot <<- list(names = character(0), kinds = integer(0), addresses = list(), json = character(0), pending = character(0))
+  snapshot <<- list(names = character(0), kinds = integer(0), addresses = list(), json = character(0), pending = character(0), envs = character(0))
   symbol_changes()
 }

@@ -52,6 +52,20 @@ describe('changed symbols and variables (real R)', function () {
         await client.run('rm(e, v)');
     });
 
+    it('sees environments changed without an assignment to their name (methods, closures, R6), and runs none of their code to describe them', async () => {
+        await changesOf('counter <- local({ n <- 0; add <- function() { n <<- n + 1; assign(paste0("k", n), n, envir = parent.env(environment())) }; environment() })');
+        const changes = await changesOf('counter$add()');
+        assert.deepStrictEqual(changes.map((c) => c.changed.map((v) => v.name)), [['counter']]);
+        assert.match(changes[0].changed[0].summary, /\(3 bindings\)$/, 'the new binding k1 is counted');
+        // An R6 object is described by its class name, not through its format() method.
+        await changesOf('Box <- R6::R6Class("Box", public = list(items = list(), put = function(x) { self$items[[length(self$items) + 1]] <- x; self$extra <- 1; invisible(self) }), lock_objects = FALSE); b <- Box$new(); format.Box <- function(x, ...) stop("format called")');
+        const r6 = await changesOf('b$put(1)');
+        assert.deepStrictEqual(r6.map((c) => c.changed.map((v) => v.name)), [['b']]);
+        assert.match(r6[0].changed[0].summary, /^<environment> <Box> \(\d+ bindings\)$/);
+        assert.deepStrictEqual(await changesOf('1 + 1'), [], 'an environment that did not change is not reported');
+        await client.run('rm(counter, Box, b, format.Box)');
+    });
+
     it('does not copy objects: a vector modified after the snapshot is modified in place', async () => {
         await client.run('x <- runif(1e6)');
         const out = await client.execute('tracemem(x) -> t; x[1] <- 0; untracemem(x)');
