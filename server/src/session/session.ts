@@ -24,11 +24,10 @@ import type {
     RestartResult,
     StatusResult,
     SymbolsChangedParams,
-    Variable,
     VariablesParams,
     VariablesResult,
 } from '../../../common/protocol';
-import { KernelNotRunningError, KernelStartFailedError, MAX_VARIABLES_PAGE } from '../../../common/protocol';
+import { KernelNotRunningError, KernelStartFailedError } from '../../../common/protocol';
 import { StreamMerger } from '../kernel/outputStream';
 import { ExitInfo, Kernel, KernelFactory, KernelOptions, KernelProcess, KernelStartError } from '../kernel/process';
 import type { FromKernel } from '../kernel/wire';
@@ -36,7 +35,7 @@ import { SessionError } from './errors';
 import { WorkQueue } from './executions';
 import { OutputBatcher } from './output';
 import { RESTART_WINDOW_MS, RestartPolicy } from './restartPolicy';
-import { VariablesCache } from './variables';
+import { Variables } from './variables';
 
 export { SessionError } from './errors';
 
@@ -74,16 +73,12 @@ export class Session {
     /** The state last announced in r/kernelStatus. */
     private announced: KernelState | undefined;
     private readonly restarts = new RestartPolicy();
-    private readonly variables = new VariablesCache();
+    private readonly variables: Variables;
     private readonly output: OutputBatcher;
     private readonly work: WorkQueue;
     private readonly createKernel: KernelFactory;
     /** The client console's width and colours, applied to every kernel (r/console). */
     private console: ConsoleParams = {};
-    /** Whether the kernel has variables whose description is still to come (Variable.pending). */
-    private pendingDescriptions = false;
-    /** A round of describing them is with R. */
-    private describing = false;
 
     constructor(
         private readonly options: SessionOptions,
@@ -94,6 +89,17 @@ export class Session {
             (params) => client.output(params),
             (paused) => this.kernel?.pauseOutput(paused),
         );
+        this.variables = new Variables({
+            request: (method, params, token, options) => this.work.request(method, params, token, options),
+            idle: () => this.life.kind === 'running' && !this.work.busy,
+            requireKernel: () => {
+                if (this.life.kind === 'running') return;
+                const why = this.life.kind === 'dead' ? `: ${this.life.reason}` : ' yet';
+                throw new SessionError(KernelNotRunningError, `R is not running${why}.`);
+            },
+            symbolsChanged: (params) => client.symbolsChanged(params),
+            log: (message) => client.log(message),
+        });
         this.work = new WorkQueue({
             executionState: (params) => client.executionState(params),
             condition: (params) => client.condition(params),
@@ -103,7 +109,7 @@ export class Session {
             unresponsive: () => this.client.kernelStatus({ ...this.statusFacts(), reason: UNRESPONSIVE_REASON, notice: 'unresponsive' }),
             changed: () => {
                 this.announce();
-                this.describeWhenIdle();
+                this.variables.describeWhenIdle();
             },
             log: (message) => client.log(message),
         });
@@ -196,7 +202,7 @@ export class Session {
         this.work.detach();
         this.work.failSent('kernelDied', reason, 'cancelled');
         this.work.cancelWaiting();
-        this.clearVariables();
+        this.variables.clear();
         if (kernel) {
             kernel.kill(reason);
             await kernel.exited;
@@ -235,7 +241,7 @@ export class Session {
         });
         this.work.failSent('kernelDied', reason);
         this.work.failWaiting('kernelDied', reason);
-        this.clearVariables();
+        this.variables.clear();
     }
 
     private cancelAutomaticRestart(): void {
@@ -293,7 +299,7 @@ export class Session {
         switch (message.kind) {
             case 'ready':
                 this.life = { kind: 'running', kernel };
-                this.applySymbols(message.symbols, true);
+                this.variables.apply(message.symbols, true);
                 this.client.log(`R ${kernel.hello?.rVersion} ready (pid ${kernel.pid}, rlang ${kernel.hello?.rlang ? 'available' : 'not installed'})`);
                 this.announce({ pid: kernel.pid });
                 // A new R learns the console's settings before anything else runs.
@@ -301,7 +307,7 @@ export class Session {
                 this.work.attach(kernel);
                 break;
             case 'symbols':
-                this.applySymbols(message.symbols, false);
+                this.variables.apply(message.symbols, false);
                 break;
             case 'log':
                 this.client.log(`kernel: ${message.text}`);
@@ -342,63 +348,9 @@ export class Session {
     }
 
     // -----------------------------------------------------------------------
-    // Variables
+    // Variables (variables.ts)
 
-    private applySymbols(change: SymbolsChangedParams, reset: boolean): void {
-        const news = this.variables.apply(change, reset);
-        if (news) this.client.symbolsChanged(news);
-        if (change.added.some((v) => v.pending) || change.changed.some((v) => v.pending)) {
-            this.pendingDescriptions = true;
-            this.describeWhenIdle();
-        }
-    }
-
-    /**
-     * Variables an execution changed beyond its description budget are
-     * described while R is idle, a bounded round at a time (kernel request
-     * `variables/describe`), and reported as changed as they come. A round
-     * goes only while nothing waits, so it never delays more than one round.
-     */
-    private describeWhenIdle(): void {
-        if (!this.pendingDescriptions || this.describing || this.life.kind !== 'running' || this.work.busy) return;
-        this.describing = true;
-        this.work.request('variables/describe', {}, undefined, { background: true }).then(
-            (result) => {
-                this.describing = false;
-                const round = result as { changed?: Variable[]; pending?: number } | undefined;
-                this.pendingDescriptions = (round?.pending ?? 0) > 0;
-                if (round?.changed?.length) this.applySymbols({ added: [], changed: round.changed, removed: [] }, false);
-                this.describeWhenIdle();
-            },
-            (e: Error) => {
-                this.describing = false;
-                this.client.log(`describing variables failed: ${e.message}`);
-            },
-        );
-    }
-
-    private clearVariables(): void {
-        const news = this.variables.clear();
-        if (news) this.client.symbolsChanged(news);
-    }
-
-    /**
-     * The global environment's variables come from the cache at once; the
-     * children of one, and a refresh, are kernel requests that wait their
-     * turn behind the executions sent before them.
-     */
-    async variablesRequest(params: VariablesParams, token?: CancellationToken): Promise<VariablesResult> {
-        if (!params.path?.length && !params.refresh) return this.variables.page(params.start, params.count);
-        if (this.life.kind !== 'running') {
-            const why = this.life.kind === 'dead' ? `: ${this.life.reason}` : ' yet';
-            throw new SessionError(KernelNotRunningError, `R is not running${why}.`);
-        }
-        if (params.refresh) {
-            const symbols = (await this.work.request('variables/refresh', {}, token)) as SymbolsChangedParams;
-            this.applySymbols({ added: symbols?.added ?? [], changed: symbols?.changed ?? [], removed: symbols?.removed ?? [] }, true);
-            return this.variables.page(params.start, params.count);
-        }
-        const count = Math.min(params.count ?? MAX_VARIABLES_PAGE, MAX_VARIABLES_PAGE);
-        return (await this.work.request('variables/children', { path: params.path, start: params.start ?? 0, count }, token)) as VariablesResult;
+    variablesRequest(params: VariablesParams, token?: CancellationToken): Promise<VariablesResult> {
+        return this.variables.request(params, token);
     }
 }
