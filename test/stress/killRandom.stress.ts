@@ -7,9 +7,19 @@
  * behind.
  */
 import * as assert from 'assert';
+import * as fs from 'fs';
 import type { ExecuteResult, ExecutionStateParams, OutputParams, StatusResult } from '../../common/protocol';
 import { KernelStartFailedError } from '../../common/protocol';
 import { childrenOf, isRunning } from '../support/procs';
+
+/** A process's command name, from /proc ('' once it is gone). */
+function commOf(pid: number): string {
+    try {
+        return fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+        return '';
+    }
+}
 import { WireClient, Reply } from '../support/wireClient';
 import { armSuiteDeadline, pause, report, seedFor } from './harness';
 import { fmt } from '../support/stats';
@@ -146,9 +156,11 @@ describe('stress: R killed at random moments (autoRestart on)', function () {
             } else {
                 // Kill the R that replaces this one, while it starts.
                 kill(pid);
-                await c.waitFor(() => childrenOf(c.pid).some((p) => p !== pid), 10000, 'a new R being started');
+                // R, not a helper the server runs while it prepares the start (mkfifo).
+                const newR = () => childrenOf(c.pid).find((p) => p !== pid && commOf(p) === 'R');
+                await c.waitFor(() => newR() !== undefined, 10000, 'a new R being started');
                 await pause(rng.int(0, 150));
-                const starting = childrenOf(c.pid).find((p) => p !== pid);
+                const starting = newR();
                 if (starting) kill(starting);
             }
             // Executions sent right after the kill reach a server that has not

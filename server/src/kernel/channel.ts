@@ -26,7 +26,21 @@ export interface OutputPipe {
     closeChildEnd(): void;
 }
 
-export function createOutputPipe(dir: string, name: string): OutputPipe {
+/** The FIFOs of one kernel: the channel's three and R's two output streams. */
+export const KERNEL_FIFOS = ['to-kernel', 'from-kernel', 'grants', 'out', 'err'] as const;
+
+/**
+ * Makes the kernel's FIFOs (mode 0600) in its private folder, in one run of
+ * mkfifo(1): Node has no mkfifo of its own, and every process spawned costs
+ * start-up time.
+ */
+export function makeKernelFifos(dir: string): void {
+    if (isWindows) return;
+    execFileSync('mkfifo', ['-m', '600', ...KERNEL_FIFOS.map((name) => path.join(dir, name))]);
+}
+
+/** One of R's output streams, on its FIFO made by makeKernelFifos(). */
+export function createOutputPipe(dir: string, name: 'out' | 'err'): OutputPipe {
     if (isWindows) {
         return {
             childEnd: 'pipe',
@@ -35,7 +49,6 @@ export function createOutputPipe(dir: string, name: string): OutputPipe {
         };
     }
     const fifo = path.join(dir, name);
-    execFileSync('mkfifo', ['-m', '600', fifo]);
     // Opening the reading end without O_NONBLOCK would block until a writer
     // appears; with it, the writing end can then be opened at once.
     const readFd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
@@ -85,7 +98,6 @@ export function createKernelChannel(dir: string): KernelChannel {
     const toKernelPath = path.join(dir, 'to-kernel');
     const fromKernelPath = path.join(dir, 'from-kernel');
     const grantsPath = path.join(dir, 'grants');
-    execFileSync('mkfifo', ['-m', '600', toKernelPath, fromKernelPath, grantsPath]);
     const { O_RDONLY, O_WRONLY, O_NONBLOCK } = fs.constants;
     // A FIFO's writing end opens without blocking only while a reader
     // exists, and a reader sees end-of-file while no writer exists: the

@@ -12,7 +12,7 @@ import * as path from 'path';
 import type { KernelDeathCause } from '../../../common/protocol';
 import { FromKernel, FrameDecoder, FrameError, Hello, KERNEL_PROTOCOL_VERSION, RawFrame, ToKernel, decode, encode } from './wire';
 import { OutputStream, StreamEvent } from './outputStream';
-import { KernelChannel, createKernelChannel, createOutputPipe } from './channel';
+import { KernelChannel, createKernelChannel, createOutputPipe, makeKernelFifos } from './channel';
 import { killProcessGroup, killProcessTree, ownProcessGroup, sendInterrupt } from './platform';
 
 export const MINIMUM_R_VERSION = '4.1.0';
@@ -118,6 +118,7 @@ export class KernelProcess implements Kernel {
         let stderr: ReturnType<typeof createOutputPipe>;
         try {
             this.tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'rbridge-'));
+            makeKernelFifos(this.tmpDir);
             channel = createKernelChannel(this.tmpDir);
             this.channel = channel;
             stdout = createOutputPipe(this.tmpDir, 'out');
