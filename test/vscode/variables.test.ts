@@ -370,14 +370,17 @@ suite('The variables view', () => {
         const r = await readyR();
         await rOk(r, 'cw_1 <- 1; cw_2 <- 2');
         await rowNamed(r, 'cw_2');
-        // An in-place change the kernel cannot see by itself shows after a refresh.
+        // An environment changed inside a function, with no assignment to its
+        // name, is seen after the run (environments are looked at every time).
         await rOk(r, 'cw_env <- new.env()');
         await rOk(r, '(function(e) e$k <- 1)(cw_env)');
-        assert.match((await rowNamed(r, 'cw_env')).variable.summary, /0 bindings/);
+        assert.match((await rowNamed(r, 'cw_env')).variable.summary, /1 bindings/);
+        // Refresh describes everything again and replaces the list.
         const reset = waitForEvent(r.variablesTree.onDidChangeTreeData, (e) => e === undefined, 'the list to be replaced');
         await vscode.commands.executeCommand('rbridge.refreshVariables');
         await reset;
         assert.match((await rowNamed(r, 'cw_env')).variable.summary, /1 bindings/);
+        assert.ok(await rowNamed(r, 'cw_2'));
 
         const cleared = waitForEvent(r.variablesTree.onDidChangeTreeData, () => r.variablesTree.variables.length === 0, 'the workspace to be empty');
         await vscode.commands.executeCommand('rbridge.clearWorkspace', { confirm: false });
