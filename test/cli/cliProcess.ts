@@ -6,6 +6,7 @@
 import { ChildProcess, spawn } from 'child_process';
 import { CLI, ROOT } from '../support/paths';
 import { track } from '../support/procs';
+import { ProcessExit, WatchedProcess } from './watchedProcess';
 
 export interface CliRunOptions {
     /** Text for stdin, which is then closed; omit to keep stdin open for write(). */
@@ -14,33 +15,18 @@ export interface CliRunOptions {
     env?: Record<string, string>;
 }
 
-export interface CliExit {
-    code: number | null;
-    signal: NodeJS.Signals | null;
-}
+export type CliExit = ProcessExit;
 
-export class CliProcess {
+export class CliProcess extends WatchedProcess {
     stdout = '';
     stderr = '';
-    exited: CliExit | undefined;
-    private readonly waiters = new Set<() => void>();
 
-    private constructor(readonly child: ChildProcess) {
-        child.stdout!.on('data', (d: Buffer) => {
-            this.stdout += d.toString();
-            this.wake();
-        });
-        child.stderr!.on('data', (d: Buffer) => {
-            this.stderr += d.toString();
-            this.wake();
-        });
-        // 'close' rather than 'exit': by then all of its output has been read.
-        child.on('close', (code, signal) => {
-            this.exited = { code, signal };
-            this.wake();
-        });
-        // A client that has exited cannot take more input; the test sees its exit.
-        child.stdin!.on('error', () => undefined);
+    private constructor(child: ChildProcess) {
+        super(child);
+    }
+
+    protected received(stream: 'stdout' | 'stderr', text: string): void {
+        this[stream] += text;
     }
 
     static start(args: string[], options: CliRunOptions = {}): CliProcess {
@@ -72,34 +58,10 @@ export class CliProcess {
         this.child.stdin!.end();
     }
 
-    async waitForExit(ms = 30000): Promise<CliExit> {
-        await this.waitFor(() => this.exited !== undefined, ms, 'the client to exit');
-        return this.exited!;
-    }
-
     /** Waits until `stream` contains `text`. */
     waitForOutput(text: string | RegExp, ms = 20000, stream: 'stdout' | 'stderr' = 'stdout'): Promise<void> {
         const found = () => (typeof text === 'string' ? this[stream].includes(text) : text.test(this[stream]));
-        return this.waitFor(found, ms, `${String(text)} on ${stream}`);
-    }
-
-    async waitFor(condition: () => boolean, ms: number, what: string): Promise<void> {
-        const deadline = Date.now() + ms;
-        while (!condition()) {
-            // Once the client has exited nothing more will arrive.
-            if (this.exited) throw new Error(`the client exited (${JSON.stringify(this.exited)}) before ${what}; ${this.describe()}`);
-            const left = deadline - Date.now();
-            if (left <= 0) throw new Error(`timed out after ${ms} ms waiting for ${what}; ${this.describe()}`);
-            await new Promise<void>((resolve) => {
-                const wake = () => {
-                    clearTimeout(timer);
-                    this.waiters.delete(wake);
-                    resolve();
-                };
-                const timer = setTimeout(wake, left);
-                this.waiters.add(wake);
-            });
-        }
+        return this.until(found, ms, `${String(text)} on ${stream}`);
     }
 
     /** Stops the client if it is still running (after a failed test). */
@@ -109,9 +71,5 @@ export class CliProcess {
 
     describe(): string {
         return `stdout: ${JSON.stringify(this.stdout)}, stderr: ${JSON.stringify(this.stderr)}`;
-    }
-
-    private wake(): void {
-        for (const waiter of [...this.waiters]) waiter();
     }
 }

@@ -15,6 +15,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { CLI, ROOT } from '../support/paths';
 import { childrenOf, isRunning, killIfRunning, track, trackPid } from '../support/procs';
+import { WatchedProcess } from './watchedProcess';
 
 export interface PtyOptions {
     /** Terminal size at the start. */
@@ -35,29 +36,19 @@ function quote(word: string): string {
     return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-export class PtyProcess {
+export class PtyProcess extends WatchedProcess {
     /** Everything the terminal showed, raw. */
     output = '';
-    exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
     /** The temporary HOME (unless the test gave one). */
     readonly home: string;
-    private readonly waiters = new Set<() => void>();
 
-    private constructor(readonly child: ChildProcess, home: string) {
+    private constructor(child: ChildProcess, home: string) {
+        super(child);
         this.home = home;
-        child.stdout!.on('data', (d: Buffer) => {
-            this.output += d.toString();
-            this.wake();
-        });
-        child.stderr!.on('data', (d: Buffer) => {
-            this.output += d.toString();
-            this.wake();
-        });
-        child.on('close', (code, signal) => {
-            this.exited = { code, signal };
-            this.wake();
-        });
-        child.stdin!.on('error', () => undefined);
+    }
+
+    protected received(_stream: 'stdout' | 'stderr', text: string): void {
+        this.output += text;
     }
 
     static start(args: string[], options: PtyOptions = {}): PtyProcess {
@@ -127,29 +118,6 @@ export class PtyProcess {
         return this.until(found, ms, `${String(text)} on the terminal`);
     }
 
-    async waitForExit(ms = 20000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
-        await this.until(() => this.exited !== undefined, ms, 'the terminal to close', true);
-        return this.exited!;
-    }
-
-    private async until(condition: () => boolean, ms: number, what: string, exitOk = false): Promise<void> {
-        const deadline = Date.now() + ms;
-        while (!condition()) {
-            if (this.exited && !exitOk) throw new Error(`the terminal closed (${JSON.stringify(this.exited)}) before ${what}; ${this.describe()}`);
-            const left = deadline - Date.now();
-            if (left <= 0) throw new Error(`timed out after ${ms} ms waiting for ${what}; ${this.describe()}`);
-            await new Promise<void>((resolve) => {
-                const wake = () => {
-                    clearTimeout(timer);
-                    this.waiters.delete(wake);
-                    resolve();
-                };
-                const timer = setTimeout(wake, Math.min(left, 200));
-                this.waiters.add(wake);
-            });
-        }
-    }
-
     /**
      * Ends everything: rbridge gets SIGTERM (it shuts its server and R down),
      * then `script` goes; all by pid.
@@ -174,9 +142,5 @@ export class PtyProcess {
 
     describe(): string {
         return `terminal output: ${JSON.stringify(this.output.slice(-3000))}`;
-    }
-
-    private wake(): void {
-        for (const waiter of [...this.waiters]) waiter();
     }
 }

@@ -6,14 +6,7 @@
  * `%||%`.
  */
 import * as assert from 'assert';
-import { KernelCases, runKernelCases } from './kernelR';
-
-interface Frame {
-    kind: string;
-    id: string;
-    fields: string[];
-    body: string;
-}
+import { Frame, KernelCases, runKernelCases } from './kernelR';
 
 describe('kernel tier: running code, conditions, input and the loop (kernel/exec.R, main.R, input.R, requests.R)', function () {
     let r: KernelCases;

@@ -104,6 +104,14 @@ for (name in names(cases)) {
 writeLines(jsonlite::toJSON(results, auto_unbox = TRUE, null = "null", na = "null", digits = NA, force = TRUE), out_file, useBytes = TRUE)
 `;
 
+/** A frame as frames_in() reads it back (body as text). */
+export interface Frame {
+    kind: string;
+    id: string;
+    fields: string[];
+    body: string;
+}
+
 export interface KernelCases {
     /** The value case `name` returned (JSON-decoded); throws with R's error message when the case failed. */
     get<T = unknown>(name: string): T;

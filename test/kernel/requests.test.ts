@@ -5,14 +5,7 @@
  * input.R).
  */
 import * as assert from 'assert';
-import { KernelCases, runKernelCases } from './kernelR';
-
-interface Frame {
-    kind: string;
-    id: string;
-    fields: string[];
-    body: string;
-}
+import { Frame, KernelCases, runKernelCases } from './kernelR';
 
 describe('kernel tier: kernel requests (kernel/requests.R)', function () {
     let r: KernelCases;

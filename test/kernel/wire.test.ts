@@ -4,14 +4,7 @@
  * frames set aside while R waited for input (input.R).
  */
 import * as assert from 'assert';
-import { KernelCases, runKernelCases } from './kernelR';
-
-interface Frame {
-    kind: string;
-    id: string;
-    fields: string[];
-    body: string;
-}
+import { Frame, KernelCases, runKernelCases } from './kernelR';
 
 describe('kernel tier: the frame writer and reader (kernel/wire.R)', function () {
     let r: KernelCases;

@@ -13,33 +13,17 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { OutputParams } from '../../common/protocol';
 import { descendantsOf, inetSockets, listeningUnixInodes, socketInodes } from '../support/procs';
-import { WireClient } from '../support/wireClient';
+import { WireClient, clientsPerTest } from '../support/wireClient';
 
 describe('security: listeners and what user code can see', function () {
     this.timeout(60000);
-    const clients: WireClient[] = [];
-    const start = async (options: Parameters<typeof WireClient.start>[0] = {}) => {
-        const client = await WireClient.start({ keep: ['r/output'], ...options });
-        clients.push(client);
-        return client;
-    };
-    afterEach(async () => {
-        for (const c of clients.splice(0)) await c.stop();
-    });
-
-    const stdoutOf = (client: WireClient, executionId: string) =>
-        client.notifications
-            .map((n) => n.params as OutputParams)
-            .filter((o) => o.executionId === executionId && o.stream === 'stdout')
-            .map((o) => o.text)
-            .join('');
+    const start = clientsPerTest({ keep: ['r/output'] });
 
     async function run(client: WireClient, code: string, executionId: string): Promise<string> {
         const result = await client.within(client.execute({ code, executionId }), 20000, code);
         assert.strictEqual(result.status, 'ok', `${code}: ${JSON.stringify(result)}`);
-        return stdoutOf(client, executionId);
+        return client.textOf(executionId);
     }
 
     /** Every socket the server and its descendants hold that is a network socket or a listening Unix socket. */

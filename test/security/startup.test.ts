@@ -10,12 +10,11 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import type { OutputParams } from '../../common/protocol';
-import { WireClient } from '../support/wireClient';
+import { WireClient, clientsPerTest } from '../support/wireClient';
 
 describe('security: start-up in an untrusted workspace', function () {
     this.timeout(60000);
-    const clients: WireClient[] = [];
+    const startClient = clientsPerTest({ keep: ['r/output'] });
     let workspace: string;
     let home: string;
     let evidence: string;
@@ -52,25 +51,18 @@ describe('security: start-up in an untrusted workspace', function () {
         fs.writeFileSync(path.join(home, '.Renviron'), 'FROM_HOME=yes\n');
     });
     afterEach(async () => {
-        for (const c of clients.splice(0)) await c.stop();
         for (const dir of [workspace, home]) fs.rmSync(dir, { recursive: true, force: true });
     });
 
     async function start(trusted: boolean, env: Record<string, string> = {}): Promise<WireClient> {
-        const client = await WireClient.start({ keep: ['r/output'], init: { cwd: workspace, workspaceTrusted: trusted, env: { HOME: home, ...env } } });
-        clients.push(client);
-        return client;
+        return startClient({ init: { cwd: workspace, workspaceTrusted: trusted, env: { HOME: home, ...env } } });
     }
 
     async function stdout(client: WireClient, code: string): Promise<string> {
         const executionId = `x${client.newId()}`;
         const result = await client.execute({ code, executionId });
         assert.strictEqual(result.status, 'ok', JSON.stringify(result));
-        return client.notifications
-            .map((n) => n.params as OutputParams)
-            .filter((o) => o.executionId === executionId && o.stream === 'stdout')
-            .map((o) => o.text)
-            .join('');
+        return client.textOf(executionId);
     }
 
     const env = 'cat(Sys.getenv(c("FROM_WORKSPACE", "FROM_SITE_RENVIRON", "FROM_HOME", "R_LIBS_USER")), sep = "|")';
@@ -120,8 +112,7 @@ describe('security: start-up in an untrusted workspace', function () {
         // Without mkfifo on the PATH the channel's FIFOs cannot be made.
         const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'rbridge-tmp-'));
         try {
-            const client = await WireClient.start({ noWait: true, env: { PATH: '/nonexistent', TMPDIR: tmp }, init: { rPath: '/usr/bin/R' } });
-            clients.push(client);
+            const client = await startClient({ noWait: true, env: { PATH: '/nonexistent', TMPDIR: tmp }, init: { rPath: '/usr/bin/R' } });
             await client.waitFor(() => client.lastStatus()?.state === 'dead', 10000, 'the start to fail');
             const status = client.lastStatus()!;
             assert.strictEqual(status.deathCause, 'startFailed');

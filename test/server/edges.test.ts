@@ -5,28 +5,14 @@
  * children. Real R.
  */
 import * as assert from 'assert';
-import type { ExecuteResult, OutputParams } from '../../common/protocol';
-import { Message, WireClient } from '../support/wireClient';
+import type { ExecuteResult } from '../../common/protocol';
+import { Message, WireClient, clientsPerTest } from '../support/wireClient';
 
 describe('protocol edges (real R)', function () {
     this.timeout(60000);
-    const clients: WireClient[] = [];
-    const start = async (options: Parameters<typeof WireClient.start>[0] = {}) => {
-        const client = await WireClient.start({ keep: ['r/output'], ...options });
-        clients.push(client);
-        return client;
-    };
-    afterEach(async () => {
-        for (const c of clients.splice(0)) await c.stop();
-    });
+    const start = clientsPerTest({ keep: ['r/output'] });
+    const output = (client: WireClient, executionId: string, stream: 'stdout' | 'stderr' = 'stdout') => client.textOf(executionId, stream);
 
-    function output(client: WireClient, executionId: string, stream: 'stdout' | 'stderr' = 'stdout'): string {
-        return client.notifications
-            .map((n) => n.params as OutputParams)
-            .filter((o) => o.executionId === executionId && o.stream === stream)
-            .map((o) => o.text)
-            .join('');
-    }
     async function run(client: WireClient, code: string, executionId = `x${client.newId()}`): Promise<string> {
         const result = await client.execute({ code, executionId });
         assert.strictEqual(result.status, 'ok', JSON.stringify(result));
@@ -99,17 +85,20 @@ describe('protocol edges (real R)', function () {
     describe('lifecycle requests', () => {
         it('answers shutdown before initialize with ServerNotInitialized, and can still be initialized', async () => {
             const client = new WireClient({});
-            clients.push(client);
-            const early = await client.request('shutdown');
-            assert.strictEqual(early.error?.code, -32002, JSON.stringify(early));
-            await client.initialize();
-            await client.waitForIdle();
-            assert.strictEqual((await client.execute('1')).status, 'ok');
-            assert.strictEqual((await client.request('shutdown')).error, undefined);
-            const late = await client.request('initialize', { processId: null, rootUri: null, capabilities: {} });
-            assert.strictEqual(late.error?.code, -32600, 'nothing starts after shutdown');
-            const after = await client.request('r/status');
-            assert.strictEqual(after.error?.code, -32600);
+            try {
+                const early = await client.request('shutdown');
+                assert.strictEqual(early.error?.code, -32002, JSON.stringify(early));
+                await client.initialize();
+                await client.waitForIdle();
+                assert.strictEqual((await client.execute('1')).status, 'ok');
+                assert.strictEqual((await client.request('shutdown')).error, undefined);
+                const late = await client.request('initialize', { processId: null, rootUri: null, capabilities: {} });
+                assert.strictEqual(late.error?.code, -32600, 'nothing starts after shutdown');
+                const after = await client.request('r/status');
+                assert.strictEqual(after.error?.code, -32600);
+            } finally {
+                await client.stop();
+            }
         });
     });
 

@@ -4,7 +4,6 @@
  * queue behind it stay. Real R.
  */
 import * as assert from 'assert';
-import type { OutputParams } from '../../common/protocol';
 import { WireClient } from '../support/wireClient';
 
 describe('jumps to the top level (real R)', function () {
@@ -17,13 +16,7 @@ describe('jumps to the top level (real R)', function () {
         await client?.stop();
     });
 
-    function stdout(executionId: string): string {
-        return client.notifications
-            .map((n) => n.params as OutputParams)
-            .filter((o) => o.executionId === executionId && o.stream === 'stdout')
-            .map((o) => o.text)
-            .join('');
-    }
+    const stdout = (executionId: string) => client.textOf(executionId);
 
     it('ends only the running execution on invokeRestart("abort"); variables and the queue stay', async () => {
         const pid = client.kernelPid;

@@ -324,6 +324,17 @@ export class WireClient {
         this.listeners.set(method, list);
     }
 
+    /** The text of an execution's r/output on `stream`, from the kept notifications (needs keep: ['r/output']). */
+    textOf(executionId: string, stream: 'stdout' | 'stderr' = 'stdout'): string {
+        let text = '';
+        for (const n of this.notifications) {
+            if (n.method !== 'r/output') continue;
+            const o = n.params as OutputParams;
+            if (o.executionId === executionId && o.stream === stream) text += o.text;
+        }
+        return text;
+    }
+
     count(method: string): number {
         return this.counts.get(method) ?? 0;
     }
@@ -520,4 +531,21 @@ export class WireClient {
         record.lastAt = at;
         if (record.text.length < KEEP_TEXT_CHARS) record.text += p.text.slice(0, KEEP_TEXT_CHARS);
     }
+}
+
+/**
+ * Clients for the tests of one suite: `start` starts one (with `defaults`
+ * under its options), and every client started is stopped after each test.
+ * Call it inside a `describe`.
+ */
+export function clientsPerTest(defaults: WireClientOptions = {}): (options?: WireClientOptions) => Promise<WireClient> {
+    const clients: WireClient[] = [];
+    afterEach(async () => {
+        for (const c of clients.splice(0)) await c.stop();
+    });
+    return async (options = {}) => {
+        const client = await WireClient.start({ ...defaults, ...options });
+        clients.push(client);
+        return client;
+    };
 }
