@@ -60,7 +60,8 @@ export class PtyProcess extends WatchedProcess {
             : `echo "PID $$ TTY $(tty)"; ${size}; exec ${cli}`;
         // A terminal of 256 colours, whatever the test run's own terminal says.
         const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm-256color', HOME: home };
-        for (const name of ['COLORTERM', 'NO_COLOR', 'FORCE_COLOR', 'NODE_DISABLE_COLORS', 'R_CLI_NUM_COLORS']) delete env[name];
+        // What else Node's getColorDepth() reads: a CI variable alone means no colour, TMUX means 24-bit.
+        for (const name of ['COLORTERM', 'NO_COLOR', 'FORCE_COLOR', 'NODE_DISABLE_COLORS', 'R_CLI_NUM_COLORS', 'CI', 'TMUX', 'TERM_PROGRAM', 'TEAMCITY_VERSION']) delete env[name];
         const child = track(
             spawn('script', ['-qfec', command, '/dev/null'], {
                 cwd: ROOT,
