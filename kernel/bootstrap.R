@@ -1,6 +1,7 @@
 # Entry point of the R kernel. The server starts R with R_PROFILE_USER pointing
-# here, so this file runs before R's own read-eval-print loop and never returns
-# to it: the kernel loop below serves requests until the server goes away.
+# here, so this file runs before R's own read-eval-print loop: it connects
+# the kernel and sets up its hooks, then R goes on starting and its loop
+# reads the code the server writes to its stdin (see repl.R).
 #
 # Everything the kernel needs lives in one private environment, so that user
 # code that empties or masks the global environment (rm(list = ls()), a global
@@ -13,10 +14,8 @@ local({
   base <- as.list(baseenv(), all.names = TRUE)
   originals <- list2env(base[vapply(base, is.function, NA)], envir = new.env(parent = baseenv()))
   kernel <- new.env(parent = originals)
-  for (file in c("wire.R", "describe.R", "symbols.R", "input.R", "exec.R", "requests.R", "main.R")) {
+  for (file in c("wire.R", "describe.R", "symbols.R", "input.R", "exec.R", "repl.R", "requests.R", "main.R")) {
     sys.source(file.path(dir, file), envir = kernel, keep.source = FALSE)
   }
-  # Serves until the server goes away or asks it to stop, then quits R: the
-  # kernel never falls through to R's console loop on stdin.
-  kernel$run()
+  kernel$start()
 })

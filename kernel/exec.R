@@ -1,8 +1,14 @@
-# Executing code with the semantics of R's console: each top-level expression
-# is evaluated in the global environment in turn, visible values are printed
-# (print() for S3 and plain values, show() for S4, dispatched from the global
-# environment so that user methods are found), warnings are printed the way R
-# prints them, and an error stops the rest of the code when asked to.
+# Executions: their start (exec_request), the parse and its errors, the
+# echo, and the kernel's own evaluation of code that R's console cannot
+# take (a line longer than it reads, see repl.R). Everything else runs
+# through R's own loop (repl.R).
+#
+# The kernel's evaluation keeps the semantics of R's console as far as it
+# can from inside a function: each top-level expression is evaluated in the
+# global environment in turn, visible values are printed (print() for S3 and
+# plain values, show() for S4, dispatched from the global environment so
+# that user methods are found), warnings are printed the way R prints them,
+# and an error stops the rest of the code when asked to.
 
 # The call that evaluates user code. Conditions raised directly at top level
 # carry this call; R's console shows those without a call, and so do we.
@@ -23,22 +29,11 @@ exec_request <- function(id, flags, code) {
     return(invisible())
   }
   current_exec$id <- id
-  on.exit(current_exec$id <- "0")
-  # What the kernel loop needs to end this execution if its code jumps to
-  # the top level (see aborted() in main.R); cleared when it ends normally.
-  state$exec <- list(id = id, targets = character(0))
   # An interrupt that arrived before this point was meant for an earlier
   # execution (or sent while R was idle): it must not stop this one. The
   # server repeats an interrupt that is still wanted (see server/src/session/).
   discard_interrupt()
-  outcome <- run_code(code, bitwAnd(flags, FLAG_STOP_ON_ERROR) != 0L, bitwAnd(flags, FLAG_ECHO) != 0L)
-  state$exec <- NULL
-  symbols <- tryCatch(symbol_changes(outcome$targets), error = symbols_failed)
-  if (!is.null(symbols)) write_frame("symbols", id, body = symbols)
-  # The markers and the answer go out last and together, so that the
-  # server can answer as soon as it has seen them.
-  end_of_output(id)
-  write_frame("done", id, c(outcome$status, outcome$line), body = outcome$detail)
+  start_run(id, code, bitwAnd(flags, FLAG_STOP_ON_ERROR) != 0L, bitwAnd(flags, FLAG_ECHO) != 0L)
 }
 
 no_targets <- function(e) character(0)
@@ -163,49 +158,6 @@ parse_failure <- function(e, lines, echo = FALSE) {
   outcome_of("parseError", line, condition_json(paste0(what, " (line ", line, ", column ", column, ")"), NULL))
 }
 
-run_code <- function(code, stop_on_error, echo) {
-  if (grepl("\r", code, fixed = TRUE)) code <- gsub("\r\n?", "\n", code)
-  parsed <- parse_code(code)
-  if (inherits(parsed$exprs, "error")) return(parse_failure(parsed$exprs, parsed$lines, echo))
-  exprs <- parsed$exprs
-  srcrefs <- attr(exprs, "srcref")
-  if (echo) {
-    continued <- continued_lines(length(parsed$lines), srcrefs)
-    echoed <- 0L
-  }
-  # Bookkeeping must never cost the user their execution.
-  targets <- tryCatch(assignment_targets(exprs, code), error = no_targets)
-  state$exec$targets <- targets
-  result <- outcome_of("ok", targets = targets)
-  completed <- TRUE
-  for (i in seq_along(exprs)) {
-    flush_printed()
-    if (echo) echoed <- echo_lines(parsed$lines, echoed, srcrefs[[i]][3L], continued)
-    # The line conditions of this expression are reported at.
-    current_exec$line <- srcrefs[[i]][1L]
-    failure <- eval_top(exprs[[i]], parsed$srcfile)
-    flush_warnings()
-    if (is.null(failure)) next
-    if (failure$status == "interrupted") {
-      return(outcome_of("interrupted", srcrefs[[i]][1L], condition_json("interrupted", NULL), targets))
-    }
-    line <- if (is.na(failure$line)) srcrefs[[i]][1L] else failure$line
-    if (result$status == "ok") result <- outcome_of("error", line, failure$detail, targets)
-    if (stop_on_error) {
-      completed <- FALSE
-      break
-    }
-  }
-  if (echo && completed) {
-    # Comments after the last expression were typed too (blank lines at
-    # the very end were not).
-    flush_printed()
-    written <- which(nzchar(trimws(parsed$lines)))
-    if (length(written)) echo_lines(parsed$lines, echoed, max(written), continued)
-  }
-  result
-}
-
 # The echo shows the code as it was written, whole lines at a time, as R's
 # console shows what is typed at its prompt: a line with several
 # expressions (`a; b`) once, before the first of them runs, with its
@@ -216,7 +168,7 @@ run_code <- function(code, stop_on_error, echo) {
 echo_lines <- function(lines, from, to, continued) {
   if (to <= from) return(from)
   at <- seq.int(from + 1L, to)
-  prompts <- ifelse(continued[at], getOption("continue", "+ "), getOption("prompt", "> "))
+  prompts <- ifelse(continued[at], state$user_continue %||% "+ ", state$user_prompt %||% "> ")
   cat(paste0(prompts, lines[at], "\n"), sep = "", file = stdout())
   to
 }
@@ -373,27 +325,12 @@ format_error <- function(message, call) {
   paste0("Error in ", dcall, sep, message, "\n")
 }
 
-# What traceback() and warnings() report: R keeps these in the base
-# environment only when its own console loop handles the error or warning,
-# so the kernel keeps them and those two functions are pointed here.
+# The traceback and warnings of code the kernel evaluated itself.
 last <- new.env(parent = emptyenv())
 last$traceback <- NULL
 last$warnings <- NULL
 
 install_console_functions <- function() {
-  original_traceback <- base::traceback
-  traceback_impl <- function(x = NULL, max.lines = getOption("traceback.max.lines", getOption("deparse.max.lines", -1L))) {
-    if (is.null(x)) x <- last$traceback
-    if (is.null(x)) {
-      cat(gettext("No traceback available"), "\n")
-      return(invisible(NULL))
-    }
-    original_traceback(x, max.lines = max.lines)
-  }
-  warnings_impl <- function(...) {
-    if (is.null(last$warnings)) return(invisible(NULL))
-    structure(last$warnings, dots = list(...), class = "warnings")
-  }
   # As R's own, except that the kernel's channel and its private handles on
   # the output pipes stay open: closing them would end the session.
   close_all_impl <- function() {
@@ -406,8 +343,6 @@ install_console_functions <- function() {
     for (i in set[set > 2L & !(set %in% own)]) close(getConnection(i))
     invisible()
   }
-  replace_binding("traceback", traceback_impl, baseenv())
-  replace_binding("warnings", warnings_impl, baseenv())
   replace_binding("closeAllConnections", close_all_impl, baseenv())
 }
 

@@ -1,11 +1,15 @@
-# The kernel loop: connect, announce ourselves, run the profile the server
-# allows, then serve requests one at a time until the server goes away.
+# Start-up and the loop that serves the server's frames.
 #
-# Interrupts: the whole loop runs with interrupts suspended, and only user
-# code runs with them allowed (see eval_top). A SIGINT that lands while the
-# kernel waits for a request or does its own bookkeeping stays pending
-# instead of unwinding the loop, and is discarded before the next execution
-# starts.
+# start() runs from R's profile stage: it connects to the server, says
+# hello, runs the user's profile as allowed, and sets up the hooks through
+# which R's own read-eval-print loop hands control back to the kernel
+# (repl.R). Then R finishes starting and its loop reads the console pipe;
+# the kernel serves frames whenever R runs no user code.
+#
+# Interrupts: the serving runs with interrupts suspended, and only user
+# code runs with them allowed. A SIGINT that lands while the kernel waits
+# for a frame or does its own bookkeeping stays pending instead of
+# unwinding the kernel, and is discarded before the next execution starts.
 
 take_env <- function(name) {
   value <- Sys.getenv(name)
@@ -13,9 +17,9 @@ take_env <- function(name) {
   value
 }
 
-run <- function() {
+start <- function() {
   status <- main()
-  quit(save = "no", status = status, runLast = FALSE)
+  if (status != 0L) quit(save = "no", status = status, runLast = FALSE)
 }
 
 # Tells the server why R is about to go away when user code, not the
@@ -55,22 +59,17 @@ main <- function() {
   install_input_functions()
   install_console_functions()
   options(keep.source = TRUE, device.ask.default = FALSE)
+  # Before the profile: the kernel's task callback must come before any the
+  # profile adds.
+  ensure_hooks()
   run_profile(config$fields[2L], body_text(config$body))
-  # R attaches the default packages (utils, stats, graphics, ...) after the
-  # user profile, from .First.sys(); the kernel loop runs inside the profile
-  # stage and never returns, so it does that step itself.
-  .First.sys()
   # quit() in user code ends R without unwinding: R runs exit finalizers.
   reg.finalizer(state, function(e) say_bye("quit", "R was quit by the code being run (quit() or q())"), onexit = TRUE)
-  # A jump to the top level that R makes itself in C code, past the
-  # kernel's "abort" restart (see serve()), unwinds the loop.
-  on.exit(say_bye("left", "the code being run left the kernel loop (a jump to the top level that R made itself, past the kernel's abort restart)"))
-  status <- tryCatch(suspendInterrupts(serve()), error = function(e) {
-    say_bye("failed", paste("the kernel loop failed:", conditionMessage(e)))
-    1L
-  })
-  state$finished <- TRUE
-  status
+  # After the profile, so that the prompt is the kernel's whatever the
+  # profile set. R then attaches the default packages, runs .First() and
+  # starts its loop.
+  install_repl()
+  0L
 }
 
 hello_json <- function(has_jsonlite) {
@@ -107,23 +106,6 @@ run_profile <- function(which, user_profile = "") {
     )
     if (!is.null(outcome)) cat("Error in the profile ", f, ": ", outcome, "\n", sep = "", file = stderr())
   }
-  if (length(files) && exists(".First", envir = globalenv(), inherits = FALSE)) {
-    tryCatch(get(".First", envir = globalenv())(), error = function(e) {
-      cat("Error in .First(): ", conditionMessage(e), "\n", sep = "", file = stderr())
-    })
-  }
-}
-
-serve <- function() {
-  write_frame("ready", 0L, body = reset_snapshot() %||% "{\"added\":[],\"changed\":[],\"removed\":[]}")
-  # A jump to the top level from user code (invokeRestart("abort")) ends up
-  # here, not outside the loop: it ends the running execution, and the
-  # kernel, R and the user's variables stay. One restart for the loop's
-  # life costs nothing per execution.
-  repeat {
-    status <- withRestarts(serve_frames(), abort = aborted)
-    if (!identical(status, "aborted")) return(status)
-  }
 }
 
 serve_frames <- function() {
@@ -131,6 +113,10 @@ serve_frames <- function() {
     frame <- next_frame()
     if (is.null(frame)) return(0L)
     status <- tryCatch(handle(frame), error = function(e) {
+      if (frame$kind == "exec" && !is.null(state$run)) {
+        state$run <- NULL
+        state$exec <- NULL
+      }
       message <- conditionMessage(e)
       log_line("kernel error while handling '", frame$kind, "': ", message)
       if (frame$kind == "exec") {
@@ -146,23 +132,23 @@ serve_frames <- function() {
       NULL
     })
     if (identical(status, "stop")) return(0L)
+    if (identical(status, "fed")) return("fed")
   }
 }
 
-# The code being run jumped to the top level: its execution ends as
-# interrupted (R's console, too, just returns to its prompt), with what it
-# changed reported as usual.
+# Code the kernel evaluated itself (see eval_group()) jumped to the top
+# level: its execution ends as interrupted (R's console, too, just returns
+# to its prompt), with what it changed reported as usual.
 aborted <- function() {
-  exec <- state$exec
-  state$exec <- NULL
-  if (!is.null(exec)) {
+  run <- state$run
+  if (!is.null(run)) {
     flush_printed()
     flush_warnings()
-    symbols <- tryCatch(symbol_changes(exec$targets), error = symbols_failed)
-    if (!is.null(symbols)) write_frame("symbols", exec$id, body = symbols)
-    end_of_output(exec$id)
-    write_frame("done", exec$id, c("interrupted", current_exec$line),
-      body = condition_json("the code jumped to the top level (invokeRestart(\"abort\")); R and its variables are kept", NULL))
+    record_failure(run, list(
+      status = "interrupted", line = current_exec$line,
+      detail = condition_json("the code jumped to the top level (invokeRestart(\"abort\")); R and its variables are kept", NULL)
+    ))
+    finish_run()
   }
   "aborted"
 }

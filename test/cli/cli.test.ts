@@ -62,7 +62,8 @@ describe('command-line client (real R)', function () {
         });
 
         it('keeps going after an error with --no-stop-on-error, still exiting 1', async () => {
-            const run = await CliProcess.run(['--no-stop-on-error', '-e', 'stop("boom"); cat("same\\n")', '-e', 'cat("next\\n")']);
+            // As in R's console, an error drops the rest of its line; the next lines run.
+            const run = await CliProcess.run(['--no-stop-on-error', '-e', 'stop("boom"); cat("dropped\\n")\ncat("same\\n")', '-e', 'cat("next\\n")']);
             assert.strictEqual(run.exited.code, 1, run.describe());
             assert.strictEqual(run.stdout, 'same\nnext\n');
         });

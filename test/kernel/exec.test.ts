@@ -45,18 +45,37 @@ describe('kernel tier: running code, conditions, input and the loop (kernel/exec
                 frames <- channel_to_file()
                 s <- streams_to_files()
                 k$current_exec$id <- "9"
-                ran <- NULL
-                err <- stderr_of(ran <- run_code("a <- 1\nb <- a + 1\nstop('nope')\nc <- 3", TRUE, FALSE))
-                stopped <- list(status = ran$status, line = ran$line, detail = jsonlite::fromJSON(ran$detail, simplifyVector = FALSE),
-                  targets = as.list(sort(ran$targets)), c = exists("c", envir = globalenv(), inherits = FALSE), b = get("b", envir = globalenv()))
-                err2 <- stderr_of(ran2 <- run_code("stop('first')\nd <- 4", FALSE, FALSE))
-                goesOn <- list(status = ran2$status, d = exists("d", envir = globalenv(), inherits = FALSE))
-                warned <- stderr_of(ran3 <- run_code("f <- function() warning('careful'); f(); 5", TRUE, FALSE))
+                groups_of <- function(code) {
+                  p <- parse_code(code)
+                  lapply(line_groups(attr(p$exprs, "srcref"), p$lines), function(g) c(g$from, g$to, length(g$exprs), g$long))
+                }
+                groups <- list(
+                  simple = groups_of("# c\na <- 1\n\nb <- 2; c <- 3\nf <- function() {\n  1\n}; g <- 2\n# trailing"),
+                  long = groups_of(paste0("x <- '", strrep("y", 5000), "'\n1"))
+                )
+                # The kernel's own evaluation (a group R's console cannot take).
+                make_run <- function(code, stop, echo = FALSE) {
+                  p <- parse_code(code)
+                  run <- new.env()
+                  run$id <- "9"; run$stop <- stop; run$echo <- echo; run$lines <- p$lines; run$exprs <- p$exprs
+                  run$srcfile <- p$srcfile; run$srcrefs <- attr(p$exprs, "srcref"); run$status <- "ok"; run$line <- 0L; run$detail <- ""
+                  list(run = run, group = list(from = 1L, to = length(p$lines), exprs = seq_along(p$exprs)))
+                }
+                r1 <- make_run("a <- 1\nb <- a + 1\nstop('nope')\nc <- 3", TRUE)
+                err <- stderr_of(on1 <- eval_group(r1$run, r1$group))
+                stopped <- list(status = r1$run$status, line = r1$run$line, detail = jsonlite::fromJSON(r1$run$detail, simplifyVector = FALSE),
+                  goesOn = on1, c = exists("c", envir = globalenv(), inherits = FALSE), b = get("b", envir = globalenv()))
+                r2 <- make_run("stop('first')\nd <- 4", FALSE)
+                err2 <- stderr_of(on2 <- eval_group(r2$run, r2$group))
+                goesOn <- list(status = r2$run$status, goesOn = on2, d = exists("d", envir = globalenv(), inherits = FALSE))
+                r3 <- make_run("f <- function() warning('careful'); f(); 5", TRUE)
+                warned <- stderr_of(eval_group(r3$run, r3$group))
                 flush_printed()
                 # With echo: the code with its prompt, then its value (R's
                 # stdout is captured here, so the value is not buffered).
-                echoed <- utils::capture.output(invisible(run_code("1 + 1", TRUE, TRUE)))
-                list(stopped = stopped, stderr = err, goesOn = goesOn, stderr2 = err2, warnStatus = ran3$status, warned = warned,
+                r4 <- make_run("1 + 1", TRUE, TRUE)
+                echoed <- utils::capture.output(invisible(eval_group(r4$run, r4$group)))
+                list(groups = groups, stopped = stopped, stderr = err, goesOn = goesOn, stderr2 = err2, warnStatus = r3$run$status, warned = warned,
                   echoed = as.list(echoed), frames = frames_in(frames), stdout = text_of(s$out))`,
             input: String.raw`
                 replies <- channel_to_file()
@@ -146,11 +165,12 @@ describe('kernel tier: running code, conditions, input and the loop (kernel/exec
         assert.strictEqual(p.parsed, 'expression');
     });
 
-    it('runs code expression by expression: stops at an error (or goes on), reports it with its line, prints values', () => {
+    it("groups the lines it hands to R's console, and evaluates itself the groups the console cannot take: stops at an error (or goes on), reports it with its line, prints values", () => {
         const c = r.get<{
-            stopped: { status: string; line: number; detail: { message: string; call: string | null }; targets: string[]; c: boolean; b: number };
+            groups: { simple: number[][]; long: number[][] };
+            stopped: { status: string; line: number; detail: { message: string; call: string | null }; goesOn: boolean; c: boolean; b: number };
             stderr: string;
-            goesOn: { status: string; d: boolean };
+            goesOn: { status: string; goesOn: boolean; d: boolean };
             stderr2: string;
             warnStatus: string;
             warned: string;
@@ -158,9 +178,20 @@ describe('kernel tier: running code, conditions, input and the loop (kernel/exec
             frames: Frame[];
             stdout: string;
         }>('runCode');
-        assert.deepStrictEqual(c.stopped, { status: 'error', line: 3, detail: { message: 'nope', call: null }, targets: ['a', 'b', 'c'], c: false, b: 2 });
+        // Each group ends with an expression and takes the comments before it;
+        // expressions sharing a line go together; trailing comments are not fed.
+        assert.deepStrictEqual(c.groups.simple, [
+            [1, 2, 1, 0],
+            [3, 4, 2, 0],
+            [5, 7, 2, 0],
+        ]);
+        assert.deepStrictEqual(c.groups.long, [
+            [1, 1, 1, 1],
+            [2, 2, 1, 0],
+        ]);
+        assert.deepStrictEqual(c.stopped, { status: 'error', line: 3, detail: { message: 'nope', call: null }, goesOn: false, c: false, b: 2 });
         assert.strictEqual(c.stderr, 'Error: nope\n');
-        assert.deepStrictEqual(c.goesOn, { status: 'error', d: true }, 'without stop-on-error the rest runs, and the first error is reported');
+        assert.deepStrictEqual(c.goesOn, { status: 'error', goesOn: true, d: true }, 'without stop-on-error the rest runs, and the first error is reported');
         assert.strictEqual(c.warnStatus, 'ok', 'a warning is not a failure');
         assert.strictEqual(c.warned, 'Warning message:\nIn f() : careful\n');
         const conds = c.frames.filter((f) => f.kind === 'cond').map((f) => [f.id, ...f.fields, JSON.parse(f.body).message]);

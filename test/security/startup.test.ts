@@ -94,7 +94,7 @@ describe('security: start-up in an untrusted workspace', function () {
     it('keeps the kernel channel from the processes R starts', async () => {
         const client = await start(false);
         const fds = await stdout(client, 'cat(system("ls -l /proc/self/fd", intern = TRUE), sep = "\\n")');
-        assert.match(fds, /\/dev\/null/, 'the listing works');
+        assert.match(fds, /\b0 -> /, 'the listing works');
         for (const name of ['to-kernel', 'from-kernel']) assert.doesNotMatch(fds, new RegExp(name), `a child inherited ${name}:\n${fds}`);
     });
 

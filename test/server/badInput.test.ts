@@ -63,12 +63,12 @@ describe('bad input never kills the server (real R)', function () {
     });
 
     it('ends an execution whose handling fails inside the kernel with an error, and the kernel goes on', async () => {
-        // The replaced traceback() is a closure made inside the kernel's private
-        // environment: a trap there makes the next execution fail inside
-        // the kernel, once.
+        // The replaced closeAllConnections() is a closure made inside the
+        // kernel's private environment: a trap there makes the next
+        // execution fail inside the kernel, once.
         const trap = [
-            'k <- parent.env(environment(traceback))',
-            'k$run_code <- local({ kernel <- k; original <- k$run_code; function(...) { kernel$run_code <- original; stop("forced failure") } })',
+            'k <- parent.env(environment(closeAllConnections))',
+            'k$start_run <- local({ kernel <- k; original <- k$start_run; function(...) { kernel$start_run <- original; stop("forced failure") } })',
             'rm(k)',
         ].join('\n');
         assert.strictEqual((await client.execute(trap)).status, 'ok');

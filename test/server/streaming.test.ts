@@ -73,7 +73,7 @@ describe('output streaming and ordering (real R)', function () {
         const merged = runs.flatMap((r) => r.text.split('\n').filter((line) => line).map((line) => `${r.stream === 'stderr' ? 'E ' : ''}${line}`));
         const expected = ['> for (i in 1:300) { cat("o", i, "\\n", sep = ""); message("m", i) }'];
         for (let i = 1; i <= 300; i++) expected.push(`o${i}`, `E m${i}`);
-        expected.push('> warning("w")', 'E Warning message:', 'E w', '> print("after")', '[1] "after"', '> stop("e")', 'E Error: e');
+        expected.push('> warning("w")', 'E Warning message:', 'E w ', '> print("after")', '[1] "after"', '> stop("e")', 'E Error: e');
         assert.deepStrictEqual(merged, expected);
     });
 

@@ -27,7 +27,7 @@ describe('R output streams: markers and merging', () => {
 
     function merge(pushes: [StreamName, StreamEvent[]][]): string[] {
         const out: string[] = [];
-        const merger = new StreamMerger((stream, e) => out.push(`${stream}:${e.kind === 'text' ? e.text : e.kind === 'marker' ? `#${e.id}` : `s${e.n}`}`));
+        const merger = new StreamMerger((stream, e) => out.push(`${stream}:${e.kind === 'text' ? e.text : e.kind === 'marker' ? `#${e.id}` : e.kind === 'sync' ? `s${e.n}` : e.kind}`));
         for (const [stream, events] of pushes) merger.push(stream, events);
         merger.flush();
         return out;

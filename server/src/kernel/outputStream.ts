@@ -11,11 +11,27 @@ import { StringDecoder } from 'string_decoder';
  * reads; a partial marker at the end of a chunk is held back until the next.
  * Text is decoded as UTF-8; invalid bytes become U+FFFD, never an exception.
  */
-export type StreamEvent = { kind: 'text'; text: string } | { kind: 'marker'; id: string } | { kind: 'sync'; n: number };
+export type StreamEvent =
+    | { kind: 'text'; text: string }
+    | { kind: 'marker'; id: string }
+    | { kind: 'sync'; n: number }
+    /** R waits for a line at its prompt (stdout only, see RConsole). */
+    | { kind: 'prompt'; continued: boolean }
+    /**
+     * The kernel asks for lines `from`..`to` of execution `id` to be written
+     * to R, or, with `text`, for that one line, which joins the expressions
+     * of those lines (stdout only).
+     */
+    | { kind: 'feed'; id: number; from: number; to: number; echo: boolean; text?: string };
 export type StreamName = 'stdout' | 'stderr';
 
 const RS = 0x1e;
-const MAX_ID_DIGITS = 32;
+const MAX_ID_DIGITS = 48;
+const FEED = /^f(\d+)\.(\d+)\.(\d+)\.([01])$/;
+const JOIN = 0x6a; // "j"
+const JOINED = /^j(\d+)\.(\d+)\.(\d+)\.([01]):([^\n]*)$/s;
+/** The longest joined feed: the kernel joins up to 4,000 bytes of code (kernel/repl.R). */
+const MAX_JOINED = 8192;
 
 export class OutputStream {
     private readonly prefix: Buffer;
@@ -41,8 +57,25 @@ export class OutputStream {
                 this.pending = Buffer.from(buf.subarray(at));
                 return events;
             }
+            if (buf[idStart] === JOIN) {
+                // A joined feed carries its line of code: longer, and UTF-8.
+                if (end < 0 && buf.length - idStart <= MAX_JOINED) {
+                    this.text(events, buf.subarray(pos, at));
+                    this.pending = Buffer.from(buf.subarray(at));
+                    return events;
+                }
+                const joined = end < 0 ? null : JOINED.exec(buf.subarray(idStart, end).toString('utf8'));
+                if (joined) {
+                    this.text(events, buf.subarray(pos, at));
+                    this.flushDecoder(events);
+                    events.push({ kind: 'feed', id: Number(joined[1]), from: Number(joined[2]), to: Number(joined[3]), echo: joined[4] === '1', text: joined[5] });
+                    pos = end + 1;
+                    continue;
+                }
+            }
             const id = end < 0 ? '' : buf.subarray(idStart, end).toString('latin1');
-            if (end < 0 || end - idStart > MAX_ID_DIGITS || !/^s?\d+$/.test(id)) {
+            const feed = FEED.exec(id);
+            if (end < 0 || end - idStart > MAX_ID_DIGITS || !(feed || /^(s?\d+|p|c)$/.test(id))) {
                 // Not one of our markers after all: keep it as text.
                 this.text(events, buf.subarray(pos, idStart));
                 pos = idStart;
@@ -50,7 +83,9 @@ export class OutputStream {
             }
             this.text(events, buf.subarray(pos, at));
             this.flushDecoder(events);
-            events.push(id.startsWith('s') ? { kind: 'sync', n: Number(id.slice(1)) } : { kind: 'marker', id });
+            if (feed) events.push({ kind: 'feed', id: Number(feed[1]), from: Number(feed[2]), to: Number(feed[3]), echo: feed[4] === '1' });
+            else if (id === 'p' || id === 'c') events.push({ kind: 'prompt', continued: id === 'c' });
+            else events.push(id.startsWith('s') ? { kind: 'sync', n: Number(id.slice(1)) } : { kind: 'marker', id });
             pos = end + 1;
         }
         // Hold back a tail that could be the start of a marker.

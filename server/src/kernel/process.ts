@@ -12,6 +12,7 @@ import * as path from 'path';
 import type { KernelDeathCause } from '../../../common/protocol';
 import { FromKernel, FrameDecoder, FrameError, Hello, KERNEL_PROTOCOL_VERSION, RawFrame, ToKernel, decode, encode } from './wire';
 import { OutputStream, StreamEvent } from './outputStream';
+import { RConsole } from './console';
 import { KernelChannel, createKernelChannel, createOutputPipe, makeKernelFifos } from './channel';
 import { killProcessGroup, killProcessTree, ownProcessGroup, sendInterrupt } from './platform';
 
@@ -150,7 +151,7 @@ export class KernelProcess implements Kernel {
         const rTemp = path.join(this.tmpDir!, 'tmp');
         fs.mkdirSync(rTemp, { mode: 0o700 });
         env.TMPDIR = rTemp;
-        const args = ['--interactive', '--no-echo', '--no-restore', '--no-save', '--no-readline', '--quiet', ...this.options.rArgs];
+        const args = ['--interactive', '--no-restore', '--no-save', '--no-readline', '--quiet', ...this.options.rArgs];
         return new Promise<Hello>((resolve, reject) => {
             let settled = false;
             const fail = (message: string) => {
@@ -191,7 +192,7 @@ export class KernelProcess implements Kernel {
                 child = spawn(this.options.rPath, args, {
                     cwd: this.options.cwd,
                     env,
-                    stdio: ['ignore', stdout.childEnd, stderr.childEnd],
+                    stdio: ['pipe', stdout.childEnd, stderr.childEnd],
                     detached: ownProcessGroup,
                     windowsHide: true,
                 });
@@ -203,15 +204,15 @@ export class KernelProcess implements Kernel {
                 return;
             }
             this.child = child;
+            this.consoleInput = child.stdin ?? undefined;
             live.add(this);
             stdout.closeChildEnd();
             stderr.closeChildEnd();
             this.pid = child.pid;
             this.attachOutput('stdout', stdout.open(child.stdout));
             this.attachOutput('stderr', stderr.open(child.stderr));
-            // R's stdin is /dev/null: console input goes through the kernel
-            // channel, and anything that still reads stdin (R's own prompt
-            // after a crash, browser()) sees end of file instead of hanging.
+            // R's stdin is its console: the code it runs (see RConsole).
+            child.stdin?.on('error', () => undefined);
             child.on('error', (e: NodeJS.ErrnoException) => {
                 clearTimeout(timeout);
                 fail(spawnFailureMessage(this.options.rPath, e));
@@ -248,6 +249,28 @@ export class KernelProcess implements Kernel {
 
     private onHello: (hello: Hello) => void = () => undefined;
 
+    /** R's console (its stdin) and what comes back of it on stdout. */
+    private consoleInput: NodeJS.WritableStream | undefined;
+    private readonly code = new Map<number, string[]>();
+    private interruptWanted = false;
+    private asking = 0;
+    private askPrompt = '';
+    private readonly console = new RConsole({
+        write: (text) => this.consoleInput?.write(text),
+        linesOf: (id) => this.code.get(id),
+        ask: (id, prompt) => {
+            this.asking = id;
+            this.askPrompt = prompt;
+            this.events.message({ kind: 'input', id, prompt });
+        },
+        stuck: () => this.kill("R's console loop no longer hands control to the kernel (its hooks were removed or fail)", 'died'),
+        drained: () => {
+            if (!this.interruptWanted) return;
+            this.interruptWanted = false;
+            if (this.pid !== undefined && !this.hasExited) sendInterrupt(this.pid);
+        },
+    });
+
     /**
      * R_PROFILE_USER itself has to name the kernel's bootstrap; a profile the
      * user named there still runs (when trusted, see run_profile() in
@@ -261,6 +284,13 @@ export class KernelProcess implements Kernel {
     send(message: ToKernel): void {
         const writer = this.channel?.writer;
         if (!writer || writer.destroyed || !this.authenticated) return;
+        if (message.kind === 'exec') this.code.set(message.id, message.code.replace(/\r\n?/g, '\n').split('\n'));
+        if ((message.kind === 'reply' || message.kind === 'cancel') && this.console.asked && message.id === this.asking) {
+            // An answer to R's own question goes to its console; a cancelled
+            // question is answered as leaving it (Q at the browser, c for quit()).
+            this.console.answer(message.kind === 'reply' ? message.text.replace(/\n$/, '') : this.askPrompt.startsWith('Browse') ? 'Q' : 'c');
+            return;
+        }
         // Frames sent in the same tick (a burst of executions) go out in one
         // write: every write that wakes R costs more than R's work on 1+1.
         if (!this.corked) {
@@ -322,7 +352,14 @@ export class KernelProcess implements Kernel {
     }
 
     interrupt(): boolean {
-        return this.pid !== undefined && !this.hasExited && sendInterrupt(this.pid);
+        if (this.pid === undefined || this.hasExited) return false;
+        // Not while R reads the lines of an expression: R would drop what
+        // it read and take the rest as new code. It comes once R has read them.
+        if (this.console.busyReading) {
+            this.interruptWanted = true;
+            return true;
+        }
+        return sendInterrupt(this.pid);
     }
 
     get alive(): boolean {
@@ -401,6 +438,7 @@ export class KernelProcess implements Kernel {
     }
 
     private dispatch(frame: RawFrame): void {
+        this.console.heardFromKernel();
         let message: FromKernel;
         try {
             message = decode(frame);
@@ -420,6 +458,7 @@ export class KernelProcess implements Kernel {
                 this.exitCause ??= message.cause === 'quit' ? 'quit' : 'died';
                 return;
         }
+        if (message.kind === 'done') this.code.delete(message.id);
         this.events.message(message);
         if (message.kind === 'ready') this.onReady();
     }
@@ -431,7 +470,8 @@ export class KernelProcess implements Kernel {
             // After a crash R repeats its "Selection:" prompt while it waits
             // to be stopped; none of that is worth passing on.
             if (this.crashTimer && /Possible actions:/.test(this.stderrTail)) return;
-            const events = splitter.push(chunk);
+            let events = splitter.push(chunk);
+            if (stream === 'stdout') events = this.console.filter(events);
             if (stream === 'stderr') {
                 for (const event of events) if (event.kind === 'text') this.keepTail(event.text);
             }

@@ -1,0 +1,409 @@
+# Running user code at R's true top level, through R's own read-eval-print
+# loop (docs/protocol.md, "Code runs at R's top level", says why).
+#
+# R reads its console from a pipe that the server writes. The kernel never
+# evaluates user code itself: for each execution it parses the code (to
+# report syntax errors before anything runs and to find its expressions),
+# then hands the code to R's loop one group of lines at a time (the lines of
+# one expression, or of several that share a line). It does so by writing a
+# feed marker on stdout (f<id>.<from>.<to>.<echo>) and returning to R's loop;
+# the server writes those lines to R's stdin. R parses, evaluates and prints
+# them exactly as its console does.
+#
+# How the kernel gets control back:
+# - After every top-level expression that completes, R calls its task
+#   callbacks; the kernel's, registered first, counts the expressions of
+#   the group and feeds the next group, or ends the execution and serves
+#   the server's frames until the next execution (R sits in the callback
+#   while it is idle).
+# - An expression that fails (an error, an interrupt, a jump to the top
+#   level) runs no task callback: R prints its message and its prompt. The
+#   prompt is unique to the session (p/c markers); when the server sees it
+#   with nothing left to feed, it writes RESUME_CALL, a top-level call of
+#   the kernel that ends or continues the execution and then serves.
+# - Global calling handlers see the conditions that reach the top level
+#   (those no handler in user code took): they report errors and warnings
+#   with their line, and keep stderr in order with stdout.
+
+RESUME_CALL <- quote(base::as.environment("tools:rbridge")$resume())
+
+state$run <- NULL
+state$started <- FALSE
+
+install_repl <- function() {
+  state$user_prompt <- getOption("prompt")
+  state$user_continue <- getOption("continue")
+  options(prompt = paste0(state$marker, "p\036"), continue = paste0(state$marker, "c\036"))
+  # What the server writes to resume the kernel after a failed expression.
+  # It returns the last value again, invisibly: the call leaves
+  # .Last.value as the user's code left it.
+  resume_call <- function() {
+    suspendInterrupts(resume())
+    invisible(.Last.value)
+  }
+  # On the search path, as IDEs do ("tools:rstudio"): the base environment
+  # takes no new bindings.
+  tools <- attach(NULL, name = "tools:rbridge")
+  assign("resume", resume_call, envir = tools)
+  lockEnvironment(tools, bindings = TRUE)
+}
+
+# The task callback and the global handlers; user code may remove them
+# (removeTaskCallback(), globalCallingHandlers(NULL)), so they are checked
+# each time the kernel gets control at the top level.
+ensure_hooks <- function() {
+  if (!"rbridge" %in% getTaskCallbackNames()) {
+    addTaskCallback(after_top_level, name = "rbridge")
+  }
+  installed <- globalCallingHandlers()
+  if (!any(vapply(installed, identical, NA, on_top_error))) {
+    globalCallingHandlers(error = on_top_error, warning = on_top_warning, message = on_top_message, interrupt = on_top_interrupt)
+  }
+}
+
+# The task callback: one top-level expression completed.
+# R calls it after what is typed at the browser's prompt too: that is not
+# the end of an expression of the execution.
+after_top_level <- function(expr, value, ok, visible) {
+  if (identical(expr, RESUME_CALL) || is.null(state$run) || !isTRUE(state$run$fed) || in_browser()) return(TRUE)
+  tryCatch(suspendInterrupts(expression_done()), error = function(e) {
+    log_line("the kernel failed after an expression: ", conditionMessage(e))
+  })
+  TRUE
+}
+
+# Called from the top level, the callback is R's only frame; called after
+# what was typed at the browser's prompt, the frames being debugged are below it.
+in_browser <- function() sys.nframe() > 2L
+
+expression_done <- function() {
+  run <- state$run
+  run$left <- run$left - 1L
+  if (run$left > 0L) {
+    # The next expression of the same group (they share a line).
+    run$current <- run$current + 1L
+    current_exec$line <- run$srcrefs[[run$current]][1L]
+    return(invisible())
+  }
+  if (advance()) return(invisible())
+  serve_until_fed()
+}
+
+# The server wrote RESUME_CALL: R is at its top-level prompt with nothing
+# left to read. At start-up that is the first prompt; during an execution
+# the group it was given ended without completing.
+resume <- function() {
+  tryCatch(ensure_hooks(), error = function(e) log_line("could not restore the kernel's hooks: ", conditionMessage(e)))
+  if (!state$started) {
+    state$started <- TRUE
+    write_frame("ready", 0L, body = reset_snapshot() %||% "{\"added\":[],\"changed\":[],\"removed\":[]}")
+  }
+  run <- state$run
+  if (!is.null(run) && isTRUE(run$fed)) {
+    failure <- run$failure %||% list(
+      status = "interrupted", line = current_exec$line,
+      detail = condition_json("the code jumped to the top level (invokeRestart(\"abort\")); R and its variables are kept", NULL)
+    )
+    run$fed <- FALSE
+    if (record_failure(run, failure) && advance()) return(invisible())
+    if (!is.null(state$run)) finish_run()
+  }
+  serve_until_fed()
+}
+
+# Records a failed expression in the execution's outcome; TRUE when the
+# execution goes on with its next expression.
+record_failure <- function(run, failure) {
+  if (failure$status == "interrupted") {
+    run$status <- "interrupted"
+    run$line <- failure$line
+    run$detail <- failure$detail
+    return(FALSE)
+  }
+  if (run$status == "ok") {
+    run$status <- "error"
+    run$line <- failure$line
+    run$detail <- failure$detail
+  }
+  !run$stop
+}
+
+# Serves frames until an execution has been handed to R's loop (then R's
+# loop must run: this returns) or the server goes away (then R quits).
+serve_until_fed <- function() {
+  repeat {
+    status <- withRestarts(serve_frames(), abort = aborted)
+    if (identical(status, "fed")) return(invisible())
+    if (!identical(status, "aborted")) break
+  }
+  state$finished <- TRUE
+  quit(save = "no", status = 0L, runLast = FALSE)
+}
+
+# Starts execution `id` of `code`: a syntax error ends it at once; else its
+# first group of lines goes to R's loop. Returns "fed" when R's loop must
+# run.
+start_run <- function(id, code, stop_on_error, echo) {
+  if (grepl("\r", code, fixed = TRUE)) code <- gsub("\r\n?", "\n", code)
+  parsed <- parse_code(code)
+  if (inherits(parsed$exprs, "error")) {
+    outcome <- parse_failure(parsed$exprs, parsed$lines, echo)
+    return(end_execution(id, outcome$status, outcome$line, outcome$detail, character(0)))
+  }
+  run <- new.env(parent = emptyenv())
+  run$id <- id
+  run$stop <- stop_on_error
+  run$echo <- echo
+  run$lines <- parsed$lines
+  run$exprs <- parsed$exprs
+  run$srcfile <- parsed$srcfile
+  run$srcrefs <- attr(parsed$exprs, "srcref")
+  run$groups <- line_groups(run$srcrefs, parsed$lines)
+  run$next_group <- 1L
+  run$status <- "ok"
+  run$line <- 0L
+  run$detail <- ""
+  run$fed <- FALSE
+  run$warnings <- 0L
+  # Bookkeeping must never cost the user their execution.
+  run$targets <- tryCatch(assignment_targets(parsed$exprs, code), error = no_targets)
+  state$run <- run
+  state$exec <- list(id = id, targets = run$targets)
+  if (advance()) "fed" else NULL
+}
+
+# The groups of lines handed to R's loop, one at a time: each ends with the
+# last line of an expression, and begins after the previous group (comments
+# and blank lines go with the expression after them). Expressions that
+# share a line are in one group. A group with a line too long for R's
+# console (it reads 4,096 bytes at a time and cuts longer lines) is
+# evaluated by the kernel instead (see eval_top()).
+CONSOLE_LINE_BYTES <- 4000L
+
+line_groups <- function(srcrefs, lines) {
+  groups <- list()
+  from <- 1L
+  i <- 1L
+  n <- length(srcrefs)
+  while (i <= n) {
+    first <- i
+    to <- srcrefs[[i]][3L]
+    while (i < n && srcrefs[[i + 1L]][1L] <= to) {
+      i <- i + 1L
+      to <- max(to, srcrefs[[i]][3L])
+    }
+    long <- any(nchar(lines[seq.int(from, to)], type = "bytes") > CONSOLE_LINE_BYTES)
+    # Expressions each on one line, which can be joined with others (see join_groups()).
+    simple <- !long && all(vapply(srcrefs[seq.int(first, i)], function(r) r[1L] == r[3L], NA)) &&
+      !any(grepl("\036", lines[seq.int(from, to)], fixed = TRUE))
+    groups[[length(groups) + 1L]] <- list(from = from, to = to, exprs = seq.int(first, i), long = long, simple = simple)
+    from <- to + 1L
+    i <- i + 1L
+  }
+  groups
+}
+
+# Hands the next group to R's loop (TRUE), or ends the execution when there
+# is none (FALSE).
+advance <- function() {
+  run <- state$run
+  while (run$next_group <= length(run$groups)) {
+    group <- run$groups[[run$next_group]]
+    run$next_group <- run$next_group + 1L
+    if (group$long) {
+      if (!eval_group(run, group)) break
+      next
+    }
+    # What R wrote to stderr at the end of the last expression (its
+    # warnings) comes before the echo of the next.
+    if (run$next_group > 2L) sync_streams()
+    run$current <- group$exprs[1L]
+    run$left <- length(group$exprs)
+    run$failure <- NULL
+    run$fed <- TRUE
+    current_exec$line <- run$srcrefs[[run$current]][1L]
+    discard_interrupt()
+    echo <- if (run$echo) 1L else 0L
+    joined <- if (group$simple && run$stop && !run$echo) join_groups(run, group)
+    if (is.null(joined)) {
+      mark_stdout(paste0("f", run$id, ".", group$from, ".", group$to, ".", echo))
+    } else {
+      mark_stdout(paste0("j", run$id, ".", group$from, ".", joined$to, ".0:", joined$text))
+    }
+    return(TRUE)
+  }
+  finish_run()
+  FALSE
+}
+
+# Expressions that each fit on their line go to R's console several at a
+# time, on one line joined by "; " (up to what the console reads at once):
+# R evaluates them one by one as it would on separate lines, and an error
+# drops the rest of the line, so that the execution still stops there
+# (code that goes on after errors is handed over line by line, and so is
+# code whose echo is shown: R's prompt goes before each line).
+# Handing over each line alone costs a round trip through the server. NULL
+# when the group is alone.
+join_groups <- function(run, group) {
+  exprs <- group$exprs
+  to <- group$to
+  last <- run$next_group - 1L
+  bytes <- sum(vapply(exprs, function(k) expr_bytes(run, k), 0))
+  while (last < length(run$groups)) {
+    following <- run$groups[[last + 1L]]
+    if (!following$simple) break
+    more <- sum(vapply(following$exprs, function(k) expr_bytes(run, k), 0)) + 2 * length(following$exprs)
+    if (bytes + more > CONSOLE_LINE_BYTES) break
+    bytes <- bytes + more
+    exprs <- c(exprs, following$exprs)
+    to <- following$to
+    last <- last + 1L
+  }
+  if (length(exprs) == length(group$exprs)) return(NULL)
+  run$next_group <- last + 1L
+  run$left <- length(exprs)
+  texts <- vapply(exprs, function(k) expr_text(run, k), "")
+  list(to = to, text = paste(texts, collapse = "; "))
+}
+
+expr_bytes <- function(run, k) {
+  ref <- run$srcrefs[[k]]
+  ref[4L] - ref[2L] + 1
+}
+
+expr_text <- function(run, k) {
+  ref <- run$srcrefs[[k]]
+  text <- rawToChar(charToRaw(run$lines[ref[1L]])[seq.int(ref[2L], ref[4L])])
+  Encoding(text) <- "UTF-8"
+  text
+}
+
+# A group the console cannot take, evaluated by the kernel; FALSE when the
+# execution stops there.
+eval_group <- function(run, group) {
+  if (run$echo) echo_lines(run$lines, group$from - 1L, group$to, continued_lines(length(run$lines), run$srcrefs))
+  for (k in group$exprs) {
+    current_exec$line <- run$srcrefs[[k]][1L]
+    failure <- eval_top(run$exprs[[k]], run$srcfile)
+    flush_printed()
+    flush_warnings()
+    if (is.null(failure)) next
+    line <- if (is.null(failure$line) || is.na(failure$line)) run$srcrefs[[k]][1L] else failure$line
+    if (!record_failure(run, list(status = failure$status, line = line, detail = failure$detail %||% condition_json("interrupted", NULL)))) return(FALSE)
+  }
+  TRUE
+}
+
+finish_run <- function() {
+  run <- state$run
+  state$run <- NULL
+  state$exec <- NULL
+  current_exec$id <- "0"
+  end_execution(run$id, run$status, run$line, run$detail, run$targets)
+}
+
+end_execution <- function(id, status, line, detail, targets) {
+  symbols <- tryCatch(symbol_changes(targets), error = symbols_failed)
+  if (!is.null(symbols)) write_frame("symbols", id, body = symbols)
+  # The markers and the answer go out last and together, so that the
+  # server can answer as soon as it has seen them.
+  end_of_output(id)
+  write_frame("done", id, c(status, line), body = detail)
+  NULL
+}
+
+# A marker on stdout only, after what R has written there.
+mark_stdout <- function(id) {
+  flush(stdout())
+  cat(paste0(state$marker, id, "\036"), file = state$out)
+  flush(state$out)
+}
+
+active_run <- function() {
+  run <- state$run
+  if (is.null(run) || !isTRUE(run$fed) || Sys.getpid() != state$pid) NULL else run
+}
+
+# An error on its way to R's default handling (no handler in user code took
+# it): R prints it next, after this sync, and returns to its prompt.
+on_top_error <- function(e) {
+  run <- active_run()
+  if (is.null(run) || !is.null(run$failure)) return()
+  sync_streams()
+  message <- tryCatch(conditionMessage(e), error = function(x) "")
+  call <- tryCatch(conditionCall(e), error = function(x) NULL)
+  dcall <- if (is.call(call)) deparse_call(call) else NULL
+  line <- error_line(run)
+  detail <- condition_json(message, dcall)
+  write_frame("cond", run$id, c("error", line), body = detail)
+  run$failure <- list(status = "error", line = line, detail = detail)
+}
+
+on_top_interrupt <- function(i) {
+  run <- active_run()
+  if (is.null(run) || !is.null(run$failure)) return()
+  run$failure <- list(status = "interrupted", line = current_exec$line, detail = condition_json("interrupted", NULL))
+}
+
+# Warnings are R's to collect and print (options(warn), warning.length,
+# "In addition:"); the kernel reports them with their line, and fences those
+# R prints at once so that they keep their place among the output.
+on_top_warning <- function(w) {
+  run <- active_run()
+  if (is.null(run)) return()
+  level <- suppressWarnings(as.integer(getOption("warn", 0L)))
+  if (!length(level) || is.na(level)) level <- 0L
+  if (level < 0L || level >= 2L) return()
+  if (run$warnings < 50L) {
+    run$warnings <- run$warnings + 1L
+    call <- tryCatch(conditionCall(w), error = function(x) NULL)
+    message <- tryCatch(conditionMessage(w), error = function(x) "")
+    write_frame("cond", run$id, c("warning", current_exec$line),
+      body = condition_json(message, if (is.call(call)) deparse_call(call) else NULL))
+  }
+  if (level >= 1L) sync_streams()
+}
+
+# message() writes to stderr; written here, fenced, it keeps its place
+# among the output: exactly what the default handler in message() writes.
+# Other conditions of class "message" may have defaults of their own (cli
+# writes its messages to stdout in an interactive session): R's own course
+# is left to them, after a sync.
+on_top_message <- function(m) {
+  if (is.null(active_run())) return()
+  cls <- class(m)
+  plain <- identical(cls, c("simpleMessage", "message", "condition")) ||
+    identical(cls, c("packageStartupMessage", "simpleMessage", "message", "condition"))
+  if (!plain || is.null(findRestart("muffleMessage", m))) {
+    sync_streams()
+    return()
+  }
+  to_stderr(conditionMessage(m))
+  invokeRestart("muffleMessage")
+}
+
+# The line of the executed code where the error happened: that of the
+# innermost call made from this execution's code, else the first line of
+# the expression that failed. R gives the code of each top-level
+# expression it reads a source file of its own ("lines" holds the text
+# read), numbered from the expression's first line; a function defined by
+# an earlier expression of the same execution is found by that text.
+error_line <- function(run) {
+  start <- run$srcrefs[[run$current]][1L]
+  calls <- sys.calls()
+  texts <- NULL
+  for (i in rev(seq_along(calls))) {
+    ref <- attr(calls[[i]], "srcref")
+    if (is.null(ref)) next
+    srcfile <- attr(ref, "srcfile")
+    if (!is.environment(srcfile) || !identical(srcfile$filename, "") || !is.character(srcfile$lines)) next
+    if (is.null(texts)) {
+      texts <- vapply(run$srcrefs[seq_len(run$current)], function(r) {
+        paste0(run$lines[seq.int(r[1L], r[3L])], "\n", collapse = "")
+      }, "")
+    }
+    k <- match(paste(srcfile$lines, collapse = "\n"), texts)
+    if (!is.na(k)) return(run$srcrefs[[k]][1L] + ref[1L] - 1L)
+  }
+  start
+}
