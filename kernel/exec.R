@@ -29,10 +29,6 @@ exec_request <- function(id, flags, code) {
     return(invisible())
   }
   current_exec$id <- id
-  # An interrupt that arrived before this point was meant for an earlier
-  # execution (or sent while R was idle): it must not stop this one. The
-  # server repeats an interrupt that is still wanted (see server/src/session/).
-  discard_interrupt()
   start_run(id, code, bitwAnd(flags, FLAG_STOP_ON_ERROR) != 0L, bitwAnd(flags, FLAG_ECHO) != 0L)
 }
 
@@ -338,7 +334,7 @@ install_console_functions <- function() {
     n <- sink.number()
     if (n > 0L) for (i in seq_len(n)) sink()
     gc()
-    own <- vapply(list(state$input, state$output, state$grants, state$out, state$err), as.integer, 0L)
+    own <- vapply(Filter(Negate(is.null), list(state$input, state$output, state$grants, state$out, state$err, state$console)), as.integer, 0L)
     set <- getAllConnections()
     for (i in set[set > 2L & !(set %in% own)]) close(getConnection(i))
     invisible()

@@ -23,8 +23,7 @@ start <- function() {
 }
 
 # Tells the server why R is about to go away when user code, not the
-# server, ends the kernel; the server reports it as the cause of death.
-# `cause` is one of "quit", "left" (a jump out of the loop) or "failed".
+# server, ends R (quit()); the server reports it as the cause of death.
 say_bye <- function(cause, reason) {
   if (isTRUE(state$finished)) return(invisible())
   state$finished <- TRUE
@@ -113,16 +112,12 @@ serve_frames <- function() {
     frame <- next_frame()
     if (is.null(frame)) return(0L)
     status <- tryCatch(handle(frame), error = function(e) {
-      if (frame$kind == "exec" && !is.null(state$run)) {
-        state$run <- NULL
-        state$exec <- NULL
-      }
       message <- conditionMessage(e)
       log_line("kernel error while handling '", frame$kind, "': ", message)
       if (frame$kind == "exec") {
+        state$run <- NULL
         # The execution still ends the ordinary way (output markers, then
         # its answer), with the failure said where the user looks.
-        state$exec <- NULL
         to_stderr(paste0("Error in the R kernel: ", message, "\n"))
         end_of_output(frame$id)
         write_frame("done", frame$id, c("error", 0L), body = condition_json(paste("the R kernel failed:", message), NULL))
@@ -134,23 +129,6 @@ serve_frames <- function() {
     if (identical(status, "stop")) return(0L)
     if (identical(status, "fed")) return("fed")
   }
-}
-
-# Code the kernel evaluated itself (see eval_group()) jumped to the top
-# level: its execution ends as interrupted (R's console, too, just returns
-# to its prompt), with what it changed reported as usual.
-aborted <- function() {
-  run <- state$run
-  if (!is.null(run)) {
-    flush_printed()
-    flush_warnings()
-    record_failure(run, list(
-      status = "interrupted", line = current_exec$line,
-      detail = condition_json("the code jumped to the top level (invokeRestart(\"abort\")); R and its variables are kept", NULL)
-    ))
-    finish_run()
-  }
-  "aborted"
 }
 
 handle <- function(frame) {

@@ -6,9 +6,8 @@
 # report syntax errors before anything runs and to find its expressions),
 # then hands the code to R's loop one group of lines at a time (the lines of
 # one expression, or of several that share a line). It does so by writing a
-# feed marker on stdout (f<id>.<from>.<to>.<echo>) and returning to R's loop;
-# the server writes those lines to R's stdin. R parses, evaluates and prints
-# them exactly as its console does.
+# feed marker on stdout (see hand_over()) and returning to R's loop. R
+# parses, evaluates and prints them exactly as its console does.
 #
 # How the kernel gets control back:
 # - After every top-level expression that completes, R calls its task
@@ -19,13 +18,19 @@
 # - An expression that fails (an error, an interrupt, a jump to the top
 #   level) runs no task callback: R prints its message and its prompt. The
 #   prompt is unique to the session (p/c markers); when the server sees it
-#   with nothing left to feed, it writes RESUME_CALL, a top-level call of
-#   the kernel that ends or continues the execution and then serves.
+#   with nothing left to feed, it writes a resume call (a top-level call of
+#   the kernel) that ends or continues the execution and then serves.
 # - Global calling handlers see the conditions that reach the top level
 #   (those no handler in user code took): they report errors and warnings
 #   with their line, and keep stderr in order with stdout.
 
-RESUME_CALL <- quote(base::as.environment("tools:rbridge")$resume())
+RESUME_FUNCTION <- quote(base::as.environment("tools:rbridge")$resume)
+
+is_resume_call <- function(expr) is.call(expr) && identical(expr[[1L]], RESUME_FUNCTION)
+
+# Groups handed to R's loop: a resume call carries the count the server had
+# seen when it wrote it.
+state$feeds <- 0
 
 state$run <- NULL
 state$started <- FALSE
@@ -37,8 +42,8 @@ install_repl <- function() {
   # What the server writes to resume the kernel after a failed expression.
   # It returns the last value again, invisibly: the call leaves
   # .Last.value as the user's code left it.
-  resume_call <- function() {
-    suspendInterrupts(resume())
+  resume_call <- function(feeds) {
+    suspendInterrupts(resume(feeds))
     invisible(.Last.value)
   }
   # On the search path, as IDEs do ("tools:rstudio"): the base environment
@@ -46,6 +51,9 @@ install_repl <- function() {
   tools <- attach(NULL, name = "tools:rbridge")
   assign("resume", resume_call, envir = tools)
   lockEnvironment(tools, bindings = TRUE)
+  # R's stdin, opened for writing too (on Linux, /proc/self/fd/0 opens the
+  # pipe itself), close-on-exec; NULL where that cannot be done.
+  state$console <- tryCatch(file("/proc/self/fd/0", open = "web", raw = TRUE), error = function(e) NULL, warning = function(w) NULL)
 }
 
 # The task callback and the global handlers; user code may remove them
@@ -65,15 +73,16 @@ ensure_hooks <- function() {
 # R calls it after what is typed at the browser's prompt too: that is not
 # the end of an expression of the execution.
 after_top_level <- function(expr, value, ok, visible) {
-  if (identical(expr, RESUME_CALL) || is.null(state$run) || !isTRUE(state$run$fed) || in_browser()) return(TRUE)
+  if (is_resume_call(expr) || is.null(state$run) || !isTRUE(state$run$fed) || in_browser()) return(TRUE)
   tryCatch(suspendInterrupts(expression_done()), error = function(e) {
     log_line("the kernel failed after an expression: ", conditionMessage(e))
   })
   TRUE
 }
 
-# Called from the top level, the callback is R's only frame; called after
-# what was typed at the browser's prompt, the frames being debugged are below it.
+# From the top level R calls the callback with no frame below it (so
+# in_browser() itself is frame 2); after what was typed at the browser's
+# prompt, the frames being debugged are below it.
 in_browser <- function() sys.nframe() > 2L
 
 expression_done <- function() {
@@ -89,10 +98,13 @@ expression_done <- function() {
   serve_until_fed()
 }
 
-# The server wrote RESUME_CALL: R is at its top-level prompt with nothing
-# left to read. At start-up that is the first prompt; during an execution
-# the group it was given ended without completing.
-resume <- function() {
+# The server wrote a resume call: R was at its top-level prompt with
+# nothing left to read. At start-up that is the first prompt; during an
+# execution the group it was given ended without completing. A call
+# written before the last group was handed over is stale: R prompted again
+# before reading it (an interrupt at the prompt), and the group follows it.
+resume <- function(feeds) {
+  if (feeds < state$feeds) return(invisible())
   tryCatch(ensure_hooks(), error = function(e) log_line("could not restore the kernel's hooks: ", conditionMessage(e)))
   if (!state$started) {
     state$started <- TRUE
@@ -100,15 +112,36 @@ resume <- function() {
   }
   run <- state$run
   if (!is.null(run) && isTRUE(run$fed)) {
-    failure <- run$failure %||% list(
-      status = "interrupted", line = current_exec$line,
-      detail = condition_json("the code jumped to the top level (invokeRestart(\"abort\")); R and its variables are kept", NULL)
-    )
+    failure <- run$failure %||% printed_error(run) %||% jumped(current_exec$line)
     run$fed <- FALSE
-    if (record_failure(run, failure) && advance()) return(invisible())
-    if (!is.null(state$run)) finish_run()
+    if (!record_failure(run, failure)) finish_run() else if (advance()) return(invisible())
   }
   serve_until_fed()
+}
+
+# The code jumped to the top level (invokeRestart("abort")), as R's console
+# allows: the execution ends as interrupted, and R keeps everything.
+jumped <- function(line) {
+  list(status = "interrupted", line = line, detail = condition_json("the code jumped to the top level (invokeRestart(\"abort\")); R and its variables are kept", NULL))
+}
+
+# An error R printed without the kernel's handler seeing it (R calls no
+# handlers for some errors of its own, such as a stack overflow): R's
+# message buffer changed since the group was handed over.
+printed_error <- function(run) {
+  text <- geterrmessage()
+  if (identical(text, run$errmessage) || !startsWith(text, "Error")) return(NULL)
+  text <- sub("\n$", "", text)
+  call <- NULL
+  message <- sub("^Error: ", "", text)
+  if (startsWith(text, "Error in ")) {
+    at <- regexpr(" : ", text, fixed = TRUE)
+    if (at > 0L) {
+      call <- substr(text, 10L, at - 1L)
+      message <- sub("^\\s+", "", substr(text, at + 3L, nchar(text)))
+    }
+  }
+  list(status = "error", line = current_exec$line, detail = condition_json(message, call))
 }
 
 # Records a failed expression in the execution's outcome; TRUE when the
@@ -131,11 +164,10 @@ record_failure <- function(run, failure) {
 # Serves frames until an execution has been handed to R's loop (then R's
 # loop must run: this returns) or the server goes away (then R quits).
 serve_until_fed <- function() {
-  repeat {
-    status <- withRestarts(serve_frames(), abort = aborted)
-    if (identical(status, "fed")) return(invisible())
-    if (!identical(status, "aborted")) break
-  }
+  # R clears time limits (setTimeLimit()) when it returns to its prompt;
+  # the kernel's serving stands for that prompt.
+  setTimeLimit()
+  if (identical(serve_frames(), "fed")) return(invisible())
   state$finished <- TRUE
   quit(save = "no", status = 0L, runLast = FALSE)
 }
@@ -168,7 +200,6 @@ start_run <- function(id, code, stop_on_error, echo) {
   # Bookkeeping must never cost the user their execution.
   run$targets <- tryCatch(assignment_targets(parsed$exprs, code), error = no_targets)
   state$run <- run
-  state$exec <- list(id = id, targets = run$targets)
   if (advance()) "fed" else NULL
 }
 
@@ -220,16 +251,15 @@ advance <- function() {
     run$current <- group$exprs[1L]
     run$left <- length(group$exprs)
     run$failure <- NULL
+    run$errmessage <- geterrmessage()
     run$fed <- TRUE
     current_exec$line <- run$srcrefs[[run$current]][1L]
+    # An interrupt that arrived before this point was meant for an earlier
+    # group or execution (or sent while R was idle): it must not stop this
+    # one. The server repeats an interrupt that is still wanted.
     discard_interrupt()
-    echo <- if (run$echo) 1L else 0L
     joined <- if (group$simple && run$stop && !run$echo) join_groups(run, group)
-    if (is.null(joined)) {
-      mark_stdout(paste0("f", run$id, ".", group$from, ".", group$to, ".", echo))
-    } else {
-      mark_stdout(paste0("j", run$id, ".", group$from, ".", joined$to, ".0:", joined$text))
-    }
+    hand_over(run, group$from, joined$to %||% group$to, joined$text)
     return(TRUE)
   }
   finish_run()
@@ -278,13 +308,38 @@ expr_text <- function(run, k) {
   text
 }
 
+# Hands lines from..to (or the one line `joined`) to R's console: the
+# kernel writes a single line to R's stdin itself when it can (no round
+# trip through the server), else the server does. The feed marker on stdout tells the
+# server which lines R reads next, and whether it must write them.
+hand_over <- function(run, from, to, joined = NULL) {
+  # One line only: R reads its input through a buffer, and would not see a
+  # second line already in it (the server writes multi-line groups a line
+  # at a time, as R asks for them).
+  text <- if (is.null(joined)) paste0(run$lines[from], "\n") else paste0(joined, "\n")
+  written <- !is.null(state$console) && (from == to || !is.null(joined)) && nchar(text, type = "bytes") <= CONSOLE_WRITE_BYTES
+  head <- paste0(run$id, ".", from, ".", to, ".", if (run$echo) 1L else 0L, ".", if (written) 1L else 0L)
+  state$feeds <- state$feeds + 1
+  mark_stdout(if (is.null(joined)) paste0("f", head) else paste0("j", head, ":", joined))
+  if (written) {
+    writeBin(charToRaw(text), state$console)
+    flush(state$console)
+  }
+}
+
+# What the kernel writes to R's stdin itself: R reads it only after the
+# kernel returns, so it must fit in the pipe (64 KiB on Linux).
+CONSOLE_WRITE_BYTES <- 16384L
+
 # A group the console cannot take, evaluated by the kernel; FALSE when the
 # execution stops there.
 eval_group <- function(run, group) {
   if (run$echo) echo_lines(run$lines, group$from - 1L, group$to, continued_lines(length(run$lines), run$srcrefs))
   for (k in group$exprs) {
     current_exec$line <- run$srcrefs[[k]][1L]
-    failure <- eval_top(run$exprs[[k]], run$srcfile)
+    # A jump to the top level (invokeRestart("abort")) ends the execution
+    # as R's console would, at its prompt.
+    failure <- withRestarts(eval_top(run$exprs[[k]], run$srcfile), abort = function() jumped(NULL))
     flush_printed()
     flush_warnings()
     if (is.null(failure)) next
@@ -297,7 +352,6 @@ eval_group <- function(run, group) {
 finish_run <- function() {
   run <- state$run
   state$run <- NULL
-  state$exec <- NULL
   current_exec$id <- "0"
   end_execution(run$id, run$status, run$line, run$detail, run$targets)
 }

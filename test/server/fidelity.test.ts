@@ -11,14 +11,18 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { InputParams } from '../../common/protocol';
+import { InputParams, RestartRequest } from '../../common/protocol';
 import { TestClient } from '../support/serverClient';
 
-/** What plain R prints for `chunks`, its echo of the input taken out. */
+const PROMPT = '<prompt>';
+
+/** What plain R prints for `chunks`, its prompts taken out. */
 function plainR(chunks: string[]): { stdout: string; stderr: string } {
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'rbridge-fidelity-'));
-    const input = chunks.join('\n') + '\n';
-    const ran = spawnSync('R', ['--interactive', '--no-readline', '--quiet', '--no-save', '--no-restore'], {
+    const input = [`options(prompt = "${PROMPT}", continue = "${PROMPT}")`, ...chunks].join('\n') + '\n';
+    // As the kernel starts it: --no-readline first (after --interactive R
+    // ignores it, and readline echoes the input).
+    const ran = spawnSync('R', ['--no-readline', '--interactive', '--quiet', '--no-save', '--no-restore'], {
         input,
         cwd: home,
         env: { ...process.env, HOME: home, R_PROFILE_USER: '', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' },
@@ -26,12 +30,8 @@ function plainR(chunks: string[]): { stdout: string; stderr: string } {
         timeout: 60000,
     });
     fs.rmSync(home, { recursive: true, force: true });
-    // R echoes each line it reads, after its prompt; its last prompt ends the output.
-    const echoed = new Set(input.split('\n'));
-    const stdout = ran.stdout
-        .split('\n')
-        .filter((line) => !(/^[>+] /.test(line) && echoed.has(line.slice(2))) && !/^[>+] ?$/.test(line))
-        .join('\n');
+    // R's first prompt comes before the line that sets the prompts.
+    const stdout = ran.stdout.replace(/^> /, '').split(PROMPT).join('');
     return { stdout, stderr: ran.stderr };
 }
 
@@ -93,6 +93,10 @@ describe('R at its top level: the same as R’s own console (real R, plain R as 
             'h <- function(x) stop("in h: ", x)\nh("arg")',
             'options(warning.length = 100); stop(strrep("x", 3000))',
             'cnd <- structure(class = c("custom", "error", "condition"), list(message = "raw", call = NULL))\nconditionMessage.custom <- function(c) "from a method"\nstop(cnd)',
+            'options(warning.length = 1000, show.error.messages = FALSE); stop("not shown")',
+            'options(show.error.messages = TRUE, warning.expression = quote(cat("a warning was raised\\n"))); warning("w"); options(warning.expression = NULL)',
+            'options(error = function() cat("the error option ran\\n")); stop("with a handler")',
+            'options(error = NULL)',
         ]);
     });
 
@@ -137,6 +141,18 @@ describe('R at its top level: the same as R’s own console (real R, plain R as 
         assert.match(out, /Called from: f\(\)/);
         assert.match(out, /inside, y is 2/);
         assert.match(out, /\[1\] 20\n$/);
+    });
+
+    it('runs .Last and exit finalizers when the code quits', async () => {
+        const code = '.Last <- function() cat("last ran\\n")\ne <- new.env(); invisible(reg.finalizer(e, function(e) cat("finalized\\n"), onexit = TRUE))\nq("no")';
+        const reference = plainR([code]);
+        assert.strictEqual(reference.stdout.trimEnd(), 'last ran\nfinalized');
+        const result = await client.execute({ code, executionId: 'quits' });
+        assert.strictEqual(result.status, 'kernelDied');
+        assert.strictEqual(client.textOf('quits', 'stdout').trimEnd(), reference.stdout.trimEnd());
+        await client.connection.sendRequest(RestartRequest, {});
+        await client.waitFor(() => client.lastStatus()?.state === 'idle', 30000, 'R started again');
+        assert.strictEqual(await client.run('1'), '[1] 1\n');
     });
 
     it('asks through r/input when quit() asks to save, and "c" cancels', async () => {

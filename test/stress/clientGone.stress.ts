@@ -43,10 +43,16 @@ const SITUATIONS: Situation[] = [
         name: 'running, with executions queued',
         prepare: async (c, dir) => {
             // The running one notes that it was interrupted; the queued one
-            // would leave a file if it ever ran.
-            void c.request('r/execute', { code: `tryCatch(Sys.sleep(100), interrupt = function(e) writeLines("interrupted", ${rString(path.join(dir, 'interrupted'))}))`, executionId: 'running' });
+            // would leave a file if it ever ran. The client leaves once R runs
+            // the code (an interrupt before that, as in R's console, means
+            // the code never starts).
+            const started = path.join(dir, 'started');
+            void c.request('r/execute', {
+                code: `tryCatch({ file.create(${rString(started)}); Sys.sleep(100) }, interrupt = function(e) writeLines("interrupted", ${rString(path.join(dir, 'interrupted'))}))`,
+                executionId: 'running',
+            });
             for (let i = 0; i < 5; i++) void c.request('r/execute', { code: `writeLines("ran", ${rString(path.join(dir, `queued-${i}`))})` });
-            await c.waitFor(() => c.lastStatus()?.state === 'busy', 10000, 'busy');
+            await c.waitFor(() => fs.existsSync(started), 10000, 'the running execution to start');
         },
         leave: 'stdin',
         check: (dir) => {

@@ -1,30 +1,37 @@
 import { StreamEvent } from './outputStream';
 
 /**
- * R's console: the pipe the server writes R's input to, and what R writes
- * back about it on stdout. User code runs through R's own read-eval-print
- * loop (kernel/repl.R), which reads this pipe.
+ * R's console: the pipe R's read-eval-print loop reads the code it runs
+ * from (kernel/repl.R), and what R writes on stdout about it.
  *
  * R's stdout carries, besides the output:
- * - feed markers: the kernel asks for lines `from`..`to` of execution `id`
- *   to be written to R's input (it hands R one group of lines at a time);
+ * - feed markers: R reads lines `from`..`to` of execution `id` next (the
+ *   kernel hands R one group of lines at a time); the kernel wrote them to
+ *   R's input itself, or asks the server to;
  * - R's prompts, unique to the session (`p` for a new expression, `c` for
- *   a continued one): R waits for a line;
- * - R's echo of each line it reads (R echoes its input when that is not a
- *   terminal).
- * The console takes the markers, prompts and echoes out of the output. For
- * an execution that asked for an echo it puts the lines back as R's console
- * shows them ("> " and "+ " before them). A top-level prompt with nothing
- * left to read means the code R was given ended without completing (an
- * error, an interrupt, a jump to the top level) or R has just started: the
- * console then writes RESUME, which hands control back to the kernel.
+ *   a continued one): R reads the next line. R does not echo what it reads
+ *   (it runs without readline).
+ * The console takes the markers and prompts out of the output. For an
+ * execution that asked for an echo it shows each line as R's console would,
+ * after "> " or "+ ", when R reads it. A top-level prompt with nothing left
+ * to read means the code R was given ended without completing (an error,
+ * an interrupt, a jump to the top level) or R has just started: the console
+ * then writes resumeCall(), which hands control back to the kernel.
  *
  * R also reads its console for its own questions: the browser's prompt
  * (`Browse[1]> `) and quit()'s "Save workspace image?". Those, seen at the
  * end of the output while an execution runs, are passed on as questions for
  * the client; its answer goes to R's input.
  */
-export const RESUME = 'base::as.environment("tools:rbridge")$resume()';
+/**
+ * The call that hands control back to the kernel. It carries the number of
+ * groups handed to R so far: a second one written while R had not read the
+ * first (an interrupt at R's prompt makes R prompt again) is read after
+ * the next group was handed over, and the kernel ignores it as stale.
+ */
+export function resumeCall(feeds: number): string {
+    return `base::as.environment("tools:rbridge")$resume(${feeds})`;
+}
 
 /** R's own questions on its console, at the end of what it wrote. */
 const QUESTIONS = [/Browse\[\d+\]> $/, /Save workspace image\? \[y\/n\/c\]: $/];
@@ -42,35 +49,37 @@ export interface ConsoleHost {
     stuck(): void;
 }
 
-/** RESUME written this many times with no word from the kernel in between: R is stuck. */
+/** The resume call written this many times with no word from the kernel in between: R is stuck. */
 const MAX_RESUMES = 5;
 
 interface Line {
     text: string;
     /** Shown in the output (with R's prompt before it) when R reads it. */
     echo: boolean;
+    /** Already in R's input (the kernel wrote it); else the server writes it when R asks for it. */
+    written: boolean;
 }
 
 export class RConsole {
-    /** Lines written to R and not yet read by it. */
+    /** Lines written to R (or by the kernel) and not yet read by R. */
     private readonly unread: Line[] = [];
-    /** The line R is echoing now: how much of it has come back. */
-    private reading: { line: Line; matched: number } | undefined;
     /** The execution whose code R was last given, until its end marker. */
     private running = 0;
     /** A question of R's is open. */
     private asking = false;
-    /** RESUME written since the kernel last said something. */
+    /** Resume calls written since the kernel last said something. */
     private resumes = 0;
+    /** Groups of lines handed to R (feed markers seen). */
+    private feeds = 0;
 
     constructor(private readonly host: ConsoleHost) {}
 
     /** True while R has lines to read: an interrupt then would cut an expression in two. */
     get busyReading(): boolean {
-        return this.unread.length > 0 || this.reading !== undefined;
+        return this.unread.length > 0;
     }
 
-    /** The kernel said something: it has control (see RESUME). */
+    /** The kernel said something: it has control (see resumeCall()). */
     heardFromKernel(): void {
         this.resumes = 0;
     }
@@ -80,23 +89,20 @@ export class RConsole {
         return this.asking;
     }
 
-    /** The answer to R's question, written to its input (R echoes it; the client showed it already). */
+    /** The answer to R's question, written to its input (the client showed it already). */
     answer(text: string): void {
         if (!this.asking) return;
         this.asking = false;
-        const line = { text: text.replace(/[\r\n]+/g, ' ') + '\n', echo: false };
-        this.host.write(line.text);
-        // R printed its prompt already: the echo comes next.
-        this.reading = { line, matched: 0 };
+        this.host.write(text.replace(/[\r\n]+/g, ' ') + '\n');
     }
 
-    /** Takes the console's events out of stdout's, and the echoes out of its text. */
+    /** Takes the console's events out of stdout's. */
     filter(events: StreamEvent[]): StreamEvent[] {
         const out: StreamEvent[] = [];
         for (const event of events) {
             switch (event.kind) {
                 case 'feed':
-                    this.feed(event.id, event.from, event.to, event.echo, event.text);
+                    this.feed(event);
                     break;
                 case 'prompt':
                     this.prompt(event.continued, out);
@@ -115,60 +121,39 @@ export class RConsole {
         return out;
     }
 
-    private feed(id: number, from: number, to: number, echo: boolean, joined: string | undefined): void {
+    private feed({ id, from, to, echo, written, text: joined }: Extract<StreamEvent, { kind: 'feed' }>): void {
+        this.feeds++;
         const lines = this.host.linesOf(id);
         if (!lines) return;
         this.running = id;
         this.asking = false;
-        const code = lines.slice(from - 1, to);
         // A joined line is never shown (the kernel joins lines only without an echo).
-        const group: Line[] = joined !== undefined ? [{ text: joined + '\n', echo: false }] : code.map((text) => ({ text: text + '\n', echo }));
-        this.unread.push(...group);
-        this.host.write(group.map((line) => line.text).join(''));
+        if (joined !== undefined) this.unread.push({ text: joined + '\n', echo: false, written });
+        else for (const text of lines.slice(from - 1, to)) this.unread.push({ text: text + '\n', echo, written });
     }
 
+    /**
+     * R reads a line: the next one of the group, or, with none, the resume call. Lines
+     * are written one at a time, when R asks for them: R reads its input
+     * through a buffer, and waits for more input on the pipe, not in its
+     * buffer (a second line already read into the buffer would never be seen).
+     */
     private prompt(continued: boolean, out: StreamEvent[]): void {
-        if (this.reading) {
-            // The line R was reading did not come back (an interrupt at the
-            // prompt): R reads it again after this prompt.
-            this.unread.unshift(this.reading.line);
-            this.reading = undefined;
-        }
-        let line = this.unread.shift();
+        const line = this.unread.shift();
         if (!line) {
-            // Nothing left to read: the kernel takes over again.
             if (++this.resumes > MAX_RESUMES) {
                 this.host.stuck();
                 return;
             }
-            line = { text: RESUME + '\n', echo: false };
-            this.host.write(line.text);
+            this.host.write(resumeCall(this.feeds) + '\n');
+            return;
         }
-        this.reading = { line, matched: 0 };
+        if (!line.written) this.host.write(line.text);
         if (line.echo) pushText(out, (continued ? '+ ' : '> ') + line.text);
+        if (!this.unread.length) this.host.drained();
     }
 
     private text(text: string, out: StreamEvent[]): void {
-        while (text && this.reading) {
-            const { line, matched } = this.reading;
-            const expected = line.text.slice(matched);
-            const n = commonPrefix(expected, text);
-            if (n === 0) {
-                // Not the echo: R printed something before reading the line
-                // (the newline after an interrupt at its prompt).
-                if (matched === 0) this.unread.unshift(line);
-                this.reading = undefined;
-                break;
-            }
-            text = text.slice(n);
-            if (n === expected.length) {
-                this.reading = undefined;
-                if (!this.unread.length) this.host.drained();
-            } else {
-                this.reading.matched += n;
-            }
-        }
-        if (!text) return;
         if (this.running && !this.asking && !this.busyReading) {
             for (const question of QUESTIONS) {
                 const match = question.exec(text);
@@ -187,11 +172,4 @@ function pushText(out: StreamEvent[], text: string): void {
     const last = out[out.length - 1];
     if (last && last.kind === 'text') last.text += text;
     else out.push({ kind: 'text', text });
-}
-
-function commonPrefix(a: string, b: string): number {
-    const n = Math.min(a.length, b.length);
-    let i = 0;
-    while (i < n && a.charCodeAt(i) === b.charCodeAt(i)) i++;
-    return i;
 }

@@ -18,18 +18,19 @@ export type StreamEvent =
     /** R waits for a line at its prompt (stdout only, see RConsole). */
     | { kind: 'prompt'; continued: boolean }
     /**
-     * The kernel asks for lines `from`..`to` of execution `id` to be written
-     * to R, or, with `text`, for that one line, which joins the expressions
-     * of those lines (stdout only).
+     * R reads lines `from`..`to` of execution `id` next, or, with `text`,
+     * that one line, which joins the expressions of those lines; `written`:
+     * the kernel wrote them to R's stdin itself, else the server must
+     * (stdout only).
      */
-    | { kind: 'feed'; id: number; from: number; to: number; echo: boolean; text?: string };
+    | { kind: 'feed'; id: number; from: number; to: number; echo: boolean; written: boolean; text?: string };
 export type StreamName = 'stdout' | 'stderr';
 
 const RS = 0x1e;
 const MAX_ID_DIGITS = 48;
-const FEED = /^f(\d+)\.(\d+)\.(\d+)\.([01])$/;
+const FEED = /^f(\d+)\.(\d+)\.(\d+)\.([01])\.([01])$/;
 const JOIN = 0x6a; // "j"
-const JOINED = /^j(\d+)\.(\d+)\.(\d+)\.([01]):([^\n]*)$/s;
+const JOINED = /^j(\d+)\.(\d+)\.(\d+)\.([01])\.([01]):([^\n]*)$/s;
 /** The longest joined feed: the kernel joins up to 4,000 bytes of code (kernel/repl.R). */
 const MAX_JOINED = 8192;
 
@@ -68,7 +69,7 @@ export class OutputStream {
                 if (joined) {
                     this.text(events, buf.subarray(pos, at));
                     this.flushDecoder(events);
-                    events.push({ kind: 'feed', id: Number(joined[1]), from: Number(joined[2]), to: Number(joined[3]), echo: joined[4] === '1', text: joined[5] });
+                    events.push({ kind: 'feed', id: Number(joined[1]), from: Number(joined[2]), to: Number(joined[3]), echo: joined[4] === '1', written: joined[5] === '1', text: joined[6] });
                     pos = end + 1;
                     continue;
                 }
@@ -83,7 +84,7 @@ export class OutputStream {
             }
             this.text(events, buf.subarray(pos, at));
             this.flushDecoder(events);
-            if (feed) events.push({ kind: 'feed', id: Number(feed[1]), from: Number(feed[2]), to: Number(feed[3]), echo: feed[4] === '1' });
+            if (feed) events.push({ kind: 'feed', id: Number(feed[1]), from: Number(feed[2]), to: Number(feed[3]), echo: feed[4] === '1', written: feed[5] === '1' });
             else if (id === 'p' || id === 'c') events.push({ kind: 'prompt', continued: id === 'c' });
             else events.push(id.startsWith('s') ? { kind: 'sync', n: Number(id.slice(1)) } : { kind: 'marker', id });
             pos = end + 1;

@@ -151,7 +151,9 @@ export class KernelProcess implements Kernel {
         const rTemp = path.join(this.tmpDir!, 'tmp');
         fs.mkdirSync(rTemp, { mode: 0o700 });
         env.TMPDIR = rTemp;
-        const args = ['--interactive', '--no-restore', '--no-save', '--no-readline', '--quiet', ...this.options.rArgs];
+        // --no-readline before --interactive: after it, R ignores it (and reads its
+        // console through readline, which echoes and keeps a history).
+        const args = ['--no-readline', '--interactive', '--no-restore', '--no-save', '--quiet', ...this.options.rArgs];
         return new Promise<Hello>((resolve, reject) => {
             let settled = false;
             const fail = (message: string) => {
@@ -455,7 +457,7 @@ export class KernelProcess implements Kernel {
             case 'bye':
                 // User code is ending R; its exit comes next, with this as the cause.
                 this.exitReason ??= message.reason;
-                this.exitCause ??= message.cause === 'quit' ? 'quit' : 'died';
+                this.exitCause ??= 'quit';
                 return;
         }
         if (message.kind === 'done') this.code.delete(message.id);

@@ -39,8 +39,8 @@ export interface Hello {
     jsonlite?: string | null;
 }
 
-/** How user code ended R (a bye frame): 'quit' for quit(), 'left' for a jump out of the kernel loop, 'failed' for the loop failing. */
-export type ByeCause = 'quit' | 'left' | 'failed';
+/** How user code ended R (a bye frame): 'quit' for quit(). */
+export type ByeCause = 'quit';
 
 /** What the kernel learns from the server right after its hello, rather than from its environment. */
 export interface KernelConfig {
@@ -184,10 +184,8 @@ export function decode(frame: RawFrame): FromKernel {
             return { kind: 'failed', id, message: conditionOf(frame.body).message || 'the kernel failed' };
         case 'log':
             return { kind: 'log', text: frame.body.toString('utf8') };
-        case 'bye': {
-            const cause = frame.fields[0];
-            return { kind: 'bye', cause: cause === 'quit' || cause === 'failed' ? cause : 'left', reason: frame.body.toString('utf8') };
-        }
+        case 'bye':
+            return { kind: 'bye', cause: 'quit', reason: frame.body.toString('utf8') };
         default:
             throw new FrameError(`unknown frame kind '${frame.kind.slice(0, 40)}'`);
     }

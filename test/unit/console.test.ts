@@ -1,0 +1,114 @@
+/**
+ * R's console on the server's side (server/src/kernel/console.ts) and the
+ * prompt and feed markers on R's stdout: which lines go to R and when, the
+ * echo, the resume call, R's own questions, and giving up on a console loop
+ * that never hands control back.
+ */
+import * as assert from 'assert';
+import { RConsole, resumeCall } from '../../server/src/kernel/console';
+import { OutputStream, StreamEvent } from '../../server/src/kernel/outputStream';
+
+const TOKEN = '0123456789abcdef';
+const mark = (id: string) => `\x1eRBM${TOKEN}:${id}\x1e`;
+
+function console_(code: Record<number, string>) {
+    const log = { written: [] as string[], asked: [] as [number, string][], drained: 0, stuck: 0 };
+    const rConsole = new RConsole({
+        write: (text) => log.written.push(text),
+        linesOf: (id) => code[id]?.split('\n'),
+        ask: (id, prompt) => log.asked.push([id, prompt]),
+        drained: () => log.drained++,
+        stuck: () => log.stuck++,
+    });
+    const stream = new OutputStream(TOKEN);
+    const push = (text: string): string =>
+        rConsole
+            .filter(stream.push(Buffer.from(text)))
+            .map((e) => (e.kind === 'text' ? e.text : `<${e.kind}>`))
+            .join('');
+    return { rConsole, log, push };
+}
+
+describe("R's console: prompt and feed markers", () => {
+    it('reads prompts, plain and joined feeds from stdout, also split across chunks', () => {
+        const input = Buffer.from(`a${mark('p')}${mark('c')}${mark('f12.3.5.1.0')}${mark('j7.1.4.0.1:x <- 1; y <- "é"')}b`);
+        for (let cut = 0; cut <= input.length; cut++) {
+            const stream = new OutputStream(TOKEN);
+            const events: StreamEvent[] = [...stream.push(input.subarray(0, cut)), ...stream.push(input.subarray(cut)), ...stream.end()];
+            const kinds = events.filter((e) => e.kind !== 'text');
+            assert.deepStrictEqual(
+                kinds,
+                [
+                    { kind: 'prompt', continued: false },
+                    { kind: 'prompt', continued: true },
+                    { kind: 'feed', id: 12, from: 3, to: 5, echo: true, written: false },
+                    { kind: 'feed', id: 7, from: 1, to: 4, echo: false, written: true, text: 'x <- 1; y <- "é"' },
+                ],
+                `cut at ${cut}`,
+            );
+            assert.strictEqual(
+                events
+                    .filter((e) => e.kind === 'text')
+                    .map((e) => (e as { text: string }).text)
+                    .join(''),
+                'ab',
+            );
+        }
+    });
+
+    it('writes the lines of a group one at a time, as R asks for them, and shows them with the echo', () => {
+        const { log, push } = console_({ 3: 'f <- function() {\n  1\n}\nf()' });
+        assert.strictEqual(push(mark('f3.1.3.1.0')), '');
+        assert.deepStrictEqual(log.written, [], 'nothing before R asks');
+        assert.strictEqual(push(mark('p')), '> f <- function() {\n');
+        assert.strictEqual(push(mark('c')), '+   1\n');
+        assert.strictEqual(log.drained, 0);
+        assert.strictEqual(push(mark('c')), '+ }\n');
+        assert.deepStrictEqual(log.written, ['f <- function() {\n', '  1\n', '}\n']);
+        assert.strictEqual(log.drained, 1, 'R has asked for the last line');
+    });
+
+    it('does not write a line the kernel wrote itself, and shows no joined line', () => {
+        const { log, push } = console_({ 4: 'a <- 1\nb <- 2' });
+        assert.strictEqual(push(`${mark('j4.1.2.0.1:a <- 1; b <- 2')}${mark('p')}[1] 1\n`), '[1] 1\n');
+        assert.deepStrictEqual(log.written, []);
+    });
+
+    it('writes the resume call at a top-level prompt with nothing to read, and gives up after five in a row', () => {
+        const { rConsole, log, push } = console_({ 1: 'x <- 1' });
+        push(mark('p'));
+        assert.deepStrictEqual(log.written, [resumeCall(0) + '\n']);
+        // It counts the groups handed to R, so that the kernel can tell a stale one.
+        push(`${mark('f1.1.1.0.1')}${mark('p')}${mark('p')}`);
+        assert.deepStrictEqual(log.written.slice(1), [resumeCall(1) + '\n']);
+        rConsole.heardFromKernel();
+        for (let i = 0; i < 5; i++) push(mark('p'));
+        assert.strictEqual(log.stuck, 0);
+        push(mark('p'));
+        assert.strictEqual(log.stuck, 1, "R's console loop never handed control back");
+    });
+
+    it("passes R's own questions on, takes them out of the output, and writes the answer", () => {
+        const { rConsole, log, push } = console_({ 5: 'f()' });
+        push(`${mark('f5.1.1.0.1')}${mark('p')}`);
+        assert.strictEqual(push('Called from: f()\nBrowse[1]> '), 'Called from: f()\n');
+        assert.deepStrictEqual(log.asked, [[5, 'Browse[1]> ']]);
+        assert.ok(rConsole.asked);
+        rConsole.answer('n\r\n');
+        assert.deepStrictEqual(log.written, ['n \n']);
+        assert.ok(!rConsole.asked);
+        // Output that only looks like a question, after the execution ended, stays output.
+        assert.strictEqual(push(`${mark('5')}Browse[1]> `), '<marker>Browse[1]> ');
+        assert.strictEqual(log.asked.length, 1);
+    });
+
+    it('is busy reading while R has lines to ask for (an interrupt then waits)', () => {
+        const { rConsole, push } = console_({ 6: 'g(\n1)' });
+        push(mark('f6.1.2.0.0'));
+        assert.ok(rConsole.busyReading);
+        push(mark('p'));
+        assert.ok(rConsole.busyReading);
+        push(mark('c'));
+        assert.ok(!rConsole.busyReading);
+    });
+});
