@@ -35,6 +35,17 @@ state$feeds <- 0
 state$run <- NULL
 state$started <- FALSE
 
+# The functions of a failed expression (an error, an interrupt) would first
+# run at the first failure, and R's just-in-time compiler would compile
+# them then, a few milliseconds each, making that first interrupt wait.
+# They are compiled at start-up instead, before the handlers are installed.
+compile_failure_path <- function() {
+  kernel <- environment(compile_failure_path)
+  for (name in c("resume", "ensure_hooks", "active_run", "record_failure", "printed_error", "jumped", "on_top_error", "on_top_interrupt", "error_line")) {
+    assign(name, compiler::cmpfun(get(name, envir = kernel)), envir = kernel)
+  }
+}
+
 install_repl <- function() {
   state$user_prompt <- getOption("prompt")
   state$user_continue <- getOption("continue")
@@ -208,7 +219,7 @@ start_run <- function(id, code, stop_on_error, echo) {
 # and blank lines go with the expression after them). Expressions that
 # share a line are in one group. A group with a line too long for R's
 # console (it reads 4,096 bytes at a time and cuts longer lines) is
-# evaluated by the kernel instead (see eval_top()).
+# evaluated by the kernel instead (see eval_group()).
 CONSOLE_LINE_BYTES <- 4000L
 
 line_groups <- function(srcrefs, lines) {
@@ -272,7 +283,7 @@ advance <- function() {
 # drops the rest of the line, so that the execution still stops there
 # (code that goes on after errors is handed over line by line, and so is
 # code whose echo is shown: R's prompt goes before each line).
-# Handing over each line alone costs a round trip through the server. NULL
+# Handing over each line alone costs a return to R's loop and back. NULL
 # when the group is alone.
 join_groups <- function(run, group) {
   exprs <- group$exprs
@@ -310,8 +321,9 @@ expr_text <- function(run, k) {
 
 # Hands lines from..to (or the one line `joined`) to R's console: the
 # kernel writes a single line to R's stdin itself when it can (no round
-# trip through the server), else the server does. The feed marker on stdout tells the
-# server which lines R reads next, and whether it must write them.
+# trip through the server), else the server does. The feed marker on
+# stdout tells the server which lines R reads next, and whether it must
+# write them.
 hand_over <- function(run, from, to, joined = NULL) {
   # One line only: R reads its input through a buffer, and would not see a
   # second line already in it (the server writes multi-line groups a line

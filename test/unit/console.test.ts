@@ -93,13 +93,17 @@ describe("R's console: prompt and feed markers", () => {
         push(`${mark('f5.1.1.0.1')}${mark('p')}`);
         assert.strictEqual(push('Called from: f()\nBrowse[1]> '), 'Called from: f()\n');
         assert.deepStrictEqual(log.asked, [[5, 'Browse[1]> ']]);
-        assert.ok(rConsole.asked);
+        assert.deepStrictEqual(rConsole.question, { id: 5, prompt: 'Browse[1]> ' });
         rConsole.answer('n\r\n');
         assert.deepStrictEqual(log.written, ['n \n']);
-        assert.ok(!rConsole.asked);
+        assert.strictEqual(rConsole.question, undefined);
+        // A question the client gives up on is left: Q at the browser.
+        push('Browse[2]> ');
+        rConsole.cancelQuestion();
+        assert.deepStrictEqual(log.written, ['n \n', 'Q\n']);
         // Output that only looks like a question, after the execution ended, stays output.
         assert.strictEqual(push(`${mark('5')}Browse[1]> `), '<marker>Browse[1]> ');
-        assert.strictEqual(log.asked.length, 1);
+        assert.strictEqual(log.asked.length, 2);
     });
 
     it('is busy reading while R has lines to ask for (an interrupt then waits)', () => {

@@ -26,8 +26,8 @@ export interface OutputPipe {
     closeChildEnd(): void;
 }
 
-/** The FIFOs of one kernel: the channel's three and R's two output streams. */
-export const KERNEL_FIFOS = ['to-kernel', 'from-kernel', 'grants', 'out', 'err'] as const;
+/** The FIFOs of one kernel: the channel's three, R's console input and its two output streams. */
+export const KERNEL_FIFOS = ['to-kernel', 'from-kernel', 'grants', 'in', 'out', 'err'] as const;
 
 /**
  * Makes the kernel's FIFOs (mode 0600) in its private folder, in one run of
@@ -58,6 +58,43 @@ export function createOutputPipe(dir: string, name: 'out' | 'err'): OutputPipe {
     return {
         childEnd: writeFd,
         open: () => new net.Socket({ fd: readFd, readable: true, writable: false }),
+        closeChildEnd: () => {
+            if (childEnd !== undefined) fs.closeSync(childEnd);
+            childEnd = undefined;
+        },
+    };
+}
+
+/** R's console input (its stdin) and the server's writing end. */
+export interface InputPipe {
+    /** What to pass to spawn() as R's stdin. */
+    childEnd: number | 'pipe';
+    /** The server's writing end, once the child has been spawned. */
+    open(childStream: NodeJS.WritableStream | null): NodeJS.WritableStream | undefined;
+    /** Close the server's copy of the child's end (after spawn). */
+    closeChildEnd(): void;
+}
+
+/**
+ * R's stdin, on its FIFO made by makeKernelFifos(): a FIFO rather than
+ * Node's stdio pipe (a socket), so that the kernel can open it for writing
+ * too (/proc/self/fd/0) and hand R a line without a round trip through the
+ * server (see kernel/repl.R).
+ */
+export function createInputPipe(dir: string): InputPipe {
+    if (isWindows) {
+        return { childEnd: 'pipe', open: (childStream) => childStream ?? undefined, closeChildEnd: () => undefined };
+    }
+    const fifo = path.join(dir, 'in');
+    // The server's end first, for reading and writing (which does not wait
+    // for a reader); R's reading end then opens at once, and blocking.
+    const writeFd = fs.openSync(fifo, fs.constants.O_RDWR);
+    const readFd = fs.openSync(fifo, fs.constants.O_RDONLY);
+    fs.unlinkSync(fifo);
+    let childEnd: number | undefined = readFd;
+    return {
+        childEnd: readFd,
+        open: () => new net.Socket({ fd: writeFd, readable: false, writable: true }),
         closeChildEnd: () => {
             if (childEnd !== undefined) fs.closeSync(childEnd);
             childEnd = undefined;

@@ -65,8 +65,8 @@ export class RConsole {
     private readonly unread: Line[] = [];
     /** The execution whose code R was last given, until its end marker. */
     private running = 0;
-    /** A question of R's is open. */
-    private asking = false;
+    /** R's question that waits for its answer. */
+    private open: { id: number; prompt: string } | undefined;
     /** Resume calls written since the kernel last said something. */
     private resumes = 0;
     /** Groups of lines handed to R (feed markers seen). */
@@ -84,16 +84,21 @@ export class RConsole {
         this.resumes = 0;
     }
 
-    /** Whether R waits for the answer to one of its questions. */
-    get asked(): boolean {
-        return this.asking;
+    /** R's question that waits for its answer, with the execution that runs. */
+    get question(): { id: number; prompt: string } | undefined {
+        return this.open;
     }
 
     /** The answer to R's question, written to its input (the client showed it already). */
     answer(text: string): void {
-        if (!this.asking) return;
-        this.asking = false;
+        if (!this.open) return;
+        this.open = undefined;
         this.host.write(text.replace(/[\r\n]+/g, ' ') + '\n');
+    }
+
+    /** A question the client gave up on is answered as leaving it: Q at the browser, c for quit(). */
+    cancelQuestion(): void {
+        if (this.open) this.answer(this.open.prompt.startsWith('Browse') ? 'Q' : 'c');
     }
 
     /** Takes the console's events out of stdout's. */
@@ -123,13 +128,20 @@ export class RConsole {
 
     private feed({ id, from, to, echo, written, text: joined }: Extract<StreamEvent, { kind: 'feed' }>): void {
         this.feeds++;
-        const lines = this.host.linesOf(id);
-        if (!lines) return;
         this.running = id;
-        this.asking = false;
+        this.open = undefined;
         // A joined line is never shown (the kernel joins lines only without an echo).
-        if (joined !== undefined) this.unread.push({ text: joined + '\n', echo: false, written });
-        else for (const text of lines.slice(from - 1, to)) this.unread.push({ text: text + '\n', echo, written });
+        if (joined !== undefined) {
+            this.unread.push({ text: joined + '\n', echo: false, written });
+            return;
+        }
+        const lines = this.host.linesOf(id);
+        // Without its code (never expected) a line the kernel wrote is still one R reads.
+        if (!lines) {
+            if (written) this.unread.push({ text: '', echo: false, written });
+            return;
+        }
+        for (const text of lines.slice(from - 1, to)) this.unread.push({ text: text + '\n', echo, written });
     }
 
     /**
@@ -154,11 +166,11 @@ export class RConsole {
     }
 
     private text(text: string, out: StreamEvent[]): void {
-        if (this.running && !this.asking && !this.busyReading) {
+        if (this.running && !this.open && !this.busyReading) {
             for (const question of QUESTIONS) {
                 const match = question.exec(text);
                 if (!match) continue;
-                this.asking = true;
+                this.open = { id: this.running, prompt: match[0] };
                 text = text.slice(0, match.index);
                 this.host.ask(this.running, match[0]);
                 break;

@@ -13,7 +13,7 @@ import type { KernelDeathCause } from '../../../common/protocol';
 import { FromKernel, FrameDecoder, FrameError, Hello, KERNEL_PROTOCOL_VERSION, RawFrame, ToKernel, decode, encode } from './wire';
 import { OutputStream, StreamEvent } from './outputStream';
 import { RConsole } from './console';
-import { KernelChannel, createKernelChannel, createOutputPipe, makeKernelFifos } from './channel';
+import { KernelChannel, createInputPipe, createKernelChannel, createOutputPipe, makeKernelFifos } from './channel';
 import { killProcessGroup, killProcessTree, ownProcessGroup, sendInterrupt } from './platform';
 
 export const MINIMUM_R_VERSION = '4.1.0';
@@ -115,6 +115,7 @@ export class KernelProcess implements Kernel {
     /** Starts R; resolves with the kernel's hello once it is connected and ready to serve. */
     async start(): Promise<Hello> {
         let channel: KernelChannel;
+        let stdin: ReturnType<typeof createInputPipe>;
         let stdout: ReturnType<typeof createOutputPipe>;
         let stderr: ReturnType<typeof createOutputPipe>;
         try {
@@ -122,6 +123,7 @@ export class KernelProcess implements Kernel {
             makeKernelFifos(this.tmpDir);
             channel = createKernelChannel(this.tmpDir);
             this.channel = channel;
+            stdin = createInputPipe(this.tmpDir);
             stdout = createOutputPipe(this.tmpDir, 'out');
             stderr = createOutputPipe(this.tmpDir, 'err');
         } catch (e) {
@@ -154,6 +156,9 @@ export class KernelProcess implements Kernel {
         // --no-readline before --interactive: after it, R ignores it (and reads its
         // console through readline, which echoes and keeps a history).
         const args = ['--no-readline', '--interactive', '--no-restore', '--no-save', '--quiet', ...this.options.rArgs];
+        const closeChildEnds = () => {
+            for (const pipe of [stdin, stdout, stderr]) pipe.closeChildEnd();
+        };
         return new Promise<Hello>((resolve, reject) => {
             let settled = false;
             const fail = (message: string) => {
@@ -175,8 +180,7 @@ export class KernelProcess implements Kernel {
             const blocked = ownArgs.find((a) => ['--vanilla', '--no-init-file', '-f', '-e'].includes(a) || a.startsWith('--file'));
             if (blocked) {
                 clearTimeout(timeout);
-                stdout.closeChildEnd();
-                stderr.closeChildEnd();
+                closeChildEnds();
                 fail(
                     `The R argument '${blocked}' cannot be used: it stops R from loading the kernel (or replaces its input). Remove it from the extra R arguments setting (\`rbridge.rArgs\`).`,
                 );
@@ -184,8 +188,7 @@ export class KernelProcess implements Kernel {
             }
             if (this.options.cwd && !isDirectory(this.options.cwd)) {
                 clearTimeout(timeout);
-                stdout.closeChildEnd();
-                stderr.closeChildEnd();
+                closeChildEnds();
                 fail(`The working directory '${this.options.cwd}' does not exist. Change the working directory setting (\`rbridge.workingDirectory\`, or the \`cwd\` initialization option).`);
                 return;
             }
@@ -194,27 +197,25 @@ export class KernelProcess implements Kernel {
                 child = spawn(this.options.rPath, args, {
                     cwd: this.options.cwd,
                     env,
-                    stdio: ['pipe', stdout.childEnd, stderr.childEnd],
+                    stdio: [stdin.childEnd, stdout.childEnd, stderr.childEnd],
                     detached: ownProcessGroup,
                     windowsHide: true,
                 });
             } catch (e) {
                 clearTimeout(timeout);
-                stdout.closeChildEnd();
-                stderr.closeChildEnd();
+                closeChildEnds();
                 fail(spawnFailureMessage(this.options.rPath, e as NodeJS.ErrnoException));
                 return;
             }
             this.child = child;
-            this.consoleInput = child.stdin ?? undefined;
             live.add(this);
-            stdout.closeChildEnd();
-            stderr.closeChildEnd();
+            closeChildEnds();
             this.pid = child.pid;
             this.attachOutput('stdout', stdout.open(child.stdout));
             this.attachOutput('stderr', stderr.open(child.stderr));
             // R's stdin is its console: the code it runs (see RConsole).
-            child.stdin?.on('error', () => undefined);
+            this.consoleInput = stdin.open(child.stdin);
+            this.consoleInput?.on('error', () => undefined);
             child.on('error', (e: NodeJS.ErrnoException) => {
                 clearTimeout(timeout);
                 fail(spawnFailureMessage(this.options.rPath, e));
@@ -253,18 +254,19 @@ export class KernelProcess implements Kernel {
 
     /** R's console (its stdin) and what comes back of it on stdout. */
     private consoleInput: NodeJS.WritableStream | undefined;
-    private readonly code = new Map<number, string[]>();
+    /** The code of the executions sent, split into lines when R's console first needs them, until their end marker on stdout. */
+    private readonly code = new Map<number, string | string[]>();
     private interruptWanted = false;
-    private asking = 0;
-    private askPrompt = '';
     private readonly console = new RConsole({
         write: (text) => this.consoleInput?.write(text),
-        linesOf: (id) => this.code.get(id),
-        ask: (id, prompt) => {
-            this.asking = id;
-            this.askPrompt = prompt;
-            this.events.message({ kind: 'input', id, prompt });
+        linesOf: (id) => {
+            const code = this.code.get(id);
+            if (typeof code !== 'string') return code;
+            const lines = code.replace(/\r\n?/g, '\n').split('\n');
+            this.code.set(id, lines);
+            return lines;
         },
+        ask: (id, prompt) => this.events.message({ kind: 'input', id, prompt }),
         stuck: () => this.kill("R's console loop no longer hands control to the kernel (its hooks were removed or fail)", 'died'),
         drained: () => {
             if (!this.interruptWanted) return;
@@ -286,11 +288,11 @@ export class KernelProcess implements Kernel {
     send(message: ToKernel): void {
         const writer = this.channel?.writer;
         if (!writer || writer.destroyed || !this.authenticated) return;
-        if (message.kind === 'exec') this.code.set(message.id, message.code.replace(/\r\n?/g, '\n').split('\n'));
-        if ((message.kind === 'reply' || message.kind === 'cancel') && this.console.asked && message.id === this.asking) {
-            // An answer to R's own question goes to its console; a cancelled
-            // question is answered as leaving it (Q at the browser, c for quit()).
-            this.console.answer(message.kind === 'reply' ? message.text.replace(/\n$/, '') : this.askPrompt.startsWith('Browse') ? 'Q' : 'c');
+        if (message.kind === 'exec') this.code.set(message.id, message.code);
+        if ((message.kind === 'reply' || message.kind === 'cancel') && this.console.question?.id === message.id) {
+            // An answer to R's own question goes to its console.
+            if (message.kind === 'reply') this.console.answer(message.text.replace(/\n$/, ''));
+            else this.console.cancelQuestion();
             return;
         }
         // Frames sent in the same tick (a burst of executions) go out in one
@@ -460,7 +462,6 @@ export class KernelProcess implements Kernel {
                 this.exitCause ??= 'quit';
                 return;
         }
-        if (message.kind === 'done') this.code.delete(message.id);
         this.events.message(message);
         if (message.kind === 'ready') this.onReady();
     }
@@ -473,7 +474,12 @@ export class KernelProcess implements Kernel {
             // to be stopped; none of that is worth passing on.
             if (this.crashTimer && /Possible actions:/.test(this.stderrTail)) return;
             let events = splitter.push(chunk);
-            if (stream === 'stdout') events = this.console.filter(events);
+            if (stream === 'stdout') {
+                events = this.console.filter(events);
+                // The end marker on stdout comes after every feed marker of
+                // its execution: R's console needs its code no more.
+                for (const event of events) if (event.kind === 'marker') this.code.delete(Number(event.id));
+            }
             if (stream === 'stderr') {
                 for (const event of events) if (event.kind === 'text') this.keepTail(event.text);
             }
@@ -539,6 +545,8 @@ export class KernelProcess implements Kernel {
         if (this.hasExited) return;
         this.hasExited = true;
         this.channel?.close();
+        (this.consoleInput as net.Socket | undefined)?.destroy?.();
+        this.consoleInput = undefined;
         // Output sources end by themselves when the last writer closes; a
         // background child of R may keep them open, so they are destroyed
         // after a moment rather than waited for.
