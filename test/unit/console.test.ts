@@ -31,7 +31,7 @@ function console_(code: Record<number, string>) {
 
 describe("R's console: prompt and feed markers", () => {
     it('reads prompts, plain and joined feeds from stdout, also split across chunks', () => {
-        const input = Buffer.from(`a${mark('p')}${mark('c')}${mark('f12.3.5.1.0')}${mark('j7.1.4.0.1:x <- 1; y <- "é"')}b`);
+        const input = Buffer.from(`a${mark('p')}${mark('c')}${mark('q3.8')}${mark('f12.3.5.1.0')}${mark('j7.1.4.0.1:x <- 1; y <- "é"')}b`);
         for (let cut = 0; cut <= input.length; cut++) {
             const stream = new OutputStream(TOKEN);
             const events: StreamEvent[] = [...stream.push(input.subarray(0, cut)), ...stream.push(input.subarray(cut)), ...stream.end()];
@@ -41,6 +41,7 @@ describe("R's console: prompt and feed markers", () => {
                 [
                     { kind: 'prompt', continued: false },
                     { kind: 'prompt', continued: true },
+                    { kind: 'prompt', continued: false, fed: { id: 3, n: 8 } },
                     { kind: 'feed', id: 12, from: 3, to: 5, echo: true, written: false },
                     { kind: 'feed', id: 7, from: 1, to: 4, echo: false, written: true, text: 'x <- 1; y <- "é"' },
                 ],
@@ -104,6 +105,17 @@ describe("R's console: prompt and feed markers", () => {
         // Output that only looks like a question, after the execution ended, stays output.
         assert.strictEqual(push(`${mark('5')}Browse[1]> `), '<marker>Browse[1]> ');
         assert.strictEqual(log.asked.length, 2);
+    });
+
+    it("takes the kernel's own line from R's prompt, and the same prompt again as a failed line", () => {
+        const { rConsole, log, push } = console_({});
+        assert.strictEqual(push(`${mark('q9.4')}[1] 2\n`), '[1] 2\n');
+        assert.deepStrictEqual(log.written, [], 'R reads what the kernel wrote');
+        push('Browse[1]> ');
+        assert.deepStrictEqual(rConsole.question, { id: 9, prompt: 'Browse[1]> ' }, 'the prompt named the running execution');
+        rConsole.answer('c');
+        push(mark('q9.4'));
+        assert.deepStrictEqual(log.written.slice(1), [resumeCall(4) + '\n']);
     });
 
     it('is busy reading while R has lines to ask for (an interrupt then waits)', () => {

@@ -54,14 +54,19 @@ export function createOutputPipe(dir: string, name: 'out' | 'err'): OutputPipe {
     const readFd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     const writeFd = fs.openSync(fifo, fs.constants.O_WRONLY);
     fs.unlinkSync(fifo);
-    let childEnd: number | undefined = writeFd;
     return {
         childEnd: writeFd,
         open: () => new net.Socket({ fd: readFd, readable: true, writable: false }),
-        closeChildEnd: () => {
-            if (childEnd !== undefined) fs.closeSync(childEnd);
-            childEnd = undefined;
-        },
+        closeChildEnd: closerOf(writeFd),
+    };
+}
+
+/** Closes `fd` once, however often it is called. */
+function closerOf(fd: number): () => void {
+    let open = true;
+    return () => {
+        if (open) fs.closeSync(fd);
+        open = false;
     };
 }
 
@@ -91,14 +96,10 @@ export function createInputPipe(dir: string): InputPipe {
     const writeFd = fs.openSync(fifo, fs.constants.O_RDWR);
     const readFd = fs.openSync(fifo, fs.constants.O_RDONLY);
     fs.unlinkSync(fifo);
-    let childEnd: number | undefined = readFd;
     return {
         childEnd: readFd,
         open: () => new net.Socket({ fd: writeFd, readable: false, writable: true }),
-        closeChildEnd: () => {
-            if (childEnd !== undefined) fs.closeSync(childEnd);
-            childEnd = undefined;
-        },
+        closeChildEnd: closerOf(readFd),
     };
 }
 

@@ -9,8 +9,9 @@ import { StreamEvent } from './outputStream';
  *   kernel hands R one group of lines at a time); the kernel wrote them to
  *   R's input itself, or asks the server to;
  * - R's prompts, unique to the session (`p` for a new expression, `c` for
- *   a continued one): R reads the next line. R does not echo what it reads
- *   (it runs without readline).
+ *   a continued one, `q<id>.<n>` for the line the kernel itself wrote for
+ *   feed n of execution id, in place of a feed marker): R reads the next
+ *   line. R does not echo what it reads (it runs without readline).
  * The console takes the markers and prompts out of the output. For an
  * execution that asked for an echo it shows each line as R's console would,
  * after "> " or "+ ", when R reads it. A top-level prompt with nothing left
@@ -110,7 +111,8 @@ export class RConsole {
                     this.feed(event);
                     break;
                 case 'prompt':
-                    this.prompt(event.continued, out);
+                    if (event.fed) this.promptForFed(event.fed.id, event.fed.n);
+                    else this.prompt(event.continued, out);
                     break;
                 case 'text':
                     this.text(event.text, out);
@@ -163,6 +165,22 @@ export class RConsole {
         if (!line.written) this.host.write(line.text);
         if (line.echo) pushText(out, (continued ? '+ ' : '> ') + line.text);
         if (!this.unread.length) this.host.drained();
+    }
+
+    /**
+     * R reads the line the kernel wrote for feed `n` of execution `id` (the
+     * kernel says so in R's prompt, without a feed marker). The same prompt
+     * again means R is back at its prompt without having finished that
+     * line's code: as a plain prompt with nothing to read.
+     */
+    private promptForFed(id: number, n: number): void {
+        if (n > this.feeds) {
+            this.feeds = n;
+            this.running = id;
+            this.open = undefined;
+            return;
+        }
+        this.prompt(false, []);
     }
 
     private text(text: string, out: StreamEvent[]): void {

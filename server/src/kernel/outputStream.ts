@@ -15,8 +15,11 @@ export type StreamEvent =
     | { kind: 'text'; text: string }
     | { kind: 'marker'; id: string }
     | { kind: 'sync'; n: number }
-    /** R waits for a line at its prompt (stdout only, see RConsole). */
-    | { kind: 'prompt'; continued: boolean }
+    /**
+     * R waits for a line at its prompt (stdout only, see RConsole); `fed`:
+     * the line the kernel wrote itself for feed `n` of execution `id`.
+     */
+    | { kind: 'prompt'; continued: boolean; fed?: { id: number; n: number } }
     /**
      * R reads lines `from`..`to` of execution `id` next, or, with `text`,
      * that one line, which joins the expressions of those lines; `written`:
@@ -29,6 +32,7 @@ export type StreamName = 'stdout' | 'stderr';
 const RS = 0x1e;
 const MAX_ID_DIGITS = 48;
 const FEED = /^f(\d+)\.(\d+)\.(\d+)\.([01])\.([01])$/;
+const FED_PROMPT = /^q(\d+)\.(\d+)$/;
 const JOIN = 0x6a; // "j"
 const JOINED = /^j(\d+)\.(\d+)\.(\d+)\.([01])\.([01]):([^\n]*)$/s;
 /** The longest joined feed: the kernel joins up to 4,000 bytes of code (kernel/repl.R). */
@@ -76,7 +80,8 @@ export class OutputStream {
             }
             const id = end < 0 ? '' : buf.subarray(idStart, end).toString('latin1');
             const feed = FEED.exec(id);
-            if (end < 0 || end - idStart > MAX_ID_DIGITS || !(feed || /^(s?\d+|p|c)$/.test(id))) {
+            const fed = FED_PROMPT.exec(id);
+            if (end < 0 || end - idStart > MAX_ID_DIGITS || !(feed || fed || /^(s?\d+|p|c)$/.test(id))) {
                 // Not one of our markers after all: keep it as text.
                 this.text(events, buf.subarray(pos, idStart));
                 pos = idStart;
@@ -85,6 +90,7 @@ export class OutputStream {
             this.text(events, buf.subarray(pos, at));
             this.flushDecoder(events);
             if (feed) events.push({ kind: 'feed', id: Number(feed[1]), from: Number(feed[2]), to: Number(feed[3]), echo: feed[4] === '1', written: feed[5] === '1' });
+            else if (fed) events.push({ kind: 'prompt', continued: false, fed: { id: Number(fed[1]), n: Number(fed[2]) } });
             else if (id === 'p' || id === 'c') events.push({ kind: 'prompt', continued: id === 'c' });
             else events.push(id.startsWith('s') ? { kind: 'sync', n: Number(id.slice(1)) } : { kind: 'marker', id });
             pos = end + 1;
