@@ -58,7 +58,6 @@ main <- function() {
   install_input_functions()
   install_console_functions()
   options(keep.source = TRUE, device.ask.default = FALSE)
-  compile_failure_path()
   # Before the profile: the kernel's task callback must come before any the
   # profile adds.
   ensure_hooks()

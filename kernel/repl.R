@@ -35,15 +35,32 @@ state$feeds <- 0
 state$run <- NULL
 state$started <- FALSE
 
-# resume() runs once at start-up, then at the first failed expression (an
-# error, an interrupt), when R's just-in-time compiler would compile it: a
-# few milliseconds that the first interrupt would wait. It is compiled at
-# start-up instead (measured: the first interrupt's answer 14 ms -> 4 ms,
-# start-up +14 ms; compiling more of the failure path costs more at start-up
-# than it saves later).
-compile_failure_path <- function() {
-  kernel <- environment(compile_failure_path)
-  assign("resume", compiler::cmpfun(kernel$resume), envir = kernel)
+# R's just-in-time compiler compiles each of the kernel's functions on its
+# first or second use: the user's first executions would wait for it (about
+# 100 ms over the first two). The server asks the kernel to compile them
+# while R is idle after it starts, a few at a time (kernel request
+# `kernel/compile`, see server/src/session/warmup.ts): the path of an
+# execution first. The task callback and the global handlers are left to
+# the JIT: R holds the functions they were registered with.
+WARM_FIRST <- c(
+  "resume", "exec_request", "start_run", "parse_code", "code_srcfile", "line_groups", "advance",
+  "join_groups", "expr_bytes", "expr_text", "hand_over", "mark_stdout", "expression_done",
+  "finish_run", "end_execution", "symbol_changes", "end_of_output", "mark_streams",
+  "serve_until_fed", "serve_frames", "handle", "claim", "discard_interrupt", "record_failure",
+  "jumped", "printed_error", "active_run", "error_line", "sync_streams", "to_stderr"
+)
+
+# Compiles up to `count` kernel functions not compiled yet; returns how many remain.
+compile_round <- function(count) {
+  kernel <- environment(compile_round)
+  hooks <- c("after_top_level", "on_top_error", "on_top_warning", "on_top_message", "on_top_interrupt")
+  names <- setdiff(union(WARM_FIRST, ls(kernel)), hooks)
+  todo <- names[vapply(names, function(name) {
+    f <- get(name, envir = kernel)
+    typeof(f) == "closure" && typeof(.Internal(bodyCode(f))) != "bytecode"
+  }, NA)]
+  for (name in todo[seq_len(min(count, length(todo)))]) assign(name, compiler::cmpfun(get(name, envir = kernel)), envir = kernel)
+  max(0L, length(todo) - count)
 }
 
 install_repl <- function() {
@@ -202,6 +219,7 @@ start_run <- function(id, code, stop_on_error, echo) {
   run$exprs <- parsed$exprs
   run$srcfile <- parsed$srcfile
   run$srcrefs <- attr(parsed$exprs, "srcref")
+  if (echo) run$continued <- continued_lines(length(parsed$lines), run$srcrefs)
   run$groups <- line_groups(run$srcrefs, parsed$lines)
   run$next_group <- 1L
   run$status <- "ok"
@@ -258,7 +276,7 @@ advance <- function() {
       next
     }
     # What R wrote to stderr at the end of the last expression (its
-    # warnings) comes before the echo of the next.
+    # warnings) comes before what the next one writes.
     if (run$next_group > 2L) sync_streams()
     run$current <- group$exprs[1L]
     run$left <- length(group$exprs)
@@ -332,14 +350,20 @@ hand_over <- function(run, from, to, joined = NULL) {
   text <- if (is.null(joined)) paste0(run$lines[from], "\n") else paste0(joined, "\n")
   written <- !is.null(state$console) && (from == to || !is.null(joined)) && nchar(text, type = "bytes") <= CONSOLE_WRITE_BYTES
   state$feeds <- state$feeds + 1
-  if (written && !run$echo) {
+  if (run$echo) {
+    # The lines as R's console shows them, then a sync: they come before
+    # anything the code writes to stderr.
+    echo_lines(run$lines, from - 1L, to, run$continued)
+    sync_streams()
+  }
+  if (written) {
     # The common case says it all in R's next prompt: R reads the line the
     # kernel wrote for execution <id>, feed <n> (no marker to write and for
     # the server to read).
     options(prompt = paste0(state$marker, "q", run$id, ".", state$feeds, "\036"))
   } else {
     options(prompt = state$prompt)
-    head <- paste0(run$id, ".", from, ".", to, ".", if (run$echo) 1L else 0L, ".", if (written) 1L else 0L)
+    head <- paste0(run$id, ".", from, ".", to)
     mark_stdout(if (is.null(joined)) paste0("f", head) else paste0("j", head, ":", joined))
   }
   if (written) {
@@ -355,7 +379,7 @@ CONSOLE_WRITE_BYTES <- 16384L
 # A group the console cannot take, evaluated by the kernel; FALSE when the
 # execution stops there.
 eval_group <- function(run, group) {
-  if (run$echo) echo_lines(run$lines, group$from - 1L, group$to, continued_lines(length(run$lines), run$srcrefs))
+  if (run$echo) echo_lines(run$lines, group$from - 1L, group$to, run$continued)
   for (k in group$exprs) {
     current_exec$line <- run$srcrefs[[k]][1L]
     # A jump to the top level (invokeRestart("abort")) ends the execution

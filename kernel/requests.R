@@ -52,6 +52,11 @@ register_request("variables/refresh", function(params) {
 # budget (see DESCRIBE_BUDGET in symbols.R), a round at a time.
 register_request("variables/describe", function(params) describe_pending())
 
+# The kernel's own functions compiled while R is idle (see compile_round()).
+register_request("kernel/compile", function(params) {
+  to_json(list(remaining = compile_round(as.integer(params$count %||% 6L))))
+})
+
 # The client's console: R's width follows it, and cli-based packages (tibble,
 # pillar, rlang's errors) colour their output as it can show (cli reads
 # cli.num_colors; crayon, which older packages use, reads crayon.enabled and

@@ -59,6 +59,7 @@ describe('kernel tier: running code, conditions, input and the loop (kernel/exec
                   run <- new.env()
                   run$id <- "9"; run$stop <- stop; run$echo <- echo; run$lines <- p$lines; run$exprs <- p$exprs
                   run$srcfile <- p$srcfile; run$srcrefs <- attr(p$exprs, "srcref"); run$status <- "ok"; run$line <- 0L; run$detail <- ""
+                  run$continued <- continued_lines(length(p$lines), run$srcrefs)
                   list(run = run, group = list(from = 1L, to = length(p$lines), exprs = seq_along(p$exprs)))
                 }
                 r1 <- make_run("a <- 1\nb <- a + 1\nstop('nope')\nc <- 3", TRUE)

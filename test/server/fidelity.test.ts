@@ -107,13 +107,30 @@ describe('R at its top level: the same as R’s own console (real R, plain R as 
 
     it('formats rlang errors with their bullets, and rlang::last_error() finds them', async function () {
         if (!fs.existsSync('/usr/lib/R/site-library/rlang') && !fs.existsSync('/usr/lib/R/library/rlang')) this.skip();
-        const out = await same(['rlang::abort("oops", body = c(i = "a hint"))', 'rlang::last_error()']);
+        const out = await same(['rlang::abort("oops", body = c(i = "a hint"))', 'rlang::last_error()', 'rlang::last_trace()']);
         assert.match(out.stdout + out.stderr, /Error:\n! oops\n. a hint/);
         assert.doesNotMatch(out.stdout + out.stderr, /no error|Can't show last error/);
     });
 
     it('prints tibbles and cli output as R does', async () => {
         await same(['tibble::tibble(a = 1:2, b = c("x", "y"))', 'cli::cli_text("Some {.emph text}")']);
+    });
+
+    it('runs options(error = recover) as R does: it offers the frames through r/input', async () => {
+        const asked: InputParams[] = [];
+        client.inputHandler = (p) => {
+            asked.push(p);
+            return { text: '0' };
+        };
+        const result = await client.execute({ code: 'options(error = recover)\ninner <- function() stop("deep")\nouter <- function() inner()\nouter()', executionId: 'recover' });
+        client.inputHandler = () => ({ text: '' });
+        await client.run('options(error = NULL)');
+        assert.strictEqual(result.status, 'error');
+        assert.strictEqual(asked.length, 1);
+        assert.match(asked[0].prompt, /Selection: $/);
+        const out = client.textOf('recover', 'stdout');
+        assert.match(out, /Enter a frame number, or 0 to exit/);
+        assert.match(out, /1: outer\(\)\n2: .*inner\(\)/);
     });
 
     it('returns to the prompt on invokeRestart("abort"), keeping the variables', async () => {

@@ -31,7 +31,7 @@ function console_(code: Record<number, string>) {
 
 describe("R's console: prompt and feed markers", () => {
     it('reads prompts, plain and joined feeds from stdout, also split across chunks', () => {
-        const input = Buffer.from(`a${mark('p')}${mark('c')}${mark('q3.8')}${mark('f12.3.5.1.0')}${mark('j7.1.4.0.1:x <- 1; y <- "é"')}b`);
+        const input = Buffer.from(`a${mark('p')}${mark('c')}${mark('q3.8')}${mark('f12.3.5')}${mark('j7.1.4:x <- 1; y <- "é"')}b`);
         for (let cut = 0; cut <= input.length; cut++) {
             const stream = new OutputStream(TOKEN);
             const events: StreamEvent[] = [...stream.push(input.subarray(0, cut)), ...stream.push(input.subarray(cut)), ...stream.end()];
@@ -42,8 +42,8 @@ describe("R's console: prompt and feed markers", () => {
                     { kind: 'prompt', continued: false },
                     { kind: 'prompt', continued: true },
                     { kind: 'prompt', continued: false, fed: { id: 3, n: 8 } },
-                    { kind: 'feed', id: 12, from: 3, to: 5, echo: true, written: false },
-                    { kind: 'feed', id: 7, from: 1, to: 4, echo: false, written: true, text: 'x <- 1; y <- "é"' },
+                    { kind: 'feed', id: 12, from: 3, to: 5 },
+                    { kind: 'feed', id: 7, from: 1, to: 4, text: 'x <- 1; y <- "é"' },
                 ],
                 `cut at ${cut}`,
             );
@@ -57,22 +57,22 @@ describe("R's console: prompt and feed markers", () => {
         }
     });
 
-    it('writes the lines of a group one at a time, as R asks for them, and shows them with the echo', () => {
+    it('writes the lines of a group one at a time, as R asks for them', () => {
         const { log, push } = console_({ 3: 'f <- function() {\n  1\n}\nf()' });
-        assert.strictEqual(push(mark('f3.1.3.1.0')), '');
+        assert.strictEqual(push(mark('f3.1.3')), '');
         assert.deepStrictEqual(log.written, [], 'nothing before R asks');
-        assert.strictEqual(push(mark('p')), '> f <- function() {\n');
-        assert.strictEqual(push(mark('c')), '+   1\n');
+        assert.strictEqual(push(mark('p')), '');
+        assert.strictEqual(push(mark('c')), '');
         assert.strictEqual(log.drained, 0);
-        assert.strictEqual(push(mark('c')), '+ }\n');
+        assert.strictEqual(push(`${mark('c')}out\n`), 'out\n');
         assert.deepStrictEqual(log.written, ['f <- function() {\n', '  1\n', '}\n']);
         assert.strictEqual(log.drained, 1, 'R has asked for the last line');
     });
 
-    it('does not write a line the kernel wrote itself, and shows no joined line', () => {
+    it('writes a joined line as one', () => {
         const { log, push } = console_({ 4: 'a <- 1\nb <- 2' });
-        assert.strictEqual(push(`${mark('j4.1.2.0.1:a <- 1; b <- 2')}${mark('p')}[1] 1\n`), '[1] 1\n');
-        assert.deepStrictEqual(log.written, []);
+        assert.strictEqual(push(`${mark('j4.1.2:a <- 1; b <- 2')}${mark('p')}[1] 1\n`), '[1] 1\n');
+        assert.deepStrictEqual(log.written, ['a <- 1; b <- 2\n']);
     });
 
     it('writes the resume call at a top-level prompt with nothing to read, and gives up after five in a row', () => {
@@ -80,8 +80,8 @@ describe("R's console: prompt and feed markers", () => {
         push(mark('p'));
         assert.deepStrictEqual(log.written, [resumeCall(0) + '\n']);
         // It counts the groups handed to R, so that the kernel can tell a stale one.
-        push(`${mark('f1.1.1.0.1')}${mark('p')}${mark('p')}`);
-        assert.deepStrictEqual(log.written.slice(1), [resumeCall(1) + '\n']);
+        push(`${mark('f1.1.1')}${mark('p')}${mark('p')}`);
+        assert.deepStrictEqual(log.written.slice(1), ['x <- 1\n', resumeCall(1) + '\n']);
         rConsole.heardFromKernel();
         for (let i = 0; i < 5; i++) push(mark('p'));
         assert.strictEqual(log.stuck, 0);
@@ -91,7 +91,7 @@ describe("R's console: prompt and feed markers", () => {
 
     it("passes R's own questions on, takes them out of the output, and writes the answer", () => {
         const { rConsole, log, push } = console_({ 5: 'f()' });
-        push(`${mark('f5.1.1.0.1')}${mark('p')}`);
+        push(mark('q5.1'));
         assert.strictEqual(push('Called from: f()\nBrowse[1]> '), 'Called from: f()\n');
         assert.deepStrictEqual(log.asked, [[5, 'Browse[1]> ']]);
         assert.deepStrictEqual(rConsole.question, { id: 5, prompt: 'Browse[1]> ' });
@@ -120,7 +120,7 @@ describe("R's console: prompt and feed markers", () => {
 
     it('is busy reading while R has lines to ask for (an interrupt then waits)', () => {
         const { rConsole, push } = console_({ 6: 'g(\n1)' });
-        push(mark('f6.1.2.0.0'));
+        push(mark('f6.1.2'));
         assert.ok(rConsole.busyReading);
         push(mark('p'));
         assert.ok(rConsole.busyReading);

@@ -19,6 +19,7 @@ import { KernelStartError } from '../../server/src/kernel/process';
 import { ExecFlags, FromKernel, ToKernel } from '../../server/src/kernel/wire';
 import { RESTART_DELAYS_MS, RestartPolicy } from '../../server/src/session/restartPolicy';
 import { Session, SessionClient } from '../../server/src/session/session';
+import { WARMUP_DELAY_MS } from '../../server/src/session/warmup';
 
 const HELLO: Hello = { protocol: 4, pid: 4242, rVersion: '4.3.0', rlang: true, jsonlite: '1.8.0' };
 const NO_SYMBOLS: SymbolsChangedParams = { added: [], changed: [], removed: [] };
@@ -54,7 +55,18 @@ class FakeKernel implements Kernel {
         this.markExited();
         this.startResult?.reject(new KernelStartError(message));
     }
+    /** Rounds of `kernel/compile` the session asked for (answered at once, and kept out of `sent`). */
+    compiles = 0;
+    /** What the next `kernel/compile` round answers is left to compile. */
+    compileRemaining = 0;
     send(message: ToKernel): void {
+        if (message.kind === 'request' && message.method === 'kernel/compile') {
+            this.compiles++;
+            const remaining = this.compileRemaining;
+            this.compileRemaining = Math.max(0, remaining - 1);
+            queueMicrotask(() => this.events.message({ kind: 'response', id: message.id, result: { remaining } }));
+            return;
+        }
         this.sent.push(message);
     }
     grant(id: number): void {
@@ -168,6 +180,25 @@ describe('Session with a fake kernel', () => {
             ],
         );
         assert.strictEqual(h.kernel().options.profile, 'home', 'an untrusted workspace runs only the home profile');
+    });
+
+    it("compiles the kernel's functions while R is idle after it starts, a round at a time, in the background", async () => {
+        const h = harness();
+        const starting = h.session.start();
+        await tick();
+        const k = h.kernel();
+        k.compileRemaining = 2;
+        k.ready();
+        await starting;
+        assert.strictEqual(k.compiles, 0, 'R is left alone for a moment after it starts');
+        await new Promise((resolve) => setTimeout(resolve, WARMUP_DELAY_MS + 50));
+        for (let i = 0; i < 5; i++) await tick();
+        assert.strictEqual(k.compiles, 3, 'rounds go on while the kernel says some remain');
+        assert.deepStrictEqual(
+            h.statuses.map((s) => s.state),
+            ['starting', 'idle'],
+            'the rounds do not make R busy',
+        );
     });
 
     it('runs executions in order, sending the next ones ahead with grants', async () => {

@@ -6,15 +6,14 @@ import { StreamEvent } from './outputStream';
  *
  * R's stdout carries, besides the output:
  * - feed markers: R reads lines `from`..`to` of execution `id` next (the
- *   kernel hands R one group of lines at a time); the kernel wrote them to
- *   R's input itself, or asks the server to;
+ *   kernel hands R one group of lines at a time), which the server writes;
  * - R's prompts, unique to the session (`p` for a new expression, `c` for
  *   a continued one, `q<id>.<n>` for the line the kernel itself wrote for
  *   feed n of execution id, in place of a feed marker): R reads the next
  *   line. R does not echo what it reads (it runs without readline).
- * The console takes the markers and prompts out of the output. For an
- * execution that asked for an echo it shows each line as R's console would,
- * after "> " or "+ ", when R reads it. A top-level prompt with nothing left
+ * The console takes the markers and prompts out of the output (the kernel
+ * writes the echo an execution asks for itself). A top-level prompt with
+ * nothing left
  * to read means the code R was given ended without completing (an error,
  * an interrupt, a jump to the top level) or R has just started: the console
  * then writes resumeCall(), which hands control back to the kernel.
@@ -53,16 +52,13 @@ export interface ConsoleHost {
 /** The resume call written this many times with no word from the kernel in between: R is stuck. */
 const MAX_RESUMES = 5;
 
+/** A line R will read; the server writes it when R asks for it. */
 interface Line {
     text: string;
-    /** Shown in the output (with R's prompt before it) when R reads it. */
-    echo: boolean;
-    /** Already in R's input (the kernel wrote it); else the server writes it when R asks for it. */
-    written: boolean;
 }
 
 export class RConsole {
-    /** Lines written to R (or by the kernel) and not yet read by R. */
+    /** Lines of the group R reads, not yet asked for. */
     private readonly unread: Line[] = [];
     /** The execution whose code R was last given, until its end marker. */
     private running = 0;
@@ -112,7 +108,7 @@ export class RConsole {
                     break;
                 case 'prompt':
                     if (event.fed) this.promptForFed(event.fed.id, event.fed.n);
-                    else this.prompt(event.continued, out);
+                    else this.prompt();
                     break;
                 case 'text':
                     this.text(event.text, out);
@@ -128,22 +124,15 @@ export class RConsole {
         return out;
     }
 
-    private feed({ id, from, to, echo, written, text: joined }: Extract<StreamEvent, { kind: 'feed' }>): void {
+    private feed({ id, from, to, text: joined }: Extract<StreamEvent, { kind: 'feed' }>): void {
         this.feeds++;
         this.running = id;
         this.open = undefined;
-        // A joined line is never shown (the kernel joins lines only without an echo).
         if (joined !== undefined) {
-            this.unread.push({ text: joined + '\n', echo: false, written });
+            this.unread.push({ text: joined + '\n' });
             return;
         }
-        const lines = this.host.linesOf(id);
-        // Without its code (never expected) a line the kernel wrote is still one R reads.
-        if (!lines) {
-            if (written) this.unread.push({ text: '', echo: false, written });
-            return;
-        }
-        for (const text of lines.slice(from - 1, to)) this.unread.push({ text: text + '\n', echo, written });
+        for (const text of this.host.linesOf(id)?.slice(from - 1, to) ?? []) this.unread.push({ text: text + '\n' });
     }
 
     /**
@@ -152,7 +141,7 @@ export class RConsole {
      * through a buffer, and waits for more input on the pipe, not in its
      * buffer (a second line already read into the buffer would never be seen).
      */
-    private prompt(continued: boolean, out: StreamEvent[]): void {
+    private prompt(): void {
         const line = this.unread.shift();
         if (!line) {
             if (++this.resumes > MAX_RESUMES) {
@@ -162,8 +151,7 @@ export class RConsole {
             this.host.write(resumeCall(this.feeds) + '\n');
             return;
         }
-        if (!line.written) this.host.write(line.text);
-        if (line.echo) pushText(out, (continued ? '+ ' : '> ') + line.text);
+        this.host.write(line.text);
         if (!this.unread.length) this.host.drained();
     }
 
@@ -180,7 +168,7 @@ export class RConsole {
             this.open = undefined;
             return;
         }
-        this.prompt(false, []);
+        this.prompt();
     }
 
     private text(text: string, out: StreamEvent[]): void {

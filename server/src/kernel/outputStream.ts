@@ -21,20 +21,20 @@ export type StreamEvent =
      */
     | { kind: 'prompt'; continued: boolean; fed?: { id: number; n: number } }
     /**
-     * R reads lines `from`..`to` of execution `id` next, or, with `text`,
-     * that one line, which joins the expressions of those lines; `written`:
-     * the kernel wrote them to R's stdin itself, else the server must
-     * (stdout only).
+     * R reads lines `from`..`to` of execution `id` next, for the server to
+     * write, or, with `text`, that one line, which joins the expressions of
+     * those lines (stdout only). A line the kernel writes itself is said in
+     * R's prompt instead (`prompt` with `fed`).
      */
-    | { kind: 'feed'; id: number; from: number; to: number; echo: boolean; written: boolean; text?: string };
+    | { kind: 'feed'; id: number; from: number; to: number; text?: string };
 export type StreamName = 'stdout' | 'stderr';
 
 const RS = 0x1e;
 const MAX_ID_DIGITS = 48;
-const FEED = /^f(\d+)\.(\d+)\.(\d+)\.([01])\.([01])$/;
+const FEED = /^f(\d+)\.(\d+)\.(\d+)$/;
 const FED_PROMPT = /^q(\d+)\.(\d+)$/;
 const JOIN = 0x6a; // "j"
-const JOINED = /^j(\d+)\.(\d+)\.(\d+)\.([01])\.([01]):([^\n]*)$/s;
+const JOINED = /^j(\d+)\.(\d+)\.(\d+):([^\n]*)$/s;
 /** The longest joined feed: the kernel joins up to 4,000 bytes of code (kernel/repl.R). */
 const MAX_JOINED = 8192;
 
@@ -73,7 +73,7 @@ export class OutputStream {
                 if (joined) {
                     this.text(events, buf.subarray(pos, at));
                     this.flushDecoder(events);
-                    events.push({ kind: 'feed', id: Number(joined[1]), from: Number(joined[2]), to: Number(joined[3]), echo: joined[4] === '1', written: joined[5] === '1', text: joined[6] });
+                    events.push({ kind: 'feed', id: Number(joined[1]), from: Number(joined[2]), to: Number(joined[3]), text: joined[4] });
                     pos = end + 1;
                     continue;
                 }
@@ -89,7 +89,7 @@ export class OutputStream {
             }
             this.text(events, buf.subarray(pos, at));
             this.flushDecoder(events);
-            if (feed) events.push({ kind: 'feed', id: Number(feed[1]), from: Number(feed[2]), to: Number(feed[3]), echo: feed[4] === '1', written: feed[5] === '1' });
+            if (feed) events.push({ kind: 'feed', id: Number(feed[1]), from: Number(feed[2]), to: Number(feed[3]) });
             else if (fed) events.push({ kind: 'prompt', continued: false, fed: { id: Number(fed[1]), n: Number(fed[2]) } });
             else if (id === 'p' || id === 'c') events.push({ kind: 'prompt', continued: id === 'c' });
             else events.push(id.startsWith('s') ? { kind: 'sync', n: Number(id.slice(1)) } : { kind: 'marker', id });

@@ -36,6 +36,7 @@ import { WorkQueue } from './executions';
 import { OutputBatcher } from './output';
 import { RESTART_WINDOW_MS, RestartPolicy } from './restartPolicy';
 import { Variables } from './variables';
+import { Warmup } from './warmup';
 
 export { SessionError } from './errors';
 
@@ -74,6 +75,7 @@ export class Session {
     private announced: KernelState | undefined;
     private readonly restarts = new RestartPolicy();
     private readonly variables: Variables;
+    private readonly warmup: Warmup;
     private readonly output: OutputBatcher;
     private readonly work: WorkQueue;
     private readonly createKernel: KernelFactory;
@@ -100,6 +102,11 @@ export class Session {
             symbolsChanged: (params) => client.symbolsChanged(params),
             log: (message) => client.log(message),
         });
+        this.warmup = new Warmup({
+            request: (method, params, token, options) => this.work.request(method, params, token, options),
+            idle: () => this.life.kind === 'running' && !this.work.busy,
+            log: (message) => client.log(message),
+        });
         this.work = new WorkQueue({
             executionState: (params) => client.executionState(params),
             condition: (params) => client.condition(params),
@@ -110,6 +117,7 @@ export class Session {
             changed: () => {
                 this.announce();
                 this.variables.describeWhenIdle();
+                this.warmup.whenIdle();
             },
             log: (message) => client.log(message),
         });
@@ -305,6 +313,7 @@ export class Session {
                 // A new R learns the console's settings before anything else runs.
                 if (Object.keys(this.console).length) this.applyConsole(true);
                 this.work.attach(kernel);
+                this.warmup.started();
                 break;
             case 'symbols':
                 this.variables.apply(message.symbols, false);
