@@ -16,8 +16,8 @@ export interface WarmupHost {
     log(message: string): void;
 }
 
-/** Functions compiled per round: a few milliseconds each. */
-const PER_ROUND = 6;
+/** Functions compiled per round: a few milliseconds each, which is as long as an execution that comes meanwhile waits. */
+const PER_ROUND = 2;
 /** How long R is left alone after it starts. */
 export const WARMUP_DELAY_MS = 300;
 
