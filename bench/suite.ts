@@ -12,6 +12,11 @@
  *  5. Interrupt latency (Sys.sleep and a busy loop).
  *  6. Cost of the kernel's changed-symbol bookkeeping, inside R.
  *  7. Time from spawning the server to an idle kernel.
+ *  9. What variable tracking costs an execution.
+ * 10. Plots: renders, a big scatter, memory under the history's cap, and
+ *     the end-of-execution check (bench/plots.R).
+ * 11. Data viewer on a 1e7-row frame: View() to first rows, pages, sort,
+ *     filter, and what View() adds to its execution.
  *
  * Every wait has a time limit, the whole run has one too, and every process
  * the benchmark starts is killed by its pid when the run ends.
@@ -40,7 +45,7 @@ import { floorPipelined, floorRoundTrips, interruptOnce, pipelined, roundTrips }
 const RESULTS = path.join(BENCH, 'results.md');
 
 /** The whole run must stay under about five minutes; past this it reports what it has and stops. */
-const TIME_LIMIT_MS = 420_000;
+const TIME_LIMIT_MS = 720_000;
 
 // Iteration counts, chosen so that medians and p99s are stable while the
 // whole run stays well inside the time limit.
@@ -745,6 +750,173 @@ async function variablesSection(): Promise<void> {
     }
 }
 
+// ---------------------------------------------------------------------------
+// 10. Plots
+
+/** Medians of `reps` r/renderPlot round trips (ms), and the size of the last picture. */
+async function renderTimes(client: WireClient, params: Record<string, unknown>, reps: number): Promise<{ median: number; bytes: number }> {
+    const times: number[] = [];
+    let bytes = 0;
+    for (let i = 0; i < reps; i++) {
+        const t0 = performance.now();
+        const reply = await withTimeout(client.request<{ data: string }>('r/renderPlot', params), 60000, 'r/renderPlot');
+        if (!reply.result) throw new Error(`r/renderPlot failed: ${JSON.stringify(reply.error)}`);
+        times.push(reply.at - t0);
+        bytes = Buffer.from(reply.result.data, 'base64').length;
+    }
+    return { median: median(times), bytes };
+}
+
+async function plotsSection(): Promise<void> {
+    const client = await startServer(serverCwd);
+    try {
+        // Renders through the whole path (request, kernel, base64, answer).
+        checkOk(await client.executeReply({ code: 'set.seed(1); hist(rnorm(1e4))', executionId: 'hist' }), 'hist');
+        const at1 = await renderTimes(client, { plotId: '1', width: 800, height: 600, format: 'png' }, 15);
+        const at2 = await renderTimes(client, { plotId: '1', width: 800, height: 600, pixelRatio: 2, format: 'png' }, 15);
+        for (const [label, r, limit] of [
+            ['', at1, 60],
+            [' at pixel ratio 2', at2, 150],
+        ] as const) {
+            row({
+                section: '10',
+                measure: `Render \`hist(rnorm(1e4))\` as an 800×600 PNG${label} (r/renderPlot round trip)`,
+                result: ms(r.median),
+                target: `≤ ${limit} ms`,
+                baseline: `${fmt(r.bytes / 1024)} KB`,
+                verdict: verdict(r.median <= limit),
+            });
+        }
+        checkOk(await client.executeReply({ code: 'plot(rnorm(2e5), rnorm(2e5), pch = ".")', executionId: 'scatter' }), 'scatter');
+        const scatterPng = await renderTimes(client, { plotId: '2', width: 800, height: 600, format: 'png' }, 5);
+        const scatterSvg = await renderTimes(client, { plotId: '2', width: 800, height: 600, format: 'svg' }, 1);
+        row({
+            section: '10',
+            measure: '200,000-point scatter as an 800×600 PNG (what the view shows)',
+            result: ms(scatterPng.median),
+            target: '≤ 500 ms',
+            baseline: `SVG ${ms(scatterSvg.median)}, ${mb(scatterSvg.bytes)}`,
+            ratio: `PNG ${fmt(scatterPng.bytes / 1024)} KB`,
+            verdict: verdict(scatterPng.median <= 500),
+        });
+        // 100 plots of a few MB each: R's memory stays within the history's cap (100 MB).
+        const pid = kernelPid(client);
+        checkOk(await client.executeReply({ code: 'invisible(gc())', executionId: 'gc0' }), 'gc');
+        const before = memoryOf(pid)?.rssKb ?? 0;
+        for (let i = 0; i < 100; i++) {
+            checkOk(await withTimeout(client.executeReply({ code: 'plot(rnorm(2e5), rnorm(2e5), pch = ".")', executionId: `m${i}` }), 60000, 'scatter'), 'scatter');
+        }
+        checkOk(await client.executeReply({ code: 'invisible(gc())', executionId: 'gc1' }), 'gc');
+        const after = memoryOf(pid)?.rssKb ?? 0;
+        const kept = (await client.request<{ plots: unknown[] }>('r/plots', {})).result?.plots.length ?? 0;
+        const grewMb = (after - before) / 1024;
+        row({
+            section: '10',
+            measure: `R's memory after 100 plots of 3 MB recordings (${kept} kept)`,
+            result: `+${fmt(grewMb)} MiB`,
+            target: '≤ cap (100 MB) + 50 MiB',
+            baseline: `before ${fmt(before / 1024)} MiB`,
+            verdict: verdict(grewMb <= (100 * 1e6) / 1048576 + 50),
+        });
+    } finally {
+        await bench.stopServer(client, 'plots server');
+    }
+    // The end-of-execution check, inside R (bench/plots.R).
+    const result = await run('Rscript', [path.join(BENCH, 'plots.R'), KERNEL_DIR], { timeoutMs: 120000 });
+    if (result.code !== 0) throw new Error(`plots.R failed: ${result.stderr.slice(-800)}`);
+    const us = new Map<string, number>();
+    for (const line of result.stdout.split('\n')) {
+        const m = /^RESULT (\S+) (\S+)/.exec(line);
+        if (m) us.set(m[1], Number(m[2]));
+    }
+    for (const [key, label] of [
+        ['none', 'no device open'],
+        ['small', '`plot(1:10)` on the page'],
+        ['hist', '`hist(rnorm(1e4))` on the page'],
+        ['userDevice', "the user's own png() open"],
+        ['scatter', 'a 200,000-point scatter on the page'],
+    ] as const) {
+        const v = us.get(key);
+        if (v === undefined) throw new Error(`plots.R did not report ${key}`);
+        row({
+            section: '10',
+            measure: `Plot check of an execution that draws nothing, ${label}`,
+            result: `${fmt(v)} µs`,
+            target: '≤ 20 µs',
+            verdict: verdict(v <= 20),
+        });
+    }
+}
+
+// ---------------------------------------------------------------------------
+// 11. Data viewer
+
+async function dataViewSection(): Promise<void> {
+    const client = await startServer(serverCwd, 60000);
+    try {
+        checkOk(
+            await withTimeout(
+                client.executeReply({ code: 'set.seed(3); big <- data.frame(a = runif(1e7), b = as.character(sample(1e5, 1e7, TRUE)))', executionId: 'make' }),
+                120000,
+                'making the 1e7-row frame',
+            ),
+            'big',
+        );
+        await describedAll(client);
+        const ask = async <T>(method: string, params: unknown): Promise<{ result: T; ms: number }> => {
+            const t0 = performance.now();
+            const reply = await withTimeout(client.request<T>(method, params), 120000, method);
+            if (reply.result === undefined) throw new Error(`${method} failed: ${JSON.stringify(reply.error)}`);
+            return { result: reply.result, ms: reply.at - t0 };
+        };
+        // View() to its first rows: the execution, the notification, the schema and the first page.
+        const firstRows: number[] = [];
+        const withView: number[] = [];
+        const without: number[] = [];
+        for (let i = 0; i < 7; i++) {
+            const t0 = performance.now();
+            const opened = new Promise<{ viewId: string }>((resolve) => client.on('r/dataView/open', (p) => resolve(p as { viewId: string })));
+            const reply = await client.executeReply({ code: 'View(big)', executionId: `v${i}` });
+            checkOk(reply, 'View(big)');
+            withView.push(reply.at - t0);
+            const { viewId } = await opened;
+            await ask('r/dataView/schema', { viewId });
+            await ask('r/dataView/rows', { viewId, start: 0, count: 100 });
+            firstRows.push(performance.now() - t0);
+            await ask('r/dataView/close', { viewId });
+            without.push(await roundTrip(client, 'invisible(big)', `n${i}`));
+        }
+        client.listeners.delete('r/dataView/open');
+        row({ section: '11', measure: '`View(big)` (1e7 × 2) to its first 100 rows', result: ms(median(firstRows)), target: '≤ 200 ms', verdict: verdict(median(firstRows) <= 200) });
+        row({
+            section: '11',
+            measure: 'The execution that calls `View(big)`',
+            result: ms(median(withView)),
+            target: '≤ without + 10 ms',
+            baseline: `\`invisible(big)\` ${ms(median(without))}`,
+            ratio: `+${ms(median(withView) - median(without))}`,
+            verdict: verdict(median(withView) - median(without) <= 10),
+        });
+        const view = (await ask<{ viewId: string }>('r/dataView/openVariable', { path: ['big'] })).result.viewId;
+        const pages: number[] = [];
+        for (let i = 0; i < 20; i++) pages.push((await ask('r/dataView/rows', { viewId: view, start: Math.floor(((i * 7919) % 100) * 99_990), count: 100 })).ms);
+        row({ section: '11', measure: 'A page of 100 rows anywhere in 1e7', result: ms(median(pages)), target: '≤ 30 ms', verdict: verdict(median(pages) <= 30) });
+        const sortNumber = (await ask('r/dataView/sort', { viewId: view, keys: [{ column: 0 }] })).ms;
+        const sortedPages: number[] = [];
+        for (let i = 0; i < 10; i++) sortedPages.push((await ask('r/dataView/rows', { viewId: view, start: i * 999_000, count: 100 })).ms);
+        await ask('r/dataView/sort', { viewId: view, keys: [] });
+        const filter = (await ask('r/dataView/filter', { viewId: view, filters: [{ column: 0, op: 'gt', value: 0.5 }] })).ms;
+        await ask('r/dataView/filter', { viewId: view, filters: [] });
+        const sortText = (await ask('r/dataView/sort', { viewId: view, keys: [{ column: 1 }] })).ms;
+        row({ section: '11', measure: 'Sort 1e7 rows by the numeric column', result: ms(sortNumber), target: '≤ 1.5 s', verdict: verdict(sortNumber <= 1500) });
+        row({ section: '11', measure: 'A page of 100 rows of the sorted view', result: ms(median(sortedPages)), target: '≤ 30 ms', verdict: verdict(median(sortedPages) <= 30) });
+        row({ section: '11', measure: 'Filter `a > 0.5` over 1e7 rows', result: ms(filter), target: '≤ 1 s', verdict: verdict(filter <= 1000) });
+        row({ section: '11', measure: 'Sort 1e7 rows by the character column (C-locale order)', result: ms(sortText) });
+    } finally {
+        await bench.stopServer(client, 'data viewer server');
+    }
+}
+
 /**
  * 8: the same workloads on the server of another revision (BENCH_BASELINE),
  * in alternating rounds with the current one (bench/baseline.ts).
@@ -805,6 +977,8 @@ export async function main(): Promise<void> {
         await section('6 Changed-symbol bookkeeping', symbolsSection);
         await section('7 Kernel ready after spawn', startupSection);
         await section('9 Variable tracking per execution', variablesSection);
+        await section('10 Plots', plotsSection);
+        await section('11 Data viewer', dataViewSection);
         await section('8 Against a baseline revision', baselineSection);
     } finally {
         clearTimeout(watchdog);

@@ -17,6 +17,10 @@ export interface CliOptions {
     echo: boolean;
     stopOnError: boolean;
     autoRestart: boolean;
+    /** --plots DIR: where each plot is written as a PNG. */
+    plots?: string;
+    /** --plot-size WxH: the size plots are drawn at, in pixels. */
+    plotSize: [number, number];
 }
 
 export type ParseResult =
@@ -38,6 +42,8 @@ Options:
   --echo                echo each expression, with R's prompts, before it runs
   --no-stop-on-error    keep running after an error (the exit code is still 1)
   --auto-restart        start a new R session when R dies (interactive sessions)
+  --plots DIR           write each plot R draws to DIR/plot-N.png (made if missing)
+  --plot-size WxH       the size of those pictures, in pixels (default 800x600)
   --args ARGS ...       the remaining arguments are passed to R's commandArgs()
   --server PATH         the rbridge server to drive (default: server.js next to this program)
   -h, --help            show this help
@@ -48,11 +54,16 @@ from standard input are run as an R console would run them.
 
 Exit status: 0 when every execution succeeded; 1 when one failed (an error,
 a parse error, incomplete code, an interrupt, R dying or not starting); 2 for
-a usage error. q(status = N) in R ends rbridge with status N.`;
+a usage error. q(status = N) in R ends rbridge with status N.
+
+Each plot R draws prints a line where R's output goes: [plot N], or with
+--plots DIR, [plot N: DIR/plot-N.png] once the file is written.`;
 
 /** Options that take a value, by every spelling they accept. */
-const VALUE_OPTIONS: Record<string, 'expr' | 'rPath' | 'server' | 'cwd'> = {
+const VALUE_OPTIONS: Record<string, 'expr' | 'rPath' | 'server' | 'cwd' | 'plots' | 'plotSize'> = {
     '-e': 'expr',
+    '--plots': 'plots',
+    '--plot-size': 'plotSize',
     '--r': 'rPath',
     '--server': 'server',
     '--cwd': 'cwd',
@@ -66,6 +77,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
         echo: false,
         stopOnError: true,
         autoRestart: false,
+        plotSize: [800, 600],
     };
     let sawExpr = false;
     for (let i = 0; i < argv.length; i++) {
@@ -107,6 +119,13 @@ export function parseArgs(argv: readonly string[]): ParseResult {
             if (target === 'expr') {
                 options.exprs.push(value);
                 sawExpr = true;
+            } else if (target === 'plotSize') {
+                const size = /^(\d{1,5})[x×](\d{1,5})$/.exec(value);
+                const [width, height] = size ? [Number(size[1]), Number(size[2])] : [0, 0];
+                if (width < 1 || height < 1 || width > 20000 || height > 20000) {
+                    return { kind: 'usageError', message: `option '--plot-size' needs WIDTHxHEIGHT in pixels (1 to 20000), such as 800x600; got '${value}'` };
+                }
+                options.plotSize = [width, height];
             } else {
                 if (value === '') return { kind: 'usageError', message: `option '${name}' needs a non-empty value` };
                 options[target] = value;

@@ -37,6 +37,20 @@ import {
     KernelStatusParams,
     OutputNotification,
     OutputParams,
+    PlotNotification,
+    PlotParams,
+    PlotSettingsNotification,
+    PlotSettingsParams,
+    RenderPlotParams,
+    RenderPlotRequest,
+    RenderPlotResult,
+    DataViewCloseRequest,
+    DataViewInfo,
+    DataViewOpenNotification,
+    DataViewRowsRequest,
+    DataViewRowsResult,
+    DataViewSchemaRequest,
+    DataViewSchemaResult,
 } from '../common/protocol';
 
 /** How long the server gets to shut R down and exit before it is killed. */
@@ -49,6 +63,9 @@ const RESTART_READY_MS = 40000;
 
 export interface ConnectionHandlers {
     output(p: OutputParams): void;
+    plot(p: PlotParams): void;
+    /** R code called View(). */
+    view(p: DataViewInfo): void;
     /** Every r/kernelStatus, after the state here has taken it in. */
     status(p: KernelStatusParams): void;
     input(p: InputParams, token: CancellationToken): Promise<InputResult>;
@@ -112,6 +129,8 @@ export class ServerConnection {
         this.connection = connection;
         connection.onNotification(OutputNotification, (p: OutputParams) => this.handlers.output(p));
         connection.onNotification(KernelStatusNotification, (p: KernelStatusParams) => this.onStatus(p));
+        connection.onNotification(PlotNotification, (p: PlotParams) => this.handlers.plot(p));
+        connection.onNotification(DataViewOpenNotification, (p: DataViewInfo) => this.handlers.view(p));
         // The server's diagnostics are for editors' log panels, not for the terminal.
         connection.onNotification('window/logMessage', () => undefined);
         connection.onRequest(InputRequest, (p: InputParams, token: CancellationToken) => this.handlers.input(p, token));
@@ -154,6 +173,30 @@ export class ServerConnection {
      */
     console(params: ConsoleParams): void {
         this.connection?.sendRequest(ConsoleRequest, params).catch(() => undefined);
+    }
+
+    /** A picture of a plot (r/renderPlot). */
+    renderPlot(params: RenderPlotParams): Promise<RenderPlotResult> {
+        if (!this.connection) return Promise.reject(new Error('not connected'));
+        return this.connection.sendRequest(RenderPlotRequest, params);
+    }
+
+    /** The columns and first rows of a data view, then the view is closed. */
+    async viewHead(viewId: string, count: number): Promise<{ schema: DataViewSchemaResult; rows: DataViewRowsResult }> {
+        const connection = this.connection;
+        if (!connection) throw new Error('not connected');
+        try {
+            const schema = await connection.sendRequest(DataViewSchemaRequest, { viewId });
+            const rows = await connection.sendRequest(DataViewRowsRequest, { viewId, start: 0, count });
+            return { schema, rows };
+        } finally {
+            connection.sendRequest(DataViewCloseRequest, { viewId }).catch(() => undefined);
+        }
+    }
+
+    /** The size plots are drawn at (r/plotSettings): R then sends each new plot as a PNG. */
+    plotSettings(params: PlotSettingsParams): void {
+        this.connection?.sendNotification(PlotSettingsNotification, params).catch(() => undefined);
     }
 
     /** Interrupts the running execution and drops what is queued. */

@@ -21,10 +21,13 @@ import {
     InputResult,
     KernelStatusParams,
     OutputParams,
+    PlotParams,
+    DataViewInfo,
 } from '../common/protocol';
 import { CliOptions, USAGE, parseArgs } from './args';
 import { ServerConnection } from './connection';
 import { LineSource, ReadCancelled } from './lines';
+import { formatTable } from './table';
 
 const HISTORY_FILE = path.join(os.homedir(), '.rbridge_history');
 const HISTORY_LINES = 1000;
@@ -34,6 +37,8 @@ const INTERRUPTS_BEFORE_QUIT = 4;
 const PROMPT_PREFIX_MAX = 200;
 /** How long terminal resizes are collected before R is told the new width. */
 const RESIZE_DEBOUNCE_MS = 100;
+/** How many rows View(x) prints. */
+const VIEW_ROWS = 10;
 
 interface Running {
     interrupts: number;
@@ -62,6 +67,10 @@ class Cli {
     /** Called when R dies while the REPL waits for a line. */
     private abortRead: (() => void) | undefined;
     private diedWhileIdle = false;
+    /** Views R code opened (View()) during the running execution, shown after it. */
+    private views: DataViewInfo[] = [];
+    /** The plot lines, in order (see onPlot). */
+    private plots: Promise<void> = Promise.resolve();
 
     /** What the terminal shows after the last line break of R's output, for the next prompt. */
     private tail = '';
@@ -70,6 +79,8 @@ class Cli {
     constructor(private readonly options: CliOptions) {
         this.server = new ServerConnection({
             output: (p) => this.onOutput(p),
+            plot: (p) => this.onPlot(p),
+            view: (p) => this.views.push(p),
             status: (p) => this.onKernelStatus(p),
             input: (p, token) => this.onInput(p, token),
             serverFailed: (message) => {
@@ -92,6 +103,10 @@ class Cli {
             workspaceTrusted: this.options.trusted,
         };
         await this.server.start(serverPath, init);
+        if (this.options.plots) {
+            const [width, height] = this.options.plotSize;
+            this.server.plotSettings({ width, height, pixelRatio: 1 });
+        }
         this.followTerminal();
     }
 
@@ -123,6 +138,8 @@ class Cli {
     }
 
     private async shutdown(code: number): Promise<never> {
+        // Pictures still on their way are written before R goes.
+        await this.plots;
         if (this.lines?.interactive) saveHistory(this.lines.history);
         this.lines?.close();
         await this.server.shutdown();
@@ -136,6 +153,41 @@ class Cli {
     private onOutput(p: OutputParams): void {
         if (p.stream === 'stderr' && p.executionId) this.wroteStderr.add(p.executionId);
         this.write(p.stream, p.text);
+    }
+
+    /**
+     * A plot: one line where R's output goes, `[plot N]`; with --plots DIR
+     * the picture is written to DIR/plot-N.png first (an update of the plot
+     * writes the same file again) and the line names the file. R sends the
+     * picture with the plot, except for pages that ended in the middle of
+     * an execution: those are asked for (the request waits behind the
+     * execution). The lines keep the order of the plots.
+     */
+    private onPlot(p: PlotParams): void {
+        const updated = p.kind === 'update' ? ' updated' : '';
+        const dir = this.options.plots;
+        if (!dir) {
+            this.write('stdout', `[plot ${p.plotId}${updated}]\n`);
+            return;
+        }
+        const [width, height] = this.options.plotSize;
+        const image = p.image ? Promise.resolve(p.image) : this.server.renderPlot({ plotId: p.plotId, width, height, pixelRatio: 1, format: 'png' });
+        this.plots = this.plots.then(async () => {
+            let data: string;
+            try {
+                data = (await image).data;
+            } catch (e) {
+                this.write('stdout', `[plot ${p.plotId}${updated}: not written: ${(e as Error).message}]\n`);
+                return;
+            }
+            const file = path.join(dir, `plot-${p.plotId}.png`);
+            try {
+                fs.writeFileSync(file, Buffer.from(data, 'base64'));
+                this.write('stdout', `[plot ${p.plotId}${updated}: ${file}]\n`);
+            } catch (e) {
+                this.message(`could not write ${file}: ${(e as Error).message}`);
+            }
+        });
     }
 
     private onKernelStatus(p: KernelStatusParams): void {
@@ -271,7 +323,24 @@ class Cli {
         const deathsBefore = this.deaths;
         const result = await this.server.execute(params);
         if (this.running === running) this.running = undefined;
+        await this.showViews();
         return { result, deathReported: this.deaths > deathsBefore };
+    }
+
+    /**
+     * View(x): the first rows, once the execution that asked has ended (R
+     * serves data views only while it runs no code), as a table on stdout.
+     */
+    private async showViews(): Promise<void> {
+        for (const view of this.views.splice(0)) {
+            try {
+                const { schema, rows } = await this.server.viewHead(view.viewId, VIEW_ROWS);
+                await this.plots;
+                this.write('stdout', formatTable(view, schema, rows, process.stdout.isTTY ? process.stdout.columns : 80));
+            } catch (e) {
+                this.message(`View(): ${(e as Error).message}`);
+            }
+        }
     }
 
     /**
@@ -575,6 +644,14 @@ async function main(): Promise<void> {
         } catch (e) {
             usageError(`cannot read the script '${options.file}': ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
         }
+    }
+    if (options.plots !== undefined) {
+        try {
+            fs.mkdirSync(options.plots, { recursive: true });
+        } catch (e) {
+            usageError(`--plots: cannot make the folder '${options.plots}': ${(e as Error).message}`);
+        }
+        if (!isDirectory(options.plots)) usageError(`--plots: '${options.plots}' is not a directory`);
     }
     const serverPath = path.resolve(options.server ?? path.join(__dirname, 'server.js'));
     if (!fs.existsSync(serverPath)) {

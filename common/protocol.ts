@@ -297,6 +297,295 @@ export interface InputResult {
 /** R code asks for a line of input (readline(), menu(), readLines(stdin())). */
 export const InputRequest = new RequestType<InputParams, InputResult, void>('r/input');
 
+// ---------------------------------------------------------------------------
+// Plots (see docs/protocol.md, "Plots")
+
+/** Formats a plot renders to: PNG on screen, SVG (svglite when installed) and PDF for export. */
+export type PlotFormat = 'png' | 'svg' | 'pdf';
+
+/** A rendered picture of a plot. */
+export interface PlotImage {
+    format: PlotFormat;
+    mimeType: string;
+    /** The file's bytes, base64. */
+    data: string;
+    /** The size asked for, in CSS pixels; a PNG is `width × pixelRatio` by `height × pixelRatio` pixels. */
+    width: number;
+    height: number;
+    pixelRatio: number;
+}
+
+/** Where a plot came from. */
+export interface PlotInfo {
+    /** Unique in the server's lifetime (plots of an earlier R carry ids no later R reuses). */
+    plotId: string;
+    /** The execution that drew it (its last change). */
+    executionId: string | null;
+    /** 1-based line of the execution's code whose top-level expression drew it (0 or absent: unknown). */
+    line?: number;
+    /** That line in the coordinates of the document the code came from, when the execution gave `uri` and `range`. */
+    uri?: string;
+    range?: Range;
+}
+
+export interface PlotParams extends PlotInfo {
+    /** 'new': a page R started; 'update': drawing added to a page already announced (lines() after plot()). */
+    kind: 'new' | 'update';
+    /**
+     * The plot rendered as PNG at the size of the last r/plotSettings, when a
+     * client sent one: the first picture needs no r/renderPlot.
+     */
+    image?: PlotImage;
+}
+/** R drew a plot; sent before the answer of the execution that drew it, like its output. */
+export const PlotNotification = new NotificationType<PlotParams>('r/plot');
+
+export interface PlotSettingsParams {
+    /** The Plots view's size in CSS pixels (at least 1). */
+    width: number;
+    height: number;
+    /** The screen's device pixel ratio (default 1). */
+    pixelRatio?: number;
+    /** The plot's background colour, as R names colours (default: "white"). */
+    background?: string;
+}
+/**
+ * The size of the client's Plots view: new plots are rendered at that size
+ * while R is busy anyway (in r/plot's `image`), and new plotting devices
+ * take it. Applied to every later kernel too.
+ */
+export const PlotSettingsNotification = new NotificationType<PlotSettingsParams>('r/plotSettings');
+
+export interface RenderPlotParams {
+    plotId: string;
+    /** In CSS pixels (1 to 20000). */
+    width: number;
+    height: number;
+    /** Default 1 (PNG only: the PNG has `width × pixelRatio` pixels). */
+    pixelRatio?: number;
+    format: PlotFormat;
+    /** Default: the last r/plotSettings' background, else "white". */
+    background?: string;
+}
+export interface RenderPlotResult extends PlotImage {
+    plotId: string;
+}
+/**
+ * Renders a plot of the history: a kernel request (waits for R to be idle,
+ * behind the executions sent before it). Errors: unknown plotId (-32602), a
+ * size too small for the plot or a recording that fails to replay (-32603,
+ * with R's message); R, the kernel and the history are left as they were.
+ */
+export const RenderPlotRequest = new RequestType<RenderPlotParams, RenderPlotResult, void>('r/renderPlot');
+
+export type PlotsParams = Record<string, never>;
+export interface PlotsResult {
+    /** The history, oldest first. */
+    plots: PlotInfo[];
+}
+/** The plots R keeps (answered at once). */
+export const PlotsRequest = new RequestType<PlotsParams, PlotsResult, void>('r/plots');
+
+export interface RemovePlotParams {
+    plotId: string;
+}
+export interface RemovePlotResult {
+    removed: boolean;
+}
+/** Drops a plot from the history (a kernel request). */
+export const RemovePlotRequest = new RequestType<RemovePlotParams, RemovePlotResult, void>('r/removePlot');
+
+export type ClearPlotsParams = Record<string, never>;
+export interface ClearPlotsResult {
+    removed: number;
+}
+/** Empties the history (a kernel request). */
+export const ClearPlotsRequest = new RequestType<ClearPlotsParams, ClearPlotsResult, void>('r/clearPlots');
+
+export interface PlotsChangedParams {
+    /** Plots no longer in the history. */
+    removed: string[];
+    /**
+     * 'removed' / 'cleared': a client asked; 'capped': the history's caps
+     * (count or bytes) dropped the oldest; 'restart': R was restarted or
+     * died, its plots with it; 'device': no plot was removed, but plots
+     * no longer reach the view (`message` says why: user code set
+     * `options(device)` to another device).
+     */
+    reason: 'removed' | 'cleared' | 'capped' | 'restart' | 'device';
+    message?: string;
+}
+/** The history changed other than by a new plot. */
+export const PlotsChangedNotification = new NotificationType<PlotsChangedParams>('r/plotsChanged');
+
+// ---------------------------------------------------------------------------
+// Data viewer (see docs/protocol.md, "Data viewer")
+
+/** Error code of a data-view request that needs R while R runs code: the client keeps what it has and says "R is busy". */
+export const RBusyError = -32801;
+
+/** A table opened in a data view. */
+export interface DataViewInfo {
+    viewId: string;
+    /** What the view shows in its title: View()'s title, else the expression or the variable's name. */
+    title: string;
+    /** Rows after the view's filter (all rows without one). */
+    rows: number;
+    /** Rows of the object itself. */
+    totalRows: number;
+    columns: number;
+    /** The object's class, e.g. ["tbl_df", "tbl", "data.frame"]. */
+    class: string[];
+    /** The execution that called View(), for r/dataView/open. */
+    executionId?: string | null;
+}
+/** R code called View(x): a client opens a grid on it. Sent before the answer of that execution. */
+export const DataViewOpenNotification = new NotificationType<DataViewInfo>('r/dataView/open');
+
+export interface DataViewOpenVariableParams {
+    /** A variable's path as r/variables gives it (["df"], ["l", "[[2]]"], ["e", "$tbl"]). */
+    path: string[];
+    title?: string;
+}
+/** Opens a view on a variable without running code the user sees. */
+export const DataViewOpenVariableRequest = new RequestType<DataViewOpenVariableParams, DataViewInfo, void>('r/dataView/openVariable');
+
+export interface DataViewParams {
+    viewId: string;
+}
+
+export interface DataColumn {
+    /** 0-based position in the object. */
+    index: number;
+    name: string;
+    /** 'number' (double), 'integer', 'logical', 'character', 'factor', 'complex', 'date', 'datetime', 'list' or 'other'. */
+    type: string;
+    class: string[];
+}
+export interface DataViewSchemaResult {
+    columns: DataColumn[];
+    /** Whether the object has row names worth showing (not 1..n). */
+    rowNames: boolean;
+}
+export const DataViewSchemaRequest = new RequestType<DataViewParams, DataViewSchemaResult, void>('r/dataView/schema');
+
+export interface DataViewRowsParams extends DataViewParams {
+    /** 0-based, in the view's order (after sort and filter). */
+    start: number;
+    /** At most MAX_DATA_VIEW_ROWS. */
+    count: number;
+    /** 0-based column indices (default: all, at most MAX_DATA_VIEW_COLUMNS from the first). */
+    columns?: number[];
+}
+export interface DataViewRowsResult {
+    start: number;
+    /** Rows in the view (after the filter). */
+    total: number;
+    /** The columns of `values`, in order. */
+    columns: number[];
+    /** Row names (or 1-based row numbers of the object) of the rows returned. */
+    rowNames: string[];
+    /**
+     * Column-major display strings: values[i][j] is row start+j of columns[i].
+     * null for NA; NaN, Inf and -Inf as those words; an empty string is "".
+     * A cell whose format() failed or took too long is `{ "error": message }`.
+     */
+    values: (string | null | { error: string })[][];
+}
+export const DataViewRowsRequest = new RequestType<DataViewRowsParams, DataViewRowsResult, void>('r/dataView/rows');
+export const MAX_DATA_VIEW_ROWS = 1000;
+export const MAX_DATA_VIEW_COLUMNS = 200;
+
+export interface DataSortKey {
+    column: number;
+    descending?: boolean;
+}
+export interface DataViewSortParams extends DataViewParams {
+    /** Most significant first; empty: the object's own order. */
+    keys: DataSortKey[];
+}
+export interface DataViewTotalResult {
+    total: number;
+}
+/** Sorts the view (cancellable with $/cancelRequest: R is interrupted). */
+export const DataViewSortRequest = new RequestType<DataViewSortParams, DataViewTotalResult, void>('r/dataView/sort');
+
+export type DataFilterOp =
+    | 'eq'
+    | 'ne'
+    | 'lt'
+    | 'le'
+    | 'gt'
+    | 'ge'
+    | 'between'
+    | 'isNA'
+    | 'notNA'
+    | 'contains'
+    | 'startsWith'
+    | 'endsWith'
+    | 'regex'
+    | 'in';
+export interface DataFilter {
+    column: number;
+    op: DataFilterOp;
+    /** The operand: a number for numeric columns, a string for text, "TRUE"/"FALSE" or a boolean for logical ones. */
+    value?: string | number | boolean;
+    /** The upper bound of 'between' (inclusive). */
+    value2?: string | number;
+    /** The set of 'in' (factor levels or strings). */
+    values?: string[];
+    /** For text filters: ignore case (default false). */
+    ignoreCase?: boolean;
+}
+export interface DataViewFilterParams extends DataViewParams {
+    /** All must hold; empty: no filter. */
+    filters: DataFilter[];
+}
+/** Filters the view (cancellable with $/cancelRequest). */
+export const DataViewFilterRequest = new RequestType<DataViewFilterParams, DataViewTotalResult, void>('r/dataView/filter');
+
+export interface DataViewSummaryParams extends DataViewParams {
+    column: number;
+}
+export interface DataColumnSummary {
+    column: number;
+    name: string;
+    type: string;
+    /** Over all rows of the object (the filter does not apply). */
+    rows: number;
+    naCount: number;
+    distinct?: number;
+    min?: string;
+    max?: string;
+    mean?: number;
+    median?: number;
+    /** 25%, 50% and 75%. */
+    quartiles?: [number, number, number];
+    /** Most frequent values, most frequent first (text, factors, logicals). */
+    top?: { value: string; count: number }[];
+    /** For numbers: equal-width bins. */
+    histogram?: { breaks: number[]; counts: number[] };
+}
+export const DataViewSummaryRequest = new RequestType<DataViewSummaryParams, DataColumnSummary, void>('r/dataView/summary');
+
+export const DataViewCloseRequest = new RequestType<DataViewParams, null, void>('r/dataView/close');
+
+export interface DataViewChangedParams {
+    viewId: string;
+    /** Rows in the view now (after the filter), and of the object. */
+    rows: number;
+    totalRows: number;
+    columns: number;
+    /** The columns changed (names or types): ask r/dataView/schema again. */
+    schemaChanged?: boolean;
+    /** The object is gone (removed, or no longer a table); the view keeps what it shows. */
+    removed?: boolean;
+    /** With `removed`: why, for the user. */
+    reason?: string;
+}
+/** The object of a view changed (or went away): a client fetches its visible rows again. */
+export const DataViewChangedNotification = new NotificationType<DataViewChangedParams>('r/dataView/changed');
+
 /** Every custom method, for the protocol-document check. */
 export const allMethods = [
     ExecuteRequest.method,
@@ -311,4 +600,20 @@ export const allMethods = [
     SymbolsChangedNotification.method,
     KernelStatusNotification.method,
     InputRequest.method,
+    PlotNotification.method,
+    PlotSettingsNotification.method,
+    RenderPlotRequest.method,
+    PlotsRequest.method,
+    RemovePlotRequest.method,
+    ClearPlotsRequest.method,
+    PlotsChangedNotification.method,
+    DataViewOpenNotification.method,
+    DataViewOpenVariableRequest.method,
+    DataViewSchemaRequest.method,
+    DataViewRowsRequest.method,
+    DataViewSortRequest.method,
+    DataViewFilterRequest.method,
+    DataViewSummaryRequest.method,
+    DataViewCloseRequest.method,
+    DataViewChangedNotification.method,
 ];

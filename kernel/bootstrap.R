@@ -14,8 +14,16 @@ local({
   base <- as.list(baseenv(), all.names = TRUE)
   originals <- list2env(base[vapply(base, is.function, NA)], envir = new.env(parent = baseenv()))
   kernel <- new.env(parent = originals)
-  for (file in c("wire.R", "describe.R", "symbols.R", "input.R", "exec.R", "repl.R", "requests.R", "main.R")) {
+  # The capabilities' own files (plots, the data viewer) serve requests, not
+  # the execution path: their functions are left to R's JIT instead of
+  # being compiled while R is idle (see compile_round()).
+  capabilities <- c("plots.R", "dataview.R")
+  cold <- character(0)
+  for (file in c("wire.R", "describe.R", "symbols.R", "input.R", "exec.R", "repl.R", "requests.R", capabilities, "main.R")) {
+    before <- ls(kernel)
     sys.source(file.path(dir, file), envir = kernel, keep.source = FALSE)
+    if (file %in% capabilities) cold <- c(cold, setdiff(ls(kernel), before))
   }
+  kernel$COLD_FUNCTIONS <- cold
   kernel$start()
 })

@@ -47,14 +47,19 @@ WARM_FIRST <- c(
   "join_groups", "expr_bytes", "expr_text", "hand_over", "mark_stdout", "expression_done",
   "finish_run", "end_execution", "symbol_changes", "end_of_output", "mark_streams",
   "serve_until_fed", "serve_frames", "handle", "claim", "discard_interrupt", "record_failure",
-  "jumped", "printed_error", "active_run", "error_line", "sync_streams", "to_stderr"
+  "jumped", "printed_error", "active_run", "error_line", "sync_streams", "to_stderr",
+  "check_plots", "is_ours"
 )
+
+# Functions left to the JIT (kernel/bootstrap.R lists those of the
+# capabilities' files).
+COLD_FUNCTIONS <- character(0)
 
 # Compiles up to `count` kernel functions not compiled yet; returns how many remain.
 compile_round <- function(count) {
   kernel <- environment(compile_round)
   hooks <- c("after_top_level", "on_top_error", "on_top_warning", "on_top_message", "on_top_interrupt")
-  names <- setdiff(union(WARM_FIRST, ls(kernel)), hooks)
+  names <- setdiff(union(WARM_FIRST, setdiff(ls(kernel), COLD_FUNCTIONS)), hooks)
   todo <- names[vapply(names, function(name) {
     f <- get(name, envir = kernel)
     typeof(f) == "closure" && typeof(.Internal(bodyCode(f))) != "bytecode"
@@ -75,14 +80,23 @@ install_repl <- function() {
     suspendInterrupts(resume(feeds))
     invisible(.Last.value)
   }
-  # On the search path, as IDEs do ("tools:rstudio"): the base environment
-  # takes no new bindings.
-  tools <- attach(NULL, name = "tools:rbridge")
-  assign("resume", resume_call, envir = tools)
-  lockEnvironment(tools, bindings = TRUE)
+  state$tools <- list(resume = resume_call, View = view_function)
+  attach_tools()
   # R's stdin, opened for writing too (on Linux, /proc/self/fd/0 opens the
   # pipe itself), close-on-exec; NULL where that cannot be done.
   state$console <- tryCatch(file("/proc/self/fd/0", open = "web", raw = TRUE), error = function(e) NULL, warning = function(w) NULL)
+}
+
+# On the search path, as IDEs do ("tools:rstudio"): the base environment
+# takes no new bindings. View() there opens the data viewer (utils::View
+# needs a GUI this R lacks). R attaches its default packages after the
+# profile, in front of it: at the first prompt it is attached again, ahead
+# of them, so that View() is found before utils::View.
+attach_tools <- function() {
+  if ("tools:rbridge" %in% search()) detach("tools:rbridge", character.only = TRUE)
+  tools <- attach(NULL, name = "tools:rbridge")
+  for (name in names(state$tools)) assign(name, state$tools[[name]], envir = tools)
+  lockEnvironment(tools, bindings = TRUE)
 }
 
 # The task callback and the global handlers; user code may remove them
@@ -92,6 +106,7 @@ ensure_hooks <- function() {
   if (!"rbridge" %in% getTaskCallbackNames()) {
     addTaskCallback(after_top_level, name = "rbridge")
   }
+  ensure_plot_hooks()
   installed <- globalCallingHandlers()
   if (!any(vapply(installed, identical, NA, on_top_error))) {
     globalCallingHandlers(error = on_top_error, warning = on_top_warning, message = on_top_message, interrupt = on_top_interrupt)
@@ -137,6 +152,7 @@ resume <- function(feeds) {
   tryCatch(ensure_hooks(), error = function(e) log_line("could not restore the kernel's hooks: ", conditionMessage(e)))
   if (!state$started) {
     state$started <- TRUE
+    attach_tools()
     write_frame("ready", 0L, body = reset_snapshot() %||% "{\"added\":[],\"changed\":[],\"removed\":[]}")
   }
   run <- state$run
@@ -402,6 +418,7 @@ finish_run <- function() {
 }
 
 end_execution <- function(id, status, line, detail, targets) {
+  check_plots(id)
   symbols <- tryCatch(symbol_changes(targets), error = symbols_failed)
   if (!is.null(symbols)) write_frame("symbols", id, body = symbols)
   # The markers and the answer go out last and together, so that the

@@ -15,8 +15,18 @@ import {
     createConnection,
 } from 'vscode-languageserver/node';
 import {
+    ClearPlotsRequest,
     ConditionNotification,
     ConsoleRequest,
+    DataViewChangedNotification,
+    DataViewCloseRequest,
+    DataViewFilterRequest,
+    DataViewOpenNotification,
+    DataViewOpenVariableRequest,
+    DataViewRowsRequest,
+    DataViewSchemaRequest,
+    DataViewSortRequest,
+    DataViewSummaryRequest,
     ExecuteRequest,
     ExecutionStateNotification,
     InitializationOptions,
@@ -24,6 +34,12 @@ import {
     InterruptRequest,
     KernelStatusNotification,
     OutputNotification,
+    PlotNotification,
+    PlotSettingsNotification,
+    PlotsChangedNotification,
+    PlotsRequest,
+    RemovePlotRequest,
+    RenderPlotRequest,
     RestartRequest,
     StatusRequest,
     SymbolsChangedNotification,
@@ -32,7 +48,22 @@ import {
 import { CoalescingWriter } from './transport/coalescingWriter';
 import { FramedMessageReader } from './transport/messageReader';
 import { Session, SessionError } from './session/session';
-import { validateConsole, validateExecute, validateInitOptions, validateInterrupt, validateVariables } from './transport/validate';
+import {
+    validateConsole,
+    validateDataView,
+    validateDataViewFilter,
+    validateDataViewOpenVariable,
+    validateDataViewRows,
+    validateDataViewSort,
+    validateDataViewSummary,
+    validateExecute,
+    validateInitOptions,
+    validateInterrupt,
+    validatePlotSettings,
+    validateRemovePlot,
+    validateRenderPlot,
+    validateVariables,
+} from './transport/validate';
 
 const reader = new FramedMessageReader(process.stdin);
 const writer = new StreamMessageWriter(CoalescingWriter.forStdout() as unknown as NodeJS.WritableStream);
@@ -110,6 +141,10 @@ connection.onInitialize((params): InitializeResult => {
             condition: (p) => void notify(ConditionNotification, p),
             symbolsChanged: (p) => void notify(SymbolsChangedNotification, p),
             kernelStatus: (p) => void notify(KernelStatusNotification, p),
+            plot: (p) => void notify(PlotNotification, p),
+            plotsChanged: (p) => void notify(PlotsChangedNotification, p),
+            dataViewOpen: (p) => void notify(DataViewOpenNotification, p),
+            dataViewChanged: (p) => void notify(DataViewChangedNotification, p),
             input: (p, token) => connection.sendRequest(InputRequest, p, token),
             log: (message) => {
                 if (!leaving) connection.console.log(message);
@@ -137,7 +172,34 @@ const requests: Record<string, (params: unknown, token: CancellationToken) => un
     [StatusRequest.method]: () => requireSession().status(),
     [VariablesRequest.method]: (params, token) => requireSession().variablesRequest(validateVariables(params), token),
     [ConsoleRequest.method]: (params) => requireSession().setConsole(validateConsole(params)),
+    [PlotsRequest.method]: () => requireSession().listPlots(),
+    [RenderPlotRequest.method]: (params, token) => requireSession().renderPlot(validateRenderPlot(params), token),
+    [RemovePlotRequest.method]: (params) => requireSession().removePlot(validateRemovePlot(params)),
+    [ClearPlotsRequest.method]: () => requireSession().clearPlots(),
+    [DataViewOpenVariableRequest.method]: (params, token) => requireSession().dataViews.openVariable(validateDataViewOpenVariable(params), token),
+    [DataViewSchemaRequest.method]: (params, token) => requireSession().dataViews.schema(validateDataView(DataViewSchemaRequest.method, params), token),
+    [DataViewRowsRequest.method]: (params, token) => requireSession().dataViews.rows(validateDataViewRows(params), token),
+    [DataViewSortRequest.method]: (params, token) => requireSession().dataViews.sort(validateDataViewSort(params), token),
+    [DataViewFilterRequest.method]: (params, token) => requireSession().dataViews.filter(validateDataViewFilter(params), token),
+    [DataViewSummaryRequest.method]: (params, token) => requireSession().dataViews.summary(validateDataViewSummary(params), token),
+    [DataViewCloseRequest.method]: (params) => requireSession().dataViews.close(validateDataView(DataViewCloseRequest.method, params)),
 };
+
+// The client's notifications. One with bad params is dropped with a line in
+// the log (a notification has no answer to carry an error).
+const notifications: Record<string, (params: unknown) => void> = {
+    [PlotSettingsNotification.method]: (params) => requireSession().setPlotSettings(validatePlotSettings(params)),
+};
+
+for (const [method, handler] of Object.entries(notifications)) {
+    connection.onNotification(method, (params: unknown) => {
+        try {
+            handler(params);
+        } catch (e) {
+            connection.console.error(`${method}: ${(e as Error).message}`);
+        }
+    });
+}
 
 connection.onRequest((method: string, params: unknown, token: CancellationToken) => {
     const handler = Object.hasOwn(requests, method) ? requests[method] : undefined;

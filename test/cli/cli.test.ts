@@ -306,6 +306,48 @@ describe('command-line client (real R)', function () {
         });
     });
 
+    describe('plots', () => {
+        /** Width and height of a PNG file, from its IHDR chunk. */
+        function pngSize(file: string): [number, number] {
+            const data = fs.readFileSync(file);
+            assert.strictEqual(data.subarray(1, 4).toString('latin1'), 'PNG', `${file} is not a PNG`);
+            return [data.readUInt32BE(16), data.readUInt32BE(20)];
+        }
+
+        it('--plots DIR writes each plot as a PNG and prints a line for each, an update rewriting the file', async () => {
+            const dir = path.join(tmp, 'plots-out');
+            const run = await CliProcess.run(
+                ['--plots', dir, '--plot-size', '640x480', '-e', 'plot(1:10)', '-e', 'abline(h = 5); x <- 1', '-e', 'fit <- lm(mpg ~ wt, mtcars); plot(fit, which = 1:2)'],
+                { cwd: tmp },
+            );
+            assert.strictEqual(run.exited.code, 0, run.describe());
+            const f = (n: number) => path.join(dir, `plot-${n}.png`);
+            assert.strictEqual(run.stdout, `[plot 1: ${f(1)}]\n[plot 1 updated: ${f(1)}]\n[plot 2: ${f(2)}]\n[plot 3: ${f(3)}]\n`);
+            assert.deepStrictEqual(fs.readdirSync(dir).sort(), ['plot-1.png', 'plot-2.png', 'plot-3.png']);
+            for (const n of [1, 2, 3]) assert.deepStrictEqual(pngSize(f(n)), [640, 480]);
+            assert.ok(!fs.existsSync(path.join(tmp, 'Rplots.pdf')), 'no Rplots.pdf in the working directory');
+        });
+
+        it('prints [plot N] without --plots, and refuses a bad --plot-size', async () => {
+            const run = await CliProcess.run(['-e', 'hist(rnorm(100)); cat("done\\n")'], { cwd: tmp });
+            assert.strictEqual(run.stdout, 'done\n[plot 1]\n', run.describe());
+            const bad = await CliProcess.run(['--plot-size', '100', '-e', '1']);
+            assert.strictEqual(bad.exited.code, 2);
+            assert.match(bad.stderr, /--plot-size' needs WIDTHxHEIGHT/);
+        });
+    });
+
+    describe('View()', () => {
+        it('prints the first rows of View(x) as a table with "n of N rows", after the output of its execution', async () => {
+            const run = await CliProcess.run(['-e', 'View(mtcars[, 1:3], "cars"); cat("after\\n")', '-e', 'View(list(1))']);
+            assert.strictEqual(run.exited.code, 0, run.describe());
+            const lines = run.stdout.split('\n');
+            assert.deepStrictEqual(lines.slice(0, 4), ['after', 'View: cars (32 × 3, data.frame)', '                   mpg cyl  disp', 'Mazda RX4         21.0   6 160.0']);
+            assert.strictEqual(lines[13], '10 of 32 rows');
+            assert.match(run.stderr, /View\(\): the data viewer shows data frames, matrices, tables and vectors; this is a list/);
+        });
+    });
+
     describe('usage', () => {
         it('exits 2 for an unknown option, naming it', async () => {
             const run = await CliProcess.run(['--bogus', '-e', '1']);

@@ -132,6 +132,10 @@ function harness(options: { autoRestart?: boolean } = {}) {
             statuses.push(p);
             log.push(`status ${p.state}`);
         },
+        plot: (p) => void log.push(`plot ${p.plotId} ${p.kind}`),
+        plotsChanged: (p) => void log.push(`plots ${p.reason} ${p.removed.join(',')}`),
+        dataViewOpen: (p) => void log.push(`view ${p.viewId}`),
+        dataViewChanged: (p) => void log.push(`view ${p.viewId} changed`),
         input: () => new Promise(() => undefined),
         log: () => undefined,
     };
@@ -410,6 +414,7 @@ describe('Session with a fake kernel', () => {
         assert.deepStrictEqual(await restarted, { pid: 4242 });
         assert.strictEqual((await running).status, 'kernelDied');
         assert.strictEqual((await queued).status, 'cancelled');
+        assert.ok(!h.statuses.some((s) => s.state === 'dead'), 'a requested restart is not a death');
         assert.ok(h.statuses.some((s) => s.state === 'restarting' && s.startCause === 'requested'));
     });
 

@@ -13,7 +13,7 @@
  */
 import type { ExecutionStatus, SymbolsChangedParams } from '../../../common/protocol';
 
-export const KERNEL_PROTOCOL_VERSION = 4;
+export const KERNEL_PROTOCOL_VERSION = 5;
 
 const HEADER_BYTES = 12;
 /** Bigger frames are refused: nothing legitimate comes near this size. */
@@ -79,7 +79,18 @@ export type FromKernel =
     | { kind: 'failed'; id: number; message: string }
     | { kind: 'log'; text: string }
     /** User code is ending R: its exit comes next, with `reason` as the cause. */
-    | { kind: 'bye'; cause: ByeCause; reason: string };
+    | { kind: 'bye'; cause: ByeCause; reason: string }
+    /**
+     * Execution `id` drew plot `plotId` (the kernel's number): a new page or
+     * an update of one announced before; `line` of its code started it (0
+     * unknown). `png` is the plot rendered at the view's size (width ×
+     * height CSS pixels at pixelRatio), or empty.
+     */
+    | { kind: 'plot'; id: number; plotId: number; change: 'new' | 'update'; line: number; width: number; height: number; pixelRatio: number; png: Buffer }
+    /** The history lost plots to its caps ('capped'), or plots no longer reach the view ('device', with a message). */
+    | { kind: 'plots'; id: number; reason: 'capped' | 'device'; plotIds: number[]; message: string }
+    /** Execution `id` called View(): the kernel opened data view `viewId`; `info` is JSON {title, rows, totalRows, columns, class}. */
+    | { kind: 'view'; id: number; viewId: number; info: unknown };
 
 export type ToKernelKind = ToKernel['kind'];
 export type FromKernelKind = FromKernel['kind'];
@@ -97,6 +108,9 @@ export const FROM_KERNEL_KINDS = [
     'failed',
     'log',
     'bye',
+    'plot',
+    'plots',
+    'view',
 ] as const satisfies readonly FromKernelKind[];
 // Compile-time check of the other direction: every kind of the unions is listed.
 type Missing<U, L extends readonly string[]> = Exclude<U, L[number]>;
@@ -186,6 +200,28 @@ export function decode(frame: RawFrame): FromKernel {
             return { kind: 'log', text: frame.body.toString('utf8') };
         case 'bye':
             return { kind: 'bye', cause: 'quit', reason: frame.body.toString('utf8') };
+        case 'plot':
+            return {
+                kind: 'plot',
+                id,
+                plotId: Number(frame.fields[0]) || 0,
+                change: frame.fields[1] === 'update' ? 'update' : 'new',
+                line: Number(frame.fields[2]) || 0,
+                width: Number(frame.fields[3]) || 0,
+                height: Number(frame.fields[4]) || 0,
+                pixelRatio: Number(frame.fields[5]) || 1,
+                png: frame.body,
+            };
+        case 'view':
+            return { kind: 'view', id, viewId: Number(frame.fields[0]) || 0, info: parseJson(frame.body) ?? {} };
+        case 'plots':
+            return {
+                kind: 'plots',
+                id,
+                reason: frame.fields[0] === 'device' ? 'device' : 'capped',
+                plotIds: (frame.fields[1] ?? '').split(',').filter(Boolean).map(Number),
+                message: frame.body.toString('utf8'),
+            };
         default:
             throw new FrameError(`unknown frame kind '${frame.kind.slice(0, 40)}'`);
     }

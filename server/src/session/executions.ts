@@ -166,6 +166,12 @@ export class WorkQueue {
         return false;
     }
 
+    /** Whether R runs user code or has some waiting: kernel requests alone do not count. */
+    get runningCode(): boolean {
+        if (this.waiting.length > this.waitingRequests) return true;
+        return this.sent.some((work) => work.type === 'execution');
+    }
+
     /** Executions waiting their turn, those sent ahead included. */
     get queuedCount(): number {
         return this.waiting.length - this.waitingRequests + this.aheadCount;
@@ -426,6 +432,20 @@ export class WorkQueue {
             if (where) Object.assign(params, where);
         }
         this.events.condition(params);
+    }
+
+    /**
+     * The execution the kernel calls `seq`, as clients know it, with `line`
+     * of its code in the coordinates of its document when it gave them.
+     * Output batched so far goes out first: what comes next is in order
+     * after it.
+     */
+    origin(seq: number, line: number): { executionId: string | null; line?: number; uri?: string; range?: Range } {
+        this.events.flushOutput();
+        const exec = this.sentExecution(seq);
+        if (!exec) return { executionId: null };
+        if (line <= 0) return { executionId: exec.id };
+        return { executionId: exec.id, line, ...locate(exec, line) };
     }
 
     private onInput(seq: number, prompt: string): void {

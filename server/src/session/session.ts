@@ -4,12 +4,16 @@
  * union. The session routes; the work itself is elsewhere:
  * executions.ts (the queue of executions and kernel requests, interrupts),
  * output.ts (batching and flow control of R's output), variables.ts (the
- * cache of the global environment), restartPolicy.ts.
+ * cache of the global environment), plots.ts (the plots R keeps),
+ * dataViews.ts (the data viewer),
+ * restartPolicy.ts.
  */
 import { CancellationToken } from 'vscode-jsonrpc';
 import type {
     ConditionParams,
     ConsoleParams,
+    DataViewChangedParams,
+    DataViewInfo,
     ExecuteParams,
     ExecuteResult,
     ExecutionStateParams,
@@ -21,6 +25,15 @@ import type {
     KernelState,
     KernelStatusParams,
     OutputParams,
+    ClearPlotsResult,
+    PlotParams,
+    PlotSettingsParams,
+    PlotsChangedParams,
+    PlotsResult,
+    RemovePlotParams,
+    RemovePlotResult,
+    RenderPlotParams,
+    RenderPlotResult,
     RestartResult,
     StatusResult,
     SymbolsChangedParams,
@@ -32,8 +45,10 @@ import { StreamMerger } from '../kernel/outputStream';
 import { ExitInfo, Kernel, KernelFactory, KernelOptions, KernelProcess, KernelStartError } from '../kernel/process';
 import type { FromKernel } from '../kernel/wire';
 import { SessionError } from './errors';
-import { WorkQueue } from './executions';
+import { RequestOptions, WorkQueue } from './executions';
 import { OutputBatcher } from './output';
+import { DataViews } from './dataViews';
+import { Plots } from './plots';
 import { RESTART_WINDOW_MS, RestartPolicy } from './restartPolicy';
 import { Variables } from './variables';
 import { Warmup } from './warmup';
@@ -47,6 +62,10 @@ export interface SessionClient {
     condition(params: ConditionParams): void;
     symbolsChanged(params: SymbolsChangedParams): void;
     kernelStatus(params: KernelStatusParams): void;
+    plot(params: PlotParams): void;
+    plotsChanged(params: PlotsChangedParams): void;
+    dataViewOpen(params: DataViewInfo): void;
+    dataViewChanged(params: DataViewChangedParams): void;
     input(params: InputParams, token: CancellationToken): Promise<InputResult>;
     log(message: string): void;
 }
@@ -73,8 +92,13 @@ export class Session {
     private chain: Promise<unknown> = Promise.resolve();
     /** The state last announced in r/kernelStatus. */
     private announced: KernelState | undefined;
+    /** A requested restart is stopping the kernel: 'dead' is not announced, the next state is the new kernel's. */
+    private stopping = false;
     private readonly restarts = new RestartPolicy();
     private readonly variables: Variables;
+    private readonly plots: Plots;
+    /** The data viewer's requests go straight to it (server.ts). */
+    readonly dataViews: DataViews;
     private readonly warmup: Warmup;
     private readonly output: OutputBatcher;
     private readonly work: WorkQueue;
@@ -91,15 +115,38 @@ export class Session {
             (params) => client.output(params),
             (paused) => this.kernel?.pauseOutput(paused),
         );
+        const request = (method: string, params: unknown, token?: CancellationToken, options?: RequestOptions) =>
+            this.work.request(method, params, token, options);
+        const requireKernel = () => {
+            if (this.life.kind === 'running') return;
+            const why = this.life.kind === 'dead' ? `: ${this.life.reason}` : ' yet';
+            throw new SessionError(KernelNotRunningError, `R is not running${why}.`);
+        };
         this.variables = new Variables({
-            request: (method, params, token, options) => this.work.request(method, params, token, options),
+            request,
             idle: () => this.life.kind === 'running' && !this.work.busy,
-            requireKernel: () => {
-                if (this.life.kind === 'running') return;
-                const why = this.life.kind === 'dead' ? `: ${this.life.reason}` : ' yet';
-                throw new SessionError(KernelNotRunningError, `R is not running${why}.`);
+            requireKernel,
+            symbolsChanged: (params) => {
+                client.symbolsChanged(params);
+                this.dataViews.symbolsChanged(params);
             },
-            symbolsChanged: (params) => client.symbolsChanged(params),
+            log: (message) => client.log(message),
+        });
+        this.dataViews = new DataViews({
+            request,
+            requireKernel,
+            runningCode: () => this.work.runningCode,
+            executionId: (seq) => this.work.origin(seq, 0).executionId,
+            open: (params) => client.dataViewOpen(params),
+            changed: (params) => client.dataViewChanged(params),
+            log: (message) => client.log(message),
+        });
+        this.plots = new Plots({
+            request,
+            requireKernel,
+            origin: (seq, line) => this.work.origin(seq, line),
+            plot: (params) => client.plot(params),
+            plotsChanged: (params) => client.plotsChanged(params),
             log: (message) => client.log(message),
         });
         this.warmup = new Warmup({
@@ -205,15 +252,23 @@ export class Session {
     /** Stops the current kernel on purpose and ends what was pending on it. */
     private async stopKernel(reason: string): Promise<void> {
         const kernel = this.kernel;
-        // Quietly dead: the next state announced is the new kernel's.
+        // Quietly dead: the next state announced is the new kernel's (a
+        // client would take 'dead' for a crash).
         this.life = { kind: 'dead', reason, cause: 'stopped' };
-        this.work.detach();
-        this.work.failSent('kernelDied', reason, 'cancelled');
-        this.work.cancelWaiting();
-        this.variables.clear();
-        if (kernel) {
-            kernel.kill(reason);
-            await kernel.exited;
+        this.stopping = true;
+        try {
+            this.work.detach();
+            this.work.failSent('kernelDied', reason, 'cancelled');
+            this.work.cancelWaiting();
+            this.variables.clear();
+            this.plots.kernelGone();
+            this.dataViews.kernelGone(`R was restarted: the data view's object is gone.`);
+            if (kernel) {
+                kernel.kill(reason);
+                await kernel.exited;
+            }
+        } finally {
+            this.stopping = false;
         }
     }
 
@@ -250,6 +305,8 @@ export class Session {
         this.work.failSent('kernelDied', reason);
         this.work.failWaiting('kernelDied', reason);
         this.variables.clear();
+        this.plots.kernelGone();
+        this.dataViews.kernelGone(`R is gone (${reason}): the data view's object went with it.`);
     }
 
     private cancelAutomaticRestart(): void {
@@ -282,7 +339,7 @@ export class Session {
     /** Sends r/kernelStatus when the state changed, or always with `extra` facts. */
     private announce(extra?: Partial<KernelStatusParams>): void {
         // On the path of every execution: nothing is built when nothing changed.
-        if (!extra && this.state === this.announced) return;
+        if (!extra && (this.state === this.announced || this.stopping)) return;
         const facts = this.statusFacts();
         this.announced = facts.state;
         this.client.kernelStatus(extra ? { ...facts, ...extra } : facts);
@@ -303,7 +360,7 @@ export class Session {
     // Messages from the kernel
 
     private onMessage(kernel: Kernel, message: FromKernel): void {
-        if (this.work.onMessage(message)) return;
+        if (this.work.onMessage(message) || this.plots.onMessage(message) || this.dataViews.onMessage(message)) return;
         switch (message.kind) {
             case 'ready':
                 this.life = { kind: 'running', kernel };
@@ -312,6 +369,7 @@ export class Session {
                 this.announce({ pid: kernel.pid });
                 // A new R learns the console's settings before anything else runs.
                 if (Object.keys(this.console).length) this.applyConsole(true);
+                this.plots.kernelReady();
                 this.work.attach(kernel);
                 this.warmup.started();
                 break;
@@ -361,5 +419,28 @@ export class Session {
 
     variablesRequest(params: VariablesParams, token?: CancellationToken): Promise<VariablesResult> {
         return this.variables.request(params, token);
+    }
+
+    // -----------------------------------------------------------------------
+    // Plots (plots.ts)
+
+    setPlotSettings(params: PlotSettingsParams): void {
+        this.plots.setSettings(params);
+    }
+
+    listPlots(): PlotsResult {
+        return this.plots.list();
+    }
+
+    renderPlot(params: RenderPlotParams, token?: CancellationToken): Promise<RenderPlotResult> {
+        return this.plots.render(params, token);
+    }
+
+    removePlot(params: RemovePlotParams): Promise<RemovePlotResult> {
+        return this.plots.remove(params);
+    }
+
+    clearPlots(): Promise<ClearPlotsResult> {
+        return this.plots.clear();
     }
 }

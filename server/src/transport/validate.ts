@@ -3,7 +3,27 @@
  * with InvalidParams and a message that names it; nothing else happens.
  */
 import { ErrorCodes, ResponseError } from 'vscode-languageserver/node';
-import type { ConsoleParams, ExecuteParams, InitializationOptions, InterruptParams, Range, VariablesParams } from '../../../common/protocol';
+import type {
+    ConsoleParams,
+    DataFilter,
+    DataFilterOp,
+    DataSortKey,
+    DataViewFilterParams,
+    DataViewOpenVariableParams,
+    DataViewParams,
+    DataViewRowsParams,
+    DataViewSortParams,
+    DataViewSummaryParams,
+    ExecuteParams,
+    InitializationOptions,
+    InterruptParams,
+    PlotFormat,
+    PlotSettingsParams,
+    Range,
+    RemovePlotParams,
+    RenderPlotParams,
+    VariablesParams,
+} from '../../../common/protocol';
 
 class Checker {
     constructor(private readonly method: string, private readonly value: unknown) {}
@@ -107,4 +127,170 @@ export function validateConsole(params: unknown): ConsoleParams {
     if (width !== undefined) result.width = width;
     if (colors !== undefined) result.colors = colors;
     return result;
+}
+
+/** Plot sizes are CSS pixels; a picture bigger than this is refused before R draws it. */
+const MAX_PLOT_PIXELS = 20000;
+
+function plotSize(c: Checker, o: Record<string, unknown>, required: boolean): { width: number; height: number; pixelRatio?: number } {
+    const size = (key: string) => {
+        const v = c.optional<number>(o, key, 'number');
+        if (v === undefined) {
+            if (required) c.fail(`'${key}' is required and must be a number`);
+            return undefined;
+        }
+        if (v < 1 || v > MAX_PLOT_PIXELS) c.fail(`'${key}' must be from 1 to ${MAX_PLOT_PIXELS} pixels`);
+        return Math.round(v);
+    };
+    const width = size('width');
+    const height = size('height');
+    const pixelRatio = c.optional<number>(o, 'pixelRatio', 'number');
+    if (pixelRatio !== undefined && (pixelRatio <= 0 || pixelRatio > 8)) c.fail("'pixelRatio' must be above 0 and at most 8");
+    return { width: width!, height: height!, ...(pixelRatio !== undefined ? { pixelRatio } : {}) };
+}
+
+function background(c: Checker, o: Record<string, unknown>): { background?: string } {
+    const value = c.optional<string>(o, 'background', 'string');
+    if (value === undefined) return {};
+    // R's colour names and #RRGGBB[AA]; R itself says whether it knows the name.
+    if (!/^(#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?|[A-Za-z][A-Za-z0-9 ]{0,39})$/.test(value)) c.fail("'background' must be an R colour name or #RRGGBB");
+    return { background: value };
+}
+
+function plotId(c: Checker, o: Record<string, unknown>): string {
+    const id = o.plotId;
+    if (typeof id === 'number' && Number.isFinite(id)) return String(id);
+    if (typeof id !== 'string' || !id) c.fail("'plotId' is required and must be a string");
+    return id;
+}
+
+export function validatePlotSettings(params: unknown): PlotSettingsParams {
+    const c = new Checker('r/plotSettings', params);
+    const o = c.object();
+    return { ...plotSize(c, o, true), ...background(c, o) };
+}
+
+const PLOT_FORMATS: readonly PlotFormat[] = ['png', 'svg', 'pdf'];
+
+export function validateRenderPlot(params: unknown): RenderPlotParams {
+    const c = new Checker('r/renderPlot', params);
+    const o = c.object();
+    const format = o.format ?? 'png';
+    if (typeof format !== 'string' || !PLOT_FORMATS.includes(format as PlotFormat)) c.fail("'format' must be 'png', 'svg' or 'pdf'");
+    return { plotId: plotId(c, o), ...plotSize(c, o, true), format: format as PlotFormat, ...background(c, o) };
+}
+
+export function validateRemovePlot(params: unknown): RemovePlotParams {
+    const c = new Checker('r/removePlot', params);
+    return { plotId: plotId(c, c.object()) };
+}
+
+// The data viewer
+
+function viewId(c: Checker, o: Record<string, unknown>): string {
+    const id = o.viewId;
+    if (typeof id === 'number' && Number.isFinite(id)) return String(id);
+    if (typeof id !== 'string' || !id) c.fail("'viewId' is required and must be a string");
+    return id;
+}
+
+function naturalOf(c: Checker, o: Record<string, unknown>, key: string, required: boolean): number | undefined {
+    const v = c.optional<number>(o, key, 'number');
+    if (v === undefined) {
+        if (required) c.fail(`'${key}' is required and must be a non-negative integer`);
+        return undefined;
+    }
+    if (!Number.isInteger(v) || v < 0) c.fail(`'${key}' must be a non-negative integer`);
+    return v;
+}
+
+export function validateDataView(method: string, params: unknown): DataViewParams {
+    const c = new Checker(method, params);
+    return { viewId: viewId(c, c.object()) };
+}
+
+export function validateDataViewOpenVariable(params: unknown): DataViewOpenVariableParams {
+    const c = new Checker('r/dataView/openVariable', params);
+    const o = c.object();
+    const path = c.stringArray(o, 'path');
+    if (!path?.length) c.fail("'path' is required: the variable's path, as r/variables gives it");
+    const title = c.optional<string>(o, 'title', 'string');
+    return { path: path!, ...(title !== undefined ? { title } : {}) };
+}
+
+export function validateDataViewRows(params: unknown): DataViewRowsParams {
+    const c = new Checker('r/dataView/rows', params);
+    const o = c.object();
+    const columns = o.columns;
+    if (columns !== undefined && columns !== null && (!Array.isArray(columns) || columns.some((x) => !Number.isInteger(x) || (x as number) < 0))) {
+        c.fail("'columns' must be an array of non-negative integers");
+    }
+    return {
+        viewId: viewId(c, o),
+        start: naturalOf(c, o, 'start', true)!,
+        count: naturalOf(c, o, 'count', true)!,
+        ...(Array.isArray(columns) ? { columns: columns as number[] } : {}),
+    };
+}
+
+export function validateDataViewSort(params: unknown): DataViewSortParams {
+    const c = new Checker('r/dataView/sort', params);
+    const o = c.object();
+    const keys: unknown = o.keys ?? [];
+    if (!Array.isArray(keys)) c.fail("'keys' must be an array of { column, descending? }");
+    return {
+        viewId: viewId(c, o),
+        keys: (keys as unknown[]).map((k: unknown): DataSortKey => {
+            const key = typeof k === 'object' && k !== null ? (k as Record<string, unknown>) : c.fail("'keys' must be an array of { column, descending? }");
+            const column = naturalOf(c, key, 'column', true)!;
+            const descending = c.optional<boolean>(key, 'descending', 'boolean');
+            return descending ? { column, descending } : { column };
+        }),
+    };
+}
+
+const FILTER_OPS: readonly DataFilterOp[] = ['eq', 'ne', 'lt', 'le', 'gt', 'ge', 'between', 'isNA', 'notNA', 'contains', 'startsWith', 'endsWith', 'regex', 'in'];
+
+export function validateDataViewFilter(params: unknown): DataViewFilterParams {
+    const c = new Checker('r/dataView/filter', params);
+    const o = c.object();
+    const filters: unknown = o.filters ?? [];
+    if (!Array.isArray(filters)) c.fail("'filters' must be an array");
+    return {
+        viewId: viewId(c, o),
+        filters: (filters as unknown[]).map((f: unknown): DataFilter => {
+            const filter = typeof f === 'object' && f !== null ? (f as Record<string, unknown>) : c.fail("each filter must be an object { column, op, value? }");
+            const column = naturalOf(c, filter, 'column', true)!;
+            const op = filter.op;
+            if (typeof op !== 'string' || !FILTER_OPS.includes(op as DataFilterOp)) c.fail(`a filter's 'op' must be one of ${FILTER_OPS.join(', ')}`);
+            const scalar = (key: string): string | number | boolean | undefined => {
+                const v = filter[key];
+                if (v === undefined || v === null) return undefined;
+                if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean') c.fail(`a filter's '${key}' must be a string, a number or a boolean`);
+                return v as string | number | boolean;
+            };
+            const value = scalar('value');
+            const value2 = scalar('value2');
+            const values = c.stringArray(filter, 'values');
+            const ignoreCase = c.optional<boolean>(filter, 'ignoreCase', 'boolean');
+            const needs = !['isNA', 'notNA', 'in'].includes(op as string);
+            if (needs && value === undefined) c.fail(`the '${op}' filter needs a 'value'`);
+            if (op === 'between' && value2 === undefined) c.fail("the 'between' filter needs 'value2'");
+            if (op === 'in' && !values) c.fail("the 'in' filter needs 'values'");
+            return {
+                column,
+                op: op as DataFilterOp,
+                ...(value !== undefined ? { value } : {}),
+                ...(value2 !== undefined ? { value2: value2 as string | number } : {}),
+                ...(values ? { values } : {}),
+                ...(ignoreCase !== undefined ? { ignoreCase } : {}),
+            };
+        }),
+    };
+}
+
+export function validateDataViewSummary(params: unknown): DataViewSummaryParams {
+    const c = new Checker('r/dataView/summary', params);
+    const o = c.object();
+    return { viewId: viewId(c, o), column: naturalOf(c, o, 'column', true)! };
 }

@@ -1,0 +1,276 @@
+/**
+ * The data viewer (r/dataView/*) with real R: View() and openVariable on
+ * every kind of table; pages at the ends and the middle of a 1e6-row
+ * frame; sorts and filters checked against R's own order() and subsets;
+ * live refresh after data.table's := and df$x[1] <- v; no copy of the
+ * viewed object (tracemem); busy answers; bad input.
+ */
+import * as assert from 'assert';
+import type { DataViewChangedParams, DataViewInfo, DataViewRowsResult, DataViewSchemaResult } from '../../common/protocol';
+import { clientsPerTest, WireClient } from '../support/wireClient';
+
+const KEEP = ['r/dataView/open', 'r/dataView/changed', 'r/output'];
+
+function opened(client: WireClient): DataViewInfo[] {
+    return client.notifications.filter((n) => n.method === 'r/dataView/open').map((n) => n.params as DataViewInfo);
+}
+
+function changes(client: WireClient): DataViewChangedParams[] {
+    return client.notifications.filter((n) => n.method === 'r/dataView/changed').map((n) => n.params as DataViewChangedParams);
+}
+
+async function ok<T>(client: WireClient, method: string, params: unknown): Promise<T> {
+    const reply = await client.request<T>(method, params);
+    assert.ok(reply.result !== undefined, `${method} ${JSON.stringify(params)} failed: ${JSON.stringify(reply.error)}`);
+    return reply.result;
+}
+
+async function failure(client: WireClient, method: string, params: unknown): Promise<{ code: number; message: string }> {
+    const reply = await client.request(method, params);
+    assert.ok(reply.error, `${method} ${JSON.stringify(params)} should fail, got ${JSON.stringify(reply.result)}`);
+    return reply.error;
+}
+
+/** A number R prints with cat(), read back from the execution's output. */
+async function rValue(client: WireClient, code: string): Promise<string> {
+    const result = await client.execute(`cat(${code})`);
+    assert.strictEqual(result.status, 'ok', JSON.stringify(result));
+    return client.textOf(result.executionId);
+}
+
+describe('data viewer (real R)', function () {
+    this.timeout(120000);
+    const start = clientsPerTest({ keep: KEEP });
+
+    it('opens View(x) on every kind of table, before the answer of the execution', async () => {
+        const client = await start();
+        const code = [
+            'df <- data.frame(n = c(1.5, NA, NaN, Inf, -Inf), s = c("a", NA, "", "long", "z"), f = factor(c("u", "v", NA, "u", "v")), d = as.Date("2024-01-01") + 0:4)',
+            'View(df)',
+            'View(tibble::tibble(a = 1:3, b = letters[1:3]))',
+            'View(data.table::data.table(k = c("x", "y"), v = 1:2), "a data.table")',
+            'View(matrix(1:6, 2, dimnames = list(c("r1", "r2"), c("A", "B", "C"))))',
+            'View(matrix(c("p", "q"), 1))',
+            'View(table(mtcars$cyl, mtcars$gear))',
+            'View(c(b = 2, a = 1))',
+            'View(factor(c("lo", "hi", "lo")))',
+        ].join('\n');
+        const result = await client.execute(code);
+        assert.strictEqual(result.status, 'ok', JSON.stringify(result));
+        const views = opened(client);
+        assert.deepStrictEqual(
+            views.map((v) => `${v.title} ${v.rows}x${v.columns} ${v.class[0]}`),
+            [
+                'df 5x4 data.frame',
+                'tibble::tibble(a = 1:3, b = letters[1:3]) 3x2 tbl_df',
+                'a data.table 2x2 data.table',
+                'matrix(1:6, 2, dimnames = list(c("r1", "r2"), c("A", "B", "C"))) 2x3 matrix',
+                'matrix(c("p", "q"), 1) 1x2 matrix',
+                'table(mtcars$cyl, mtcars$gear) 3x3 table',
+                'c(b = 2, a = 1) 2x1 numeric',
+                'factor(c("lo", "hi", "lo")) 3x1 factor',
+            ],
+        );
+        assert.ok(views.every((v) => v.executionId === result.executionId));
+        // NA as null; NaN, Inf, -Inf as words; an empty string as itself.
+        const df = await ok<DataViewRowsResult>(client, 'r/dataView/rows', { viewId: views[0].viewId, start: 0, count: 10 });
+        assert.deepStrictEqual(df.values.slice(0, 3), [
+            ['1.5', null, 'NaN', 'Inf', '-Inf'],
+            ['a', null, '', 'long', 'z'],
+            ['u', 'v', null, 'u', 'v'],
+        ]);
+        assert.deepStrictEqual(df.values[3], ['2024-01-01', '2024-01-02', '2024-01-03', '2024-01-04', '2024-01-05']);
+        const schema = await ok<DataViewSchemaResult>(client, 'r/dataView/schema', { viewId: views[0].viewId });
+        assert.deepStrictEqual(
+            schema.columns.map((c) => `${c.name}:${c.type}`),
+            ['n:number', 's:character', 'f:factor', 'd:date'],
+        );
+        assert.strictEqual(schema.rowNames, false);
+        const matrix = await ok<DataViewRowsResult>(client, 'r/dataView/rows', { viewId: views[3].viewId, start: 0, count: 5 });
+        assert.deepStrictEqual(matrix.rowNames, ['r1', 'r2']);
+        assert.deepStrictEqual(matrix.values, [['1', '2'], ['3', '4'], ['5', '6']]);
+        const table = await ok<DataViewRowsResult>(client, 'r/dataView/rows', { viewId: views[5].viewId, start: 0, count: 5 });
+        assert.deepStrictEqual(table.rowNames, ['4', '6', '8']);
+        assert.deepStrictEqual(table.values[0], ['1', '2', '12']);
+        const named = await ok<DataViewRowsResult>(client, 'r/dataView/rows', { viewId: views[6].viewId, start: 0, count: 5 });
+        assert.deepStrictEqual([named.rowNames, named.values], [['b', 'a'], [['2', '1']]]);
+        const factor = await ok<DataViewRowsResult>(client, 'r/dataView/rows', { viewId: views[7].viewId, start: 0, count: 5 });
+        assert.deepStrictEqual(factor.values, [['lo', 'hi', 'lo']]);
+    });
+
+    it('says clearly what it cannot show, and the code goes on', async () => {
+        const client = await start();
+        const result = await client.execute('View(list(1, 2)); View(new.env()); View(array(1:8, c(2, 2, 2))); cat("after\\n")');
+        assert.strictEqual(result.status, 'ok');
+        assert.strictEqual(opened(client).length, 0);
+        const err = client.textOf(result.executionId, 'stderr');
+        assert.match(err, /View\(\): the data viewer shows data frames, matrices, tables and vectors; this is a list/);
+        assert.match(err, /this is an environment/);
+        assert.match(err, /an array of 3 dimensions/);
+        assert.strictEqual(client.textOf(result.executionId), 'after\n');
+        const variable = await failure(client, 'r/dataView/openVariable', { path: ['nothing'] });
+        assert.match(variable.message, /no variable named 'nothing'/);
+    });
+
+    it('pages a 1e6-row frame at its start, middle and end', async () => {
+        const client = await start();
+        await client.execute('big <- data.frame(i = seq_len(1e6), s = paste0("row", seq_len(1e6)))');
+        const view = await ok<DataViewInfo>(client, 'r/dataView/openVariable', { path: ['big'] });
+        assert.deepStrictEqual([view.title, view.rows, view.columns], ['big', 1e6, 2]);
+        const first = await ok<DataViewRowsResult>(client, 'r/dataView/rows', { viewId: view.viewId, start: 0, count: 100 });
+        assert.deepStrictEqual([first.values[0][0], first.values[1][99], first.rowNames[0], first.total], ['1', 'row100', '1', 1e6]);
+        const middle = await ok<DataViewRowsResult>(client, 'r/dataView/rows', { viewId: view.viewId, start: 500000, count: 100, columns: [1] });
+        assert.deepStrictEqual([middle.columns, middle.values[0][0], middle.rowNames[0]], [[1], 'row500001', '500001']);
+        const end = await ok<DataViewRowsResult>(client, 'r/dataView/rows', { viewId: view.viewId, start: 999950, count: 100 });
+        assert.strictEqual(end.values[0].length, 50, 'a page past the end is cut at the end');
+        assert.strictEqual(end.values[1][49], 'row1000000');
+        const past = await ok<DataViewRowsResult>(client, 'r/dataView/rows', { viewId: view.viewId, start: 2e6, count: 10 });
+        assert.deepStrictEqual(past.values, [[], []]);
+    });
+
+    it("sorts and filters as R's own order() and subsets do, combined", async () => {
+        const client = await start();
+        await client.execute('set.seed(7); t <- data.frame(a = sample(c(1:50, NA), 500, TRUE), b = sample(c(letters, NA), 500, TRUE), g = factor(sample(c("x", "y", "z"), 500, TRUE)))');
+        const view = await ok<DataViewInfo>(client, 'r/dataView/openVariable', { path: ['t'] });
+        const all = async () => (await ok<DataViewRowsResult>(client, 'r/dataView/rows', { viewId: view.viewId, start: 0, count: 1000 })).rowNames.join(',');
+        await ok(client, 'r/dataView/sort', { viewId: view.viewId, keys: [{ column: 1 }, { column: 0, descending: true }] });
+        assert.strictEqual(await all(), await rValue(client, 'paste(order(t$b, t$a, decreasing = c(FALSE, TRUE), method = "radix"), collapse = ",")'));
+        const total = await ok<{ total: number }>(client, 'r/dataView/filter', {
+            viewId: view.viewId,
+            filters: [
+                { column: 0, op: 'between', value: 10, value2: 30 },
+                { column: 2, op: 'in', values: ['x', 'z'] },
+            ],
+        });
+        const expected = await rValue(
+            client,
+            'local({ k <- which(!is.na(t$a) & t$a >= 10 & t$a <= 30 & t$g %in% c("x", "z")); o <- k[order(t$b[k], t$a[k], decreasing = c(FALSE, TRUE), method = "radix")]; paste(o, collapse = ",") })',
+        );
+        assert.strictEqual(total.total, expected.split(',').length);
+        assert.strictEqual(await all(), expected);
+        // Text filters, NA filters; an empty list clears.
+        for (const [filter, rCode] of [
+            [{ column: 1, op: 'isNA' }, 'which(is.na(t$b))'],
+            [{ column: 1, op: 'regex', value: '^[a-c]$' }, 'which(grepl("^[a-c]$", t$b) & !is.na(t$b))'],
+            [{ column: 1, op: 'startsWith', value: 'Q', ignoreCase: true }, 'which(t$b %in% "q")'],
+            [{ column: 0, op: 'lt', value: 5 }, 'which(t$a < 5)'],
+        ] as const) {
+            await ok(client, 'r/dataView/sort', { viewId: view.viewId, keys: [] });
+            await ok(client, 'r/dataView/filter', { viewId: view.viewId, filters: [filter] });
+            assert.strictEqual(await all(), await rValue(client, `paste(${rCode}, collapse = ",")`), JSON.stringify(filter));
+        }
+        assert.strictEqual((await ok<{ total: number }>(client, 'r/dataView/filter', { viewId: view.viewId, filters: [] })).total, 500);
+    });
+
+    it('summarises a column', async () => {
+        const client = await start();
+        await client.execute('s <- data.frame(x = c(1, 2, 3, 4, NA), w = c("a", "b", "a", NA, "a"))');
+        const view = await ok<DataViewInfo>(client, 'r/dataView/openVariable', { path: ['s'] });
+        const x = await ok<Record<string, unknown>>(client, 'r/dataView/summary', { viewId: view.viewId, column: 0 });
+        assert.deepStrictEqual([x.naCount, x.distinct, x.min, x.max, x.mean, x.median, x.quartiles], [1, 4, '1', '4', 2.5, 2.5, [1.75, 2.5, 3.25]]);
+        assert.ok((x.histogram as { counts: number[] }).counts.reduce((a, b) => a + b) === 4);
+        const w = await ok<Record<string, unknown>>(client, 'r/dataView/summary', { viewId: view.viewId, column: 1 });
+        assert.deepStrictEqual([w.naCount, w.distinct, w.top], [1, 2, [{ value: 'a', count: 3 }, { value: 'b', count: 1 }]]);
+    });
+
+    it('refreshes after df$x[1] <- v and data.table :=, keeps sort and filter, and says when the object goes', async () => {
+        const client = await start();
+        await client.execute('df <- data.frame(x = c(3, 1, 2)); library(data.table); dt <- data.table(a = 1:3)');
+        const view = await ok<DataViewInfo>(client, 'r/dataView/openVariable', { path: ['df'] });
+        await ok(client, 'r/dataView/sort', { viewId: view.viewId, keys: [{ column: 0 }] });
+        await client.execute('df$x[1] <- 0');
+        await client.waitFor(() => changes(client).length > 0, 10000, 'r/dataView/changed');
+        assert.deepStrictEqual(changes(client)[0], { viewId: view.viewId, rows: 3, totalRows: 3, columns: 1, schemaChanged: false });
+        const sorted = await ok<DataViewRowsResult>(client, 'r/dataView/rows', { viewId: view.viewId, start: 0, count: 10 });
+        assert.deepStrictEqual(sorted.values, [['0', '1', '2']], 'still sorted, with the new value');
+        const dt = await ok<DataViewInfo>(client, 'r/dataView/openVariable', { path: ['dt'] });
+        await client.execute('dt[, b := a * 2L]');
+        await client.waitFor(() => changes(client).some((c) => c.viewId === dt.viewId), 10000, 'the data.table view to change');
+        assert.deepStrictEqual(changes(client).find((c) => c.viewId === dt.viewId), { viewId: dt.viewId, rows: 3, totalRows: 3, columns: 2, schemaChanged: true });
+        const rows = await ok<DataViewRowsResult>(client, 'r/dataView/rows', { viewId: dt.viewId, start: 0, count: 10 });
+        assert.deepStrictEqual(rows.values, [['1', '2', '3'], ['2', '4', '6']]);
+        await client.execute('rm(df)');
+        await client.waitFor(() => changes(client).some((c) => c.removed), 10000, 'the removal');
+        assert.match(changes(client).find((c) => c.removed)!.reason ?? '', /no variable named 'df'/);
+        await client.request('r/restart', {});
+        const gone = changes(client).filter((c) => c.viewId === dt.viewId && c.removed);
+        assert.strictEqual(gone.length, 1);
+        assert.match(gone[0].reason ?? '', /R was restarted/);
+        assert.match((await failure(client, 'r/dataView/rows', { viewId: dt.viewId, start: 0, count: 1 })).message, /closed \(or R was restarted\)/);
+    });
+
+    it('never makes R copy the viewed object (tracemem)', async () => {
+        const client = await start();
+        await client.execute('big <- runif(1e5); invisible(tracemem(big))');
+        const a = await ok<DataViewInfo>(client, 'r/dataView/openVariable', { path: ['big'] });
+        await client.execute('View(big)');
+        const b = opened(client)[0];
+        const copies = async (code: string) => {
+            const result = await client.execute(code);
+            assert.strictEqual(result.status, 'ok');
+            return (client.textOf(result.executionId) + client.textOf(result.executionId, 'stderr')).match(/tracemem\[/g)?.length ?? 0;
+        };
+        // The test can fail: a reference R keeps makes the next change copy.
+        assert.strictEqual(await copies('held <- big; big[1] <- 0; rm(held)'), 1);
+        for (const id of [a.viewId, b.viewId]) {
+            await ok(client, 'r/dataView/schema', { viewId: id });
+            await ok(client, 'r/dataView/rows', { viewId: id, start: 0, count: 100 });
+            await ok(client, 'r/dataView/sort', { viewId: id, keys: [{ column: 0, descending: true }] });
+            await ok(client, 'r/dataView/filter', { viewId: id, filters: [{ column: 0, op: 'gt', value: 0.5 }] });
+            await ok(client, 'r/dataView/filter', { viewId: id, filters: [{ column: 0, op: 'contains', value: '5' }, { column: 0, op: 'notNA' }] });
+            await ok(client, 'r/dataView/summary', { viewId: id, column: 0 });
+            await ok(client, 'r/dataView/rows', { viewId: id, start: 10, count: 100 });
+        }
+        assert.strictEqual(await copies('big[2] <- 0'), 0, 'big was not copied');
+        // And after the refresh that change caused.
+        assert.strictEqual(await copies('big[3] <- 0'), 0, 'big was not copied after its refresh');
+    });
+
+    it('answers at once with RBusyError while R runs code, and serves again after', async () => {
+        const client = await start();
+        await client.execute('w <- data.frame(a = 1:3)');
+        const view = await ok<DataViewInfo>(client, 'r/dataView/openVariable', { path: ['w'] });
+        const running = client.executeReply({ code: 'Sys.sleep(1)' });
+        const t0 = Date.now();
+        const busy = await failure(client, 'r/dataView/rows', { viewId: view.viewId, start: 0, count: 3 });
+        assert.strictEqual(busy.code, -32801);
+        assert.ok(Date.now() - t0 < 800, 'answered before the execution ended');
+        await running;
+        assert.strictEqual((await ok<DataViewRowsResult>(client, 'r/dataView/rows', { viewId: view.viewId, start: 0, count: 3 })).total, 3);
+    });
+
+    it('answers bad input with clear errors and stays responsive', async () => {
+        const client = await start();
+        await client.execute(
+            'format.slow <- function(x, ...) { t <- Sys.time(); while (Sys.time() - t < 5) NULL; rep("x", length(x)) }; format.broken <- function(x, ...) stop("cannot format this")\n' +
+                '`[.slow` <- function(x, i) structure(unclass(x)[i], class = "slow"); `[.broken` <- function(x, i) structure(unclass(x)[i], class = "broken")\n' +
+                'b <- structure(list(n = 1:3, slow = structure(1:3, class = "slow"), broken = structure(1:3, class = "broken")), class = "data.frame", row.names = 1:3)',
+        );
+        const view = await ok<DataViewInfo>(client, 'r/dataView/openVariable', { path: ['b'] });
+        assert.strictEqual((await failure(client, 'r/dataView/rows', { viewId: '99', start: 0, count: 1 })).code, -32602);
+        assert.strictEqual((await failure(client, 'r/dataView/rows', { viewId: view.viewId, start: -1, count: 1 })).code, -32602);
+        assert.match((await failure(client, 'r/dataView/rows', { viewId: view.viewId, start: 0, count: 1, columns: [7] })).message, /there is no column 7/);
+        assert.match((await failure(client, 'r/dataView/sort', { viewId: view.viewId, keys: [{ column: 9 }] })).message, /there is no column 9/);
+        assert.match(
+            (await failure(client, 'r/dataView/filter', { viewId: view.viewId, filters: [{ column: 0, op: 'gt', value: 'abc' }] })).message,
+            /needs a number, not 'abc'/,
+        );
+        assert.match(
+            (await failure(client, 'r/dataView/filter', { viewId: view.viewId, filters: [{ column: 0, op: 'regex', value: '(' }] })).message,
+            /the regular expression does not compile/,
+        );
+        assert.match((await failure(client, 'r/dataView/filter', { viewId: view.viewId, filters: [{ column: 0, op: 'near' }] })).message, /'op' must be one of/);
+        const t0 = Date.now();
+        const rows = await ok<DataViewRowsResult>(client, 'r/dataView/rows', { viewId: view.viewId, start: 0, count: 3 });
+        assert.ok(Date.now() - t0 < 4000, `a slow format() is stopped (${Date.now() - t0} ms)`);
+        assert.deepStrictEqual(rows.values[0], ['1', '2', '3']);
+        assert.match((rows.values[1][0] as { error: string }).error, /format\(\) took longer than 1 s/);
+        assert.match((rows.values[2][0] as { error: string }).error, /cannot format this/);
+        // A column that no longer exists after the object changed.
+        await ok(client, 'r/dataView/sort', { viewId: view.viewId, keys: [{ column: 2 }] }).catch(() => undefined);
+        await client.execute('b <- data.frame(n = 3:1)');
+        await client.waitFor(() => changes(client).length > 0, 10000, 'the refresh');
+        assert.strictEqual(changes(client)[0].columns, 1);
+        assert.strictEqual((await client.execute('1 + 1')).status, 'ok');
+    });
+});
