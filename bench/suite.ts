@@ -17,6 +17,7 @@
  *     the end-of-execution check (bench/plots.R).
  * 11. Data viewer on a 1e7-row frame: View() to first rows, pages, sort,
  *     filter, and what View() adds to its execution.
+ * 12. Completion, signature help and help pages, idle and while R is busy.
  *
  * Every wait has a time limit, the whole run has one too, and every process
  * the benchmark starts is killed by its pid when the run ends.
@@ -917,6 +918,64 @@ async function dataViewSection(): Promise<void> {
     }
 }
 
+// ---------------------------------------------------------------------------
+// 12. Completion, signature help, help
+
+async function languageSection(): Promise<void> {
+    const client = await startServer(serverCwd);
+    try {
+        checkOk(await client.executeReply({ code: 'df <- data.frame(alpha = 1:3, beta = 4:6, gamma = 7:9); for (i in 1:10000) assign(paste0("g", i), i); rm(i)', executionId: 'setup' }), 'setup');
+        await describedAll(client);
+        const uri = 'file:///bench/completion.R';
+        let version = 1;
+        client.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'r', version, text: '' } });
+        const timed = async (method: string, text: string): Promise<{ ms: number; result: unknown }> => {
+            client.notify('textDocument/didChange', { textDocument: { uri, version: ++version }, contentChanges: [{ text }] });
+            const lines = text.split('\n');
+            const position = { line: lines.length - 1, character: lines[lines.length - 1].length };
+            const t0 = performance.now();
+            const reply = await withTimeout(client.request(method, { textDocument: { uri }, position }), 10000, method);
+            if (reply.error) throw new Error(`${method} failed: ${JSON.stringify(reply.error)}`);
+            return { ms: reply.at - t0, result: reply.result };
+        };
+        const medianOf = async (method: string, text: string, n = 25): Promise<number> => {
+            const times: number[] = [];
+            for (let i = 0; i < n + 3; i++) times.push((await timed(method, text)).ms);
+            return median(times.slice(3));
+        };
+        const dollar = await medianOf('textDocument/completion', 'df$');
+        const names = await medianOf('textDocument/completion', 'g12');
+        const signature = await medianOf('textDocument/signatureHelp', 'rnorm(1, ');
+        row({ section: '12', measure: 'Completion of `df$` (idle)', result: ms(dollar), target: '≤ 25 ms', verdict: verdict(dollar <= 25) });
+        row({ section: '12', measure: 'Completion of global names, 10,000 globals (idle)', result: ms(names), target: '≤ 25 ms', verdict: verdict(names <= 25) });
+        row({ section: '12', measure: 'Signature help `rnorm(1, ` (idle)', result: ms(signature), target: '≤ 25 ms', verdict: verdict(signature <= 25) });
+        const running = client.executeReply({ code: 'Sys.sleep(4)', executionId: 'busy' });
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const busy = await medianOf('textDocument/completion', 'g12', 20);
+        const busyDollar = await medianOf('textDocument/completion', 'df$', 20);
+        checkOk(await running, 'Sys.sleep');
+        row({ section: '12', measure: 'Completion of global names while R is busy', result: ms(busy), target: '≤ 5 ms', verdict: verdict(busy <= 5) });
+        row({ section: '12', measure: 'Completion of `df$` while R is busy (from the cache)', result: ms(busyDollar), target: '≤ 5 ms', verdict: verdict(busyDollar <= 5) });
+        const pages: number[] = [];
+        for (let i = 0; i < 8; i++) {
+            const t0 = performance.now();
+            const reply = await withTimeout(client.request<{ title?: string }>('r/help', { topic: 'lm' }), 30000, 'r/help');
+            if (!reply.result?.title) throw new Error(`r/help lm failed: ${JSON.stringify(reply.error)}`);
+            pages.push(reply.at - t0);
+        }
+        row({
+            section: '12',
+            measure: 'Help page of `lm` rendered (r/help)',
+            result: ms(median(pages.slice(1))),
+            target: '≤ 150 ms',
+            baseline: `first ${ms(pages[0])}`,
+            verdict: verdict(median(pages.slice(1)) <= 150),
+        });
+    } finally {
+        await bench.stopServer(client, 'language server');
+    }
+}
+
 /**
  * 8: the same workloads on the server of another revision (BENCH_BASELINE),
  * in alternating rounds with the current one (bench/baseline.ts).
@@ -979,6 +1038,7 @@ export async function main(): Promise<void> {
         await section('9 Variable tracking per execution', variablesSection);
         await section('10 Plots', plotsSection);
         await section('11 Data viewer', dataViewSection);
+        await section('12 Completion and help', languageSection);
         await section('8 Against a baseline revision', baselineSection);
     } finally {
         clearTimeout(watchdog);

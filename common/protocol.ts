@@ -31,6 +31,11 @@ export interface InitializationOptions {
     /** Start a new kernel when the kernel dies (with a backoff and a cap). */
     autoRestart?: boolean;
     /**
+     * The client shows R's help pages itself (r/showHelp): R then sends the
+     * pages ?topic and help() open instead of printing them as text.
+     */
+    helpViewer?: boolean;
+    /**
      * Whether the workspace is trusted. Only then does R run the working
      * directory's `.Rprofile`; otherwise only the user's `~/.Rprofile` runs.
      */
@@ -586,6 +591,55 @@ export interface DataViewChangedParams {
 /** The object of a view changed (or went away): a client fetches its visible rows again. */
 export const DataViewChangedNotification = new NotificationType<DataViewChangedParams>('r/dataView/changed');
 
+// ---------------------------------------------------------------------------
+// Help (see docs/protocol.md, "Help"). Completion, hover and signature help
+// are the standard LSP requests (textDocument/completion, /hover,
+// /signatureHelp) on documents the client keeps in sync.
+
+export interface HelpMatch {
+    topic: string;
+    package: string;
+    title: string;
+}
+
+export interface HelpPage {
+    topic: string;
+    package: string;
+    title: string;
+    /**
+     * The page as R renders it (tools::Rd2HTML), body only, without R's
+     * stylesheet. Links to other topics are `<a href="rhelp:?topic=…&package=…">`;
+     * example code blocks are `<pre class="r-example">`.
+     */
+    html: string;
+}
+
+/** R code asked for help (?topic, help(topic)): the client shows the page. Sent before the answer of that execution. */
+export interface ShowHelpParams extends HelpPage {
+    executionId?: string | null;
+}
+export const ShowHelpNotification = new NotificationType<ShowHelpParams>('r/showHelp');
+
+/** R code asked for help that matches several pages (?print, ??regression, help.search()). */
+export interface ShowHelpMatchesParams {
+    executionId?: string | null;
+    /** What was asked for. */
+    query: string;
+    matches: HelpMatch[];
+}
+export const ShowHelpMatchesNotification = new NotificationType<ShowHelpMatchesParams>('r/showHelpMatches');
+
+export interface HelpParams {
+    /** A topic (`lm`, `print.data.frame`); with `package`, that package's page. */
+    topic?: string;
+    package?: string;
+    /** Words to search for in help pages (as `??words`). */
+    query?: string;
+}
+/** One page (`topic`), or the pages that match (`query`, or a topic found in several packages); an unknown topic gives `{ matches: [] }`. */
+export type HelpResult = HelpPage | { matches: HelpMatch[] };
+export const HelpRequest = new RequestType<HelpParams, HelpResult, void>('r/help');
+
 /** Every custom method, for the protocol-document check. */
 export const allMethods = [
     ExecuteRequest.method,
@@ -616,4 +670,7 @@ export const allMethods = [
     DataViewSummaryRequest.method,
     DataViewCloseRequest.method,
     DataViewChangedNotification.method,
+    ShowHelpNotification.method,
+    ShowHelpMatchesNotification.method,
+    HelpRequest.method,
 ];

@@ -17,9 +17,10 @@ local({
   # The capabilities' own files (plots, the data viewer) serve requests, not
   # the execution path: their functions are left to R's JIT instead of
   # being compiled while R is idle (see compile_round()).
-  capabilities <- c("plots.R", "dataview.R")
+  core <- c("wire.R", "describe.R", "symbols.R", "input.R", "exec.R", "repl.R", "requests.R")
+  capabilities <- c("plots.R", "dataview.R", "language.R", "help.R")
   cold <- character(0)
-  for (file in c("wire.R", "describe.R", "symbols.R", "input.R", "exec.R", "repl.R", "requests.R", capabilities, "main.R")) {
+  for (file in c(core, capabilities, "main.R")) {
     before <- ls(kernel)
     sys.source(file.path(dir, file), envir = kernel, keep.source = FALSE)
     if (file %in% capabilities) cold <- c(cold, setdiff(ls(kernel), before))

@@ -63,6 +63,7 @@ main <- function() {
   ensure_hooks()
   # Before the profile too: a profile that sets options(device) wins.
   install_plots()
+  install_help()
   run_profile(config$fields[2L], body_text(config$body))
   # quit() in user code ends R without unwinding: R runs exit finalizers.
   reg.finalizer(state, function(e) say_bye("quit", "R was quit by the code being run (quit() or q())"), onexit = TRUE)

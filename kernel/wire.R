@@ -13,7 +13,7 @@ PROTOCOL_VERSION <- 5L
 # The frame kinds each way, as server/src/kernel/wire.ts declares them
 # (test/protocolDoc.test.ts checks that the two lists agree).
 TO_KERNEL_KINDS <- c("config", "exec", "request", "reply", "cancel", "shutdown")
-FROM_KERNEL_KINDS <- c("hello", "ready", "symbols", "cond", "input", "done", "response", "failed", "log", "bye", "plot", "plots", "view")
+FROM_KERNEL_KINDS <- c("hello", "ready", "symbols", "cond", "input", "done", "response", "failed", "log", "bye", "plot", "plots", "view", "help")
 
 # Flags of an exec frame (ExecFlags in wire.ts).
 FLAG_STOP_ON_ERROR <- 1L

@@ -12,8 +12,11 @@ import {
     NotificationType,
     ResponseError,
     StreamMessageWriter,
+    TextDocumentSyncKind,
+    TextDocuments,
     createConnection,
 } from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
     ClearPlotsRequest,
     ConditionNotification,
@@ -27,6 +30,9 @@ import {
     DataViewSchemaRequest,
     DataViewSortRequest,
     DataViewSummaryRequest,
+    HelpRequest,
+    ShowHelpMatchesNotification,
+    ShowHelpNotification,
     ExecuteRequest,
     ExecutionStateNotification,
     InitializationOptions,
@@ -56,6 +62,7 @@ import {
     validateDataViewRows,
     validateDataViewSort,
     validateDataViewSummary,
+    validateHelp,
     validateExecute,
     validateInitOptions,
     validateInterrupt,
@@ -134,6 +141,8 @@ connection.onInitialize((params): InitializeResult => {
             workspaceTrusted: initOptions.workspaceTrusted ?? false,
             kernelDir,
             startTimeoutMs: Number(process.env.RBRIDGE_START_TIMEOUT_MS) || undefined,
+            helpViewer: initOptions.helpViewer ?? false,
+            document: (uri) => documents.get(uri),
         },
         {
             output: (p) => notify(OutputNotification, p),
@@ -145,13 +154,23 @@ connection.onInitialize((params): InitializeResult => {
             plotsChanged: (p) => void notify(PlotsChangedNotification, p),
             dataViewOpen: (p) => void notify(DataViewOpenNotification, p),
             dataViewChanged: (p) => void notify(DataViewChangedNotification, p),
+            showHelp: (p) => void notify(ShowHelpNotification, p),
+            showHelpMatches: (p) => void notify(ShowHelpMatchesNotification, p),
             input: (p, token) => connection.sendRequest(InputRequest, p, token),
             log: (message) => {
                 if (!leaving) connection.console.log(message);
             },
         },
     );
-    return { capabilities: {}, serverInfo: { name: 'rbridge', version: '0.1.0' } };
+    return {
+        capabilities: {
+            textDocumentSync: TextDocumentSyncKind.Incremental,
+            completionProvider: { triggerCharacters: ['$', '@', ':', '(', ',', '[', '"', "'", '/'] },
+            hoverProvider: true,
+            signatureHelpProvider: { triggerCharacters: ['(', ','], retriggerCharacters: [')'] },
+        },
+        serverInfo: { name: 'rbridge', version: '0.1.0' },
+    };
 });
 
 connection.onInitialized(() => {
@@ -183,7 +202,16 @@ const requests: Record<string, (params: unknown, token: CancellationToken) => un
     [DataViewFilterRequest.method]: (params, token) => requireSession().dataViews.filter(validateDataViewFilter(params), token),
     [DataViewSummaryRequest.method]: (params, token) => requireSession().dataViews.summary(validateDataViewSummary(params), token),
     [DataViewCloseRequest.method]: (params) => requireSession().dataViews.close(validateDataView(DataViewCloseRequest.method, params)),
+    [HelpRequest.method]: (params, token) => requireSession().help.help(validateHelp(params), token),
 };
+
+// The language features, on the documents the client keeps in sync. Their
+// answers come at once while R runs code (from the server's caches).
+const documents = new TextDocuments(TextDocument);
+documents.listen(connection);
+connection.onCompletion((params, token) => answer(() => requireSession().language.completion(params, token)));
+connection.onHover((params, token) => answer(() => requireSession().language.hover(params, token)));
+connection.onSignatureHelp((params, token) => answer(() => requireSession().language.signatureHelp(params, token)));
 
 // The client's notifications. One with bad params is dropped with a line in
 // the log (a notification has no answer to carry an error).

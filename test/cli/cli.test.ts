@@ -337,6 +337,17 @@ describe('command-line client (real R)', function () {
         });
     });
 
+    describe('help', () => {
+        it('prints ?topic as R prints it, in plain text without overstrike', async () => {
+            const run = await CliProcess.run(['-e', '?rnorm']);
+            assert.strictEqual(run.exited.code, 0, run.describe());
+            assert.match(run.stdout, /^Normal +package:stats +R Documentation\n/);
+            assert.match(run.stdout, /\nThe Normal Distribution\n/);
+            assert.match(run.stdout, /\nUsage:\n/);
+            assert.doesNotMatch(run.stdout, /\x08/);
+        });
+    });
+
     describe('View()', () => {
         it('prints the first rows of View(x) as a table with "n of N rows", after the output of its execution', async () => {
             const run = await CliProcess.run(['-e', 'View(mtcars[, 1:3], "cars"); cat("after\\n")', '-e', 'View(list(1))']);

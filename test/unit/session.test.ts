@@ -136,6 +136,8 @@ function harness(options: { autoRestart?: boolean } = {}) {
         plotsChanged: (p) => void log.push(`plots ${p.reason} ${p.removed.join(',')}`),
         dataViewOpen: (p) => void log.push(`view ${p.viewId}`),
         dataViewChanged: (p) => void log.push(`view ${p.viewId} changed`),
+        showHelp: (p) => void log.push(`help ${p.topic}`),
+        showHelpMatches: (p) => void log.push(`help matches ${p.query}`),
         input: () => new Promise(() => undefined),
         log: () => undefined,
     };

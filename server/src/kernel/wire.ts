@@ -90,7 +90,9 @@ export type FromKernel =
     /** The history lost plots to its caps ('capped'), or plots no longer reach the view ('device', with a message). */
     | { kind: 'plots'; id: number; reason: 'capped' | 'device'; plotIds: number[]; message: string }
     /** Execution `id` called View(): the kernel opened data view `viewId`; `info` is JSON {title, rows, totalRows, columns, class}. */
-    | { kind: 'view'; id: number; viewId: number; info: unknown };
+    | { kind: 'view'; id: number; viewId: number; info: unknown }
+    /** Execution `id` asked for help (?topic): `page` is JSON, a page {topic, package, title, html} or {query, matches}. */
+    | { kind: 'help'; id: number; page: unknown };
 
 export type ToKernelKind = ToKernel['kind'];
 export type FromKernelKind = FromKernel['kind'];
@@ -111,6 +113,7 @@ export const FROM_KERNEL_KINDS = [
     'plot',
     'plots',
     'view',
+    'help',
 ] as const satisfies readonly FromKernelKind[];
 // Compile-time check of the other direction: every kind of the unions is listed.
 type Missing<U, L extends readonly string[]> = Exclude<U, L[number]>;
@@ -212,6 +215,8 @@ export function decode(frame: RawFrame): FromKernel {
                 pixelRatio: Number(frame.fields[5]) || 1,
                 png: frame.body,
             };
+        case 'help':
+            return { kind: 'help', id, page: parseJson(frame.body) ?? {} };
         case 'view':
             return { kind: 'view', id, viewId: Number(frame.fields[0]) || 0, info: parseJson(frame.body) ?? {} };
         case 'plots':

@@ -5,13 +5,17 @@
  * executions.ts (the queue of executions and kernel requests, interrupts),
  * output.ts (batching and flow control of R's output), variables.ts (the
  * cache of the global environment), plots.ts (the plots R keeps),
- * dataViews.ts (the data viewer),
+ * dataViews.ts (the data viewer), language.ts (completion, hover and
+ * signature help), help.ts,
  * restartPolicy.ts.
  */
 import { CancellationToken } from 'vscode-jsonrpc';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type {
     ConditionParams,
     ConsoleParams,
+    ShowHelpMatchesParams,
+    ShowHelpParams,
     DataViewChangedParams,
     DataViewInfo,
     ExecuteParams,
@@ -48,6 +52,8 @@ import { SessionError } from './errors';
 import { RequestOptions, WorkQueue } from './executions';
 import { OutputBatcher } from './output';
 import { DataViews } from './dataViews';
+import { Help } from './help';
+import { Language } from './language';
 import { Plots } from './plots';
 import { RESTART_WINDOW_MS, RestartPolicy } from './restartPolicy';
 import { Variables } from './variables';
@@ -66,6 +72,8 @@ export interface SessionClient {
     plotsChanged(params: PlotsChangedParams): void;
     dataViewOpen(params: DataViewInfo): void;
     dataViewChanged(params: DataViewChangedParams): void;
+    showHelp(params: ShowHelpParams): void;
+    showHelpMatches(params: ShowHelpMatchesParams): void;
     input(params: InputParams, token: CancellationToken): Promise<InputResult>;
     log(message: string): void;
 }
@@ -75,6 +83,10 @@ export interface SessionOptions extends Omit<KernelOptions, 'profile'> {
     workspaceTrusted: boolean;
     /** Makes the kernels; a real R process unless a test gives a fake. */
     createKernel?: KernelFactory;
+    /** The client shows help pages itself (r/showHelp). */
+    helpViewer?: boolean;
+    /** The documents the client keeps in sync, for the language features. */
+    document?: (uri: string) => TextDocument | undefined;
 }
 
 type Lifecycle =
@@ -97,8 +109,10 @@ export class Session {
     private readonly restarts = new RestartPolicy();
     private readonly variables: Variables;
     private readonly plots: Plots;
-    /** The data viewer's requests go straight to it (server.ts). */
+    /** The data viewer's, the language features' and help's requests go straight to them (server.ts). */
     readonly dataViews: DataViews;
+    readonly language: Language;
+    readonly help: Help;
     private readonly warmup: Warmup;
     private readonly output: OutputBatcher;
     private readonly work: WorkQueue;
@@ -129,6 +143,7 @@ export class Session {
             symbolsChanged: (params) => {
                 client.symbolsChanged(params);
                 this.dataViews.symbolsChanged(params);
+                this.language.symbolsChanged(params);
             },
             log: (message) => client.log(message),
         });
@@ -141,6 +156,25 @@ export class Session {
             changed: (params) => client.dataViewChanged(params),
             log: (message) => client.log(message),
         });
+        this.language = new Language({
+            request,
+            canAsk: () => this.life.kind === 'running' && !this.work.runningCode,
+            globals: () => this.variables.globals(),
+            document: (uri) => options.document?.(uri),
+            log: (message) => client.log(message),
+        });
+        this.help = new Help(
+            {
+                request,
+                requireKernel,
+                runningCode: () => this.work.runningCode,
+                executionId: (seq) => this.work.origin(seq, 0).executionId,
+                showHelp: (params) => client.showHelp(params),
+                showMatches: (params) => client.showHelpMatches(params),
+                log: (message) => client.log(message),
+            },
+            options.helpViewer ?? false,
+        );
         this.plots = new Plots({
             request,
             requireKernel,
@@ -262,6 +296,7 @@ export class Session {
             this.work.cancelWaiting();
             this.variables.clear();
             this.plots.kernelGone();
+            this.language.kernelGone();
             this.dataViews.kernelGone(`R was restarted: the data view's object is gone.`);
             if (kernel) {
                 kernel.kill(reason);
@@ -306,6 +341,7 @@ export class Session {
         this.work.failWaiting('kernelDied', reason);
         this.variables.clear();
         this.plots.kernelGone();
+        this.language.kernelGone();
         this.dataViews.kernelGone(`R is gone (${reason}): the data view's object went with it.`);
     }
 
@@ -360,7 +396,7 @@ export class Session {
     // Messages from the kernel
 
     private onMessage(kernel: Kernel, message: FromKernel): void {
-        if (this.work.onMessage(message) || this.plots.onMessage(message) || this.dataViews.onMessage(message)) return;
+        if (this.work.onMessage(message) || this.plots.onMessage(message) || this.dataViews.onMessage(message) || this.help.onMessage(message)) return;
         switch (message.kind) {
             case 'ready':
                 this.life = { kind: 'running', kernel };
@@ -370,6 +406,7 @@ export class Session {
                 // A new R learns the console's settings before anything else runs.
                 if (Object.keys(this.console).length) this.applyConsole(true);
                 this.plots.kernelReady();
+                this.help.kernelReady();
                 this.work.attach(kernel);
                 this.warmup.started();
                 break;

@@ -76,6 +76,11 @@ export class Variables {
         }
     }
 
+    /** The global environment's variables, by name (from the cache). */
+    globals(): Variable[] {
+        return this.cache.page().variables;
+    }
+
     /** The kernel is gone: its variables too. */
     clear(): void {
         const news = this.cache.clear();

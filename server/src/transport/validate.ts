@@ -14,6 +14,7 @@ import type {
     DataViewRowsParams,
     DataViewSortParams,
     DataViewSummaryParams,
+    HelpParams,
     ExecuteParams,
     InitializationOptions,
     InterruptParams,
@@ -113,6 +114,7 @@ export function validateInitOptions(options: unknown): InitializationOptions {
         env: (env as Record<string, string> | undefined) ?? undefined,
         autoRestart: c.optional<boolean>(o, 'autoRestart', 'boolean'),
         workspaceTrusted: c.optional<boolean>(o, 'workspaceTrusted', 'boolean'),
+        helpViewer: c.optional<boolean>(o, 'helpViewer', 'boolean'),
     };
 }
 
@@ -293,4 +295,15 @@ export function validateDataViewSummary(params: unknown): DataViewSummaryParams 
     const c = new Checker('r/dataView/summary', params);
     const o = c.object();
     return { viewId: viewId(c, o), column: naturalOf(c, o, 'column', true)! };
+}
+
+export function validateHelp(params: unknown): HelpParams {
+    const c = new Checker('r/help', params);
+    const o = c.object();
+    const topic = c.optional<string>(o, 'topic', 'string');
+    const pkg = c.optional<string>(o, 'package', 'string');
+    const query = c.optional<string>(o, 'query', 'string');
+    if (!topic && !pkg && !query) c.fail("give a 'topic', a 'package' or a 'query'");
+    if (pkg !== undefined && !/^[A-Za-z][A-Za-z0-9.]*$/.test(pkg)) c.fail("'package' must be a package name");
+    return { ...(topic ? { topic } : {}), ...(pkg ? { package: pkg } : {}), ...(query ? { query } : {}) };
 }

@@ -1,0 +1,270 @@
+/**
+ * The language features (LSP completion, hover, signature help) from the
+ * live session. The context comes from the document's text (rContext.ts);
+ * what only R knows comes from kernel requests (kernel/language.R) while R
+ * runs no code, and from the server's caches while it does: the global
+ * environment's variables (the variables cache), and what earlier requests
+ * learnt (names on the search path, members of objects, signatures). A
+ * request that would need R while R is busy answers with what the caches
+ * have, at once: never an error, never a wait.
+ */
+import type { CancellationToken } from 'vscode-jsonrpc';
+import {
+    CompletionItem,
+    CompletionItemKind,
+    CompletionList,
+    CompletionParams,
+    Hover,
+    HoverParams,
+    MarkupKind,
+    SignatureHelp,
+    SignatureHelpParams,
+} from 'vscode-languageserver/node';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { SymbolsChangedParams, Variable } from '../../../common/protocol';
+import { assignedNames, callContext, CompletionContext, completionContext, nameAt } from './rContext';
+import type { RequestOptions } from './executions';
+
+/** What the language features need of the session: callbacks only, no import back. */
+export interface LanguageHost {
+    request(method: string, params: unknown, token?: CancellationToken, options?: RequestOptions): Promise<unknown>;
+    /** Whether a kernel is ready and runs no user code (a request would be served now). */
+    canAsk(): boolean;
+    /** The global environment, as the variables cache has it. */
+    globals(): Variable[];
+    document(uri: string): TextDocument | undefined;
+    log(message: string): void;
+}
+
+/** A completion item as the kernel gives it. */
+interface KernelItem {
+    label: string;
+    kind: string;
+    detail?: string;
+    insert?: string;
+}
+
+interface Signature {
+    label: string;
+    parameters: string[];
+}
+
+const KINDS: Record<string, CompletionItemKind> = {
+    function: CompletionItemKind.Function,
+    variable: CompletionItemKind.Variable,
+    dataframe: CompletionItemKind.Struct,
+    module: CompletionItemKind.Module,
+    column: CompletionItemKind.Field,
+    field: CompletionItemKind.Field,
+    argument: CompletionItemKind.Property,
+    file: CompletionItemKind.File,
+    folder: CompletionItemKind.Folder,
+};
+
+/** How far back the call around the cursor is looked for (characters). */
+const CALL_LOOKBACK = 4000;
+
+export class Language {
+    /** Names on the search path, by the first character of the prefix they were asked with. */
+    private readonly names = new Map<string, KernelItem[]>();
+    /** Members of objects (`x$`, `x@`, `x[["`), by operator and object. */
+    private readonly members = new Map<string, KernelItem[]>();
+    private readonly signatures = new Map<string, Signature | null>();
+
+    constructor(private readonly host: LanguageHost) {}
+
+    /** Variables changed: what was learnt about them is forgotten. */
+    symbolsChanged(change: SymbolsChangedParams): void {
+        if (change.reset) {
+            this.members.clear();
+            this.signatures.clear();
+            return;
+        }
+        const roots = new Set([...change.changed.map((v) => v.name), ...change.removed, ...change.added.map((v) => v.name)]);
+        for (const key of this.members.keys()) if (roots.has(rootOf(key.slice(2)))) this.members.delete(key);
+        for (const name of roots) this.signatures.delete(name);
+    }
+
+    /** A new R: everything learnt from the last one is forgotten. */
+    kernelGone(): void {
+        this.names.clear();
+        this.members.clear();
+        this.signatures.clear();
+    }
+
+    async completion(params: CompletionParams, token?: CancellationToken): Promise<CompletionList> {
+        const doc = this.host.document(params.textDocument.uri);
+        if (!doc) return { isIncomplete: false, items: [] };
+        const offset = doc.offsetAt(params.position);
+        const before = doc.getText().slice(Math.max(0, offset - CALL_LOOKBACK), offset);
+        const context = completionContext(before);
+        if (context.kind === 'none') return { isIncomplete: false, items: [] };
+        const prefix = context.prefix;
+        const range = { start: { line: params.position.line, character: params.position.character - prefix.length }, end: params.position };
+        const items: CompletionItem[] = [];
+        const seen = new Set<string>();
+        const add = (item: CompletionItem) => {
+            if (seen.has(item.label)) return;
+            seen.add(item.label);
+            items.push({ ...item, textEdit: { range, newText: item.insertText ?? item.label }, insertText: undefined });
+        };
+        let incomplete = false;
+        if (context.kind === 'names') {
+            // Arguments of the call first, then the global environment, the
+            // document's own names, then the search path.
+            const fromKernel = await this.ask<{ items: KernelItem[]; incomplete: boolean }>('language/complete', { context: 'names', prefix, call: context.call }, token);
+            for (const item of fromKernel?.items ?? []) if (item.kind === 'argument') add(this.item(item, '0'));
+            for (const v of this.host.globals()) if (v.name.startsWith(prefix)) add(globalItem(v));
+            for (const name of assignedNames(doc.getText())) if (name.startsWith(prefix)) add({ label: name, kind: CompletionItemKind.Variable, detail: 'assigned in this file', sortText: `2${name}` });
+            let searchPath = fromKernel?.items.filter((i) => i.kind !== 'argument');
+            if (fromKernel) this.names.set(prefix.slice(0, 1), prefix.length <= 1 ? searchPath! : this.names.get(prefix.slice(0, 1)) ?? []);
+            else searchPath = (this.names.get(prefix.slice(0, 1)) ?? []).filter((i) => i.label.startsWith(prefix));
+            for (const item of searchPath ?? []) add(this.item(item, '3'));
+            incomplete = fromKernel?.incomplete ?? true;
+        } else {
+            const key = context.kind === 'member' ? `${context.operator.padEnd(2)}${context.object}` : undefined;
+            const fromKernel = await this.ask<{ items: KernelItem[]; incomplete: boolean }>('language/complete', kernelParams(context), token);
+            let list = fromKernel?.items;
+            if (key && list && !prefix) this.members.set(key, list);
+            if (!list && key) list = (this.members.get(key) ?? []).filter((i) => i.label.startsWith(prefix));
+            for (const item of list ?? []) add(this.item(item, '1', context.kind === 'member' && context.operator === '$'));
+            incomplete = !fromKernel || fromKernel.incomplete;
+        }
+        return { isIncomplete: incomplete, items };
+    }
+
+    private item(k: KernelItem, rank: string, backtick = false): CompletionItem {
+        const needsTicks = backtick && !/^[A-Za-z.][A-Za-z0-9._]*$/.test(k.label);
+        return {
+            label: k.label,
+            kind: KINDS[k.kind] ?? CompletionItemKind.Text,
+            ...(k.detail ? { detail: k.detail } : {}),
+            sortText: `${rank}${k.label}`,
+            ...(k.insert || needsTicks ? { insertText: k.insert ?? `\`${k.label}\`` } : {}),
+        };
+    }
+
+    async signatureHelp(params: SignatureHelpParams, token?: CancellationToken): Promise<SignatureHelp | null> {
+        const doc = this.host.document(params.textDocument.uri);
+        if (!doc) return null;
+        const offset = doc.offsetAt(params.position);
+        const call = callContext(doc.getText().slice(Math.max(0, offset - CALL_LOOKBACK), offset));
+        if (!call) return null;
+        const signature = await this.signature(call.name, token);
+        if (!signature) return null;
+        // The active parameter: the one named; else, as R matches by
+        // position, the next one not named that comes before `...`, then `...`.
+        let active = call.argName ? signature.parameters.indexOf(call.argName) : -1;
+        if (active < 0) {
+            const dots = signature.parameters.indexOf('...');
+            const positional = signature.parameters.slice(0, dots < 0 ? undefined : dots).filter((p) => !call.named.includes(p));
+            const position = call.argIndex - call.named.length;
+            const candidate = positional[position];
+            active = candidate !== undefined ? signature.parameters.indexOf(candidate) : dots >= 0 ? dots : signature.parameters.length - 1;
+        }
+        return {
+            signatures: [{ label: signature.label, parameters: parameterRanges(signature) }],
+            activeSignature: 0,
+            activeParameter: Math.max(0, active),
+        };
+    }
+
+    private async signature(name: string, token?: CancellationToken): Promise<Signature | null> {
+        if (this.signatures.has(name)) return this.signatures.get(name)!;
+        const found = await this.ask<Signature | null>('language/signature', { name }, token);
+        if (found === undefined) return null;
+        this.signatures.set(name, found);
+        return found;
+    }
+
+    async hover(params: HoverParams, token?: CancellationToken): Promise<Hover | null> {
+        const doc = this.host.document(params.textDocument.uri);
+        if (!doc) return null;
+        const line = doc.getText({ start: { line: params.position.line, character: 0 }, end: { line: params.position.line + 1, character: 0 } });
+        const at = nameAt(line, params.position.character);
+        if (!at) return null;
+        const range = { start: { line: params.position.line, character: at.start }, end: { line: params.position.line, character: at.end } };
+        const global = this.host.globals().find((v) => v.name === at.name);
+        if (global && global.type !== 'closure') return { contents: { kind: MarkupKind.Markdown, value: describeVariable(global) }, range };
+        const found = await this.ask<{ kind: string; signature?: string; title?: string; detail?: string; summary?: string } | null>('language/hover', { name: at.name }, token);
+        if (!found) return global ? { contents: { kind: MarkupKind.Markdown, value: describeVariable(global) }, range } : null;
+        const value =
+            found.kind === 'function'
+                ? ['```r', found.signature ?? at.name, '```', found.title ? `\n${found.title}` : ''].join('\n')
+                : `\`${at.name}\`: ${found.detail ?? ''}${found.summary ? `\n\n${found.summary}` : ''}`;
+        return { contents: { kind: MarkupKind.Markdown, value }, range };
+    }
+
+    /** A kernel request, only when R runs no code; undefined otherwise, or when it fails. */
+    private async ask<T>(method: string, params: unknown, token?: CancellationToken): Promise<T | undefined> {
+        if (!this.host.canAsk()) return undefined;
+        try {
+            return (await this.host.request(method, params, token)) as T;
+        } catch (e) {
+            this.host.log(`${method} failed: ${(e as Error).message}`);
+            return undefined;
+        }
+    }
+}
+
+function kernelParams(context: Exclude<CompletionContext, { kind: 'names' } | { kind: 'none' }>): Record<string, unknown> {
+    switch (context.kind) {
+        case 'member':
+            return { context: 'member', object: context.object, operator: context.operator, prefix: context.prefix };
+        case 'package':
+            return { context: 'package', package: context.package, internal: context.internal, prefix: context.prefix };
+        case 'library':
+            return { context: 'library', prefix: context.prefix };
+        case 'file':
+            return { context: 'file', prefix: context.prefix };
+    }
+}
+
+/** The variable an access expression starts from (`df` of `df$a$b`). */
+function rootOf(object: string): string {
+    return /^`?([^`$@[]+)/.exec(object)?.[1] ?? object;
+}
+
+function sizeOf(v: Variable): string {
+    if (v.dim?.length) return v.dim.map((d) => d.toLocaleString('en-US')).join(' × ');
+    return v.length === null ? '' : v.length.toLocaleString('en-US');
+}
+
+function globalItem(v: Variable): CompletionItem {
+    const fn = v.type === 'closure' || v.type === 'builtin' || v.type === 'special';
+    const frame = v.class.includes('data.frame');
+    const size = sizeOf(v);
+    return {
+        label: v.name,
+        kind: fn ? CompletionItemKind.Function : frame ? CompletionItemKind.Struct : v.type === 'environment' ? CompletionItemKind.Module : CompletionItemKind.Variable,
+        detail: v.pending ? 'global' : `${v.class[0] ?? v.type}${size && !fn ? ` [${size}]` : ''}`,
+        ...(v.summary && !v.pending ? { documentation: v.summary } : {}),
+        sortText: `1${v.name}`,
+    };
+}
+
+function describeVariable(v: Variable): string {
+    const size = sizeOf(v);
+    const bytes = v.size ? `, ${formatBytes(v.size)}` : '';
+    return `\`${v.name}\`: ${v.class.join(', ') || v.type}${size ? ` [${size}]` : ''}${bytes}\n\n${v.summary}`;
+}
+
+function formatBytes(n: number): string {
+    if (n < 1024) return `${n} B`;
+    if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+    return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** Each parameter's place in the signature's label, as [start, end] offsets. */
+function parameterRanges(signature: Signature): { label: [number, number] }[] {
+    const open = signature.label.indexOf('(');
+    const ranges: { label: [number, number] }[] = [];
+    let from = open + 1;
+    for (const p of signature.parameters) {
+        const at = signature.label.indexOf(p, from);
+        if (at < 0) break;
+        ranges.push({ label: [at, at + p.length] });
+        from = at + p.length;
+    }
+    return ranges;
+}
