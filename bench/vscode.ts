@@ -14,20 +14,44 @@
  *     extension host's own view of the same run (execution start, the
  *     output written to the console) comes from the probe's event times.
  *
- * Medians over 20 runs after warm-up runs; every process is stopped at the
- * end, and a hard deadline stops a stuck run.
+ *  3. Ctrl+Enter on a line `plot(1:10)` to the plot visible in the Plots
+ *     view, the view already open beside the editor: the key press is timed
+ *     in the page as above, the picture's paint in the view's own frame
+ *     (the webview's page) by the browser's Element Timing API (the
+ *     presentation time of the first frame that shows the new picture). The
+ *     extension host's view of the same runs (execution started, r/plot
+ *     received, answered, the view's report that it showed the picture)
+ *     comes from the probe, the picture's load and decode from the frame.
+ *  4. The first plot, which opens the view: the same, once, with the paint
+ *     read from the new frame's Largest Contentful Paint entry.
+ *  5. A scatter plot of 200,000 points, a few times: time to visible, and
+ *     whether the page, the view and the extension host stay responsive
+ *     (an animation frame, a probe round trip) right after the picture
+ *     arrives.
+ *
+ * Medians over 20 runs (15 for plots) after warm-up runs; every process is
+ * stopped at the end, and a hard deadline stops a stuck run.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { machineTable, writtenBy } from './common';
-import { describeMachine } from './machine';
+import { Machine, describeMachine } from './machine';
 import { fmt, median, percentile } from '../test/support/stats';
-import { ROOT, Session, Workbench, armDeadline, sleep } from '../test/e2e/harness';
+import type { Frame } from 'playwright-core';
+import { ProbeConnection, ProbeEvent, ROOT, Session, Workbench, armDeadline, sleep } from '../test/e2e/harness';
 
 const RUNS = Number(process.env.RBRIDGE_BENCH_RUNS ?? 20);
 const WARMUP = 3;
 const ACTIVATION_RUNS = Number(process.env.RBRIDGE_BENCH_ACTIVATIONS ?? 10);
 const TARGET_KEY_TO_VISIBLE_MS = 100;
+const PLOT_RUNS = Number(process.env.RBRIDGE_BENCH_PLOT_RUNS ?? 15);
+const PLOT_WARMUP = 3;
+const TARGET_PLOT_VISIBLE_MS = 300;
+const SCATTER_RUNS = Number(process.env.RBRIDGE_BENCH_SCATTER_RUNS ?? 3);
+const SCATTER_LINE = 'plot(rnorm(2e5), rnorm(2e5), pch = ".")';
+/** "Does not freeze": an animation frame or a probe round trip right after the picture arrives comes within this. */
+const RESPONSIVE_MS = 100;
+const PLOTS_FILE = 'bench-plots.R';
 const RESULTS = path.join(ROOT, 'bench', 'vscode.md');
 
 /**
@@ -38,10 +62,19 @@ const RESULTS = path.join(ROOT, 'bench', 'vscode.md');
  */
 const PAGE_SCRIPT = `
 (() => {
+    // Playwright runs init scripts in every frame; this one is for the workbench's page only.
+    if (window !== window.top) return;
     const now = () => performance.timeOrigin + performance.now();
-    const state = { keyAt: 0, domAt: 0, paintAt: 0, observed: null };
+    // Tasks of 50 ms or more on the page's main thread (the plots' responsiveness check); null where not supported.
+    const longTasks = () => (PerformanceObserver.supportedEntryTypes.includes('longtask') ? [] : null);
+    const state = { keyAt: 0, domAt: 0, paintAt: 0, observed: null, longTasks: longTasks() };
     window.__rbBench = state;
-    state.reset = () => { state.keyAt = 0; state.domAt = 0; state.paintAt = 0; };
+    state.reset = () => { state.keyAt = 0; state.domAt = 0; state.paintAt = 0; state.longTasks = longTasks(); };
+    if (state.longTasks) {
+        new PerformanceObserver((list) => {
+            for (const e of list.getEntries()) state.longTasks.push({ startAt: performance.timeOrigin + e.startTime, duration: e.duration });
+        }).observe({ type: 'longtask' });
+    }
     document.addEventListener('keydown', (e) => {
         if (e.ctrlKey && e.key === 'Enter' && !state.keyAt) state.keyAt = now();
     }, true);
@@ -71,6 +104,136 @@ interface PageTimes {
     keyAt: number;
     domAt: number;
     paintAt: number;
+}
+
+/**
+ * Evaluated in the Plots view's page (the webview's frame) once the view is
+ * open; it stays open, so this runs once. For every picture the plot's
+ * <img> loads it records the load, when img.decode() resolves (decoded,
+ * ready to paint) and the next animation frame; through the Element Timing
+ * API (the `elementtiming` attribute, set before the first timed load) it
+ * records when the browser painted the new picture: `renderTime`, the
+ * presentation time of the first frame that shows it. Long tasks (50 ms and
+ * more) on the view's main thread too. Epoch milliseconds, as in the page.
+ */
+const FRAME_SCRIPT = `
+(() => {
+    if (window.__rbPlot) return 'already';
+    const img = document.getElementById('plot');
+    if (!img) return 'the view has no #plot';
+    const now = () => performance.timeOrigin + performance.now();
+    const longTasks = () => (PerformanceObserver.supportedEntryTypes.includes('longtask') ? [] : null);
+    const s = { loads: [], painted: [], longTasks: longTasks() };
+    s.reset = () => { s.loads = []; s.painted = []; s.longTasks = longTasks(); };
+    s.take = () => ({ loads: s.loads, painted: s.painted, longTasks: s.longTasks });
+    window.__rbPlot = s;
+    img.setAttribute('elementtiming', 'rbridge-plot');
+    img.addEventListener('load', () => {
+        const entry = { plotId: img.dataset.plotId || '', loadAt: now(), decodedAt: 0, frameAt: 0, naturalWidth: img.naturalWidth, naturalHeight: img.naturalHeight };
+        s.loads.push(entry);
+        requestAnimationFrame(() => { entry.frameAt = now(); });
+        // Rejects when the picture was replaced before it was decoded.
+        img.decode().then(() => { entry.decodedAt = now(); }, () => { entry.decodedAt = -1; });
+    });
+    new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) {
+            if (e.identifier !== 'rbridge-plot') continue;
+            s.painted.push({ renderAt: e.renderTime ? performance.timeOrigin + e.renderTime : 0, loadAt: performance.timeOrigin + e.loadTime, naturalWidth: e.naturalWidth, naturalHeight: e.naturalHeight });
+        }
+    }).observe({ type: 'element' });
+    if (s.longTasks) {
+        new PerformanceObserver((list) => {
+            for (const e of list.getEntries()) s.longTasks.push({ startAt: performance.timeOrigin + e.startTime, duration: e.duration });
+        }).observe({ type: 'longtask' });
+    }
+    return 'ok';
+})()
+`;
+
+/**
+ * The first plot opens the view: its frame does not exist before the key
+ * press, so nothing can be installed in it in time. The browser keeps the
+ * frame's Largest Contentful Paint entries (no input reaches the frame, so
+ * they go on being recorded); the first entry for the <img id="plot"> is
+ * the first paint of the first picture, with its load time.
+ */
+const FIRST_PAINT_SCRIPT = `
+new Promise((resolve) => {
+    const out = [];
+    try {
+        new PerformanceObserver((list) => {
+            for (const e of list.getEntries()) {
+                out.push({ id: e.id, renderAt: e.renderTime ? performance.timeOrigin + e.renderTime : 0, loadAt: e.loadTime ? performance.timeOrigin + e.loadTime : 0, size: e.size });
+            }
+        }).observe({ type: 'largest-contentful-paint', buffered: true });
+    } catch (e) { resolve(out); return; }
+    // Buffered entries are delivered on a later task.
+    setTimeout(() => resolve(out), 200);
+})
+`;
+
+/** Milliseconds from now to the next animation frame, measured inside a page or frame. */
+const FRAME_DELAY_SCRIPT = `
+new Promise((resolve) => { const t = performance.now(); requestAnimationFrame(() => resolve(performance.now() - t)); })
+`;
+
+interface PlotLoad {
+    plotId: string;
+    loadAt: number;
+    decodedAt: number;
+    frameAt: number;
+    naturalWidth: number;
+    naturalHeight: number;
+}
+
+interface PlotPaint {
+    renderAt: number;
+    loadAt: number;
+    naturalWidth: number;
+    naturalHeight: number;
+}
+
+interface LongTask {
+    startAt: number;
+    duration: number;
+}
+
+/** One run of a line that draws a plot, with the view open: epoch milliseconds, from the page, the view's frame and the probe. */
+interface PlotRun {
+    keyAt: number;
+    plotId: string;
+    started?: number;
+    /** The first plots.onDidChange: the extension took in r/plot. */
+    received?: number;
+    answered: number;
+    /** plots.onDidShowImage: the view told the extension that the picture loaded. */
+    shownExt: number;
+    load?: PlotLoad;
+    paint?: PlotPaint;
+    /** The paint (Element Timing), or else the animation frame after the load. */
+    visibleAt: number;
+    /** The longest task of 50 ms or more on each main thread (0: none; NaN: the browser does not report them). */
+    longestPageTask: number;
+    longestViewTask: number;
+    /** Right after the view reported the picture (scatter runs only): page and view frame delays, probe round trip. */
+    responsiveness?: { pageFrame: number; viewFrame: number; probeRoundTrip: number };
+}
+
+interface PlotResults {
+    first?: {
+        visible: number;
+        loaded?: number;
+        started?: number;
+        received?: number;
+        answered: number;
+        shownExt: number;
+        /** The first picture at the view's size (the first may come at the remembered or default size). */
+        atViewSize?: number;
+    };
+    runs: PlotRun[];
+    scatter: PlotRun[];
+    /** The view frame's clock minus the page's, and how precisely that is known. */
+    skew?: { skew: number; uncertainty: number };
 }
 
 interface Row {
@@ -173,6 +336,295 @@ async function measureKeypress(
 }
 
 /**
+ * The lines of the plots file: the first plot (it opens the view), then one
+ * line per run, then the scatter plots. Every run draws a new plot whose
+ * picture no earlier run had: `plot(1:10)` with the run's number as its
+ * title. (Pictures that come again, as when `plot(1:10)` and `plot(10:1)`
+ * alternate, are the same data: URI, which the browser may keep decoded
+ * from the last time; a new plot's never is.)
+ */
+function plotLines(): { first: string; runs: string[]; scatter: string[] } {
+    return {
+        first: 'plot(1:10)',
+        runs: Array.from({ length: PLOT_WARMUP + PLOT_RUNS }, (_, i) => `plot(1:10, main = "${i < PLOT_WARMUP ? `Warm-up ${i + 1}` : `Run ${i - PLOT_WARMUP + 1}`}")`),
+        scatter: Array.from({ length: SCATTER_RUNS }, () => SCATTER_LINE),
+    };
+}
+
+function plotsFileText(): string {
+    const lines = plotLines();
+    return [lines.first, ...lines.runs, ...lines.scatter].join('\n') + '\n';
+}
+
+function shownId(e: ProbeEvent): string | undefined {
+    return (e.data as { plotId?: string } | undefined)?.plotId;
+}
+
+/** Checks the execution's answer: it ran `line` and ended well. */
+function checkAnswer(done: ProbeEvent, line: string): void {
+    const record = done.data as { request?: { code?: string }; result?: { status?: string } };
+    if (record.result?.status !== 'ok') throw new Error(`${line} ended with status ${record.result?.status}`);
+    const code = record.request?.code?.trim();
+    if (code !== undefined && code !== line) throw new Error(`expected Ctrl+Enter to run ${line}, it ran ${code}`);
+}
+
+/** The Plots view's page: the webview frame that has the history strip. */
+function plotsFrame(wb: Workbench): Promise<Frame> {
+    return wb.webviewFrame('#thumbs', 'the Plots view');
+}
+
+/** The view frame's clock minus the page's (both epoch milliseconds), from the tightest of a few brackets. */
+async function clockSkew(session: Session, frame: Frame): Promise<{ skew: number; uncertainty: number }> {
+    const clock = 'performance.timeOrigin + performance.now()';
+    let best = { skew: NaN, uncertainty: Infinity };
+    for (let i = 0; i < 7; i++) {
+        const before = (await session.page.evaluate(clock)) as number;
+        const inFrame = (await frame.evaluate(clock)) as number;
+        const after = (await session.page.evaluate(clock)) as number;
+        if ((after - before) / 2 < best.uncertainty) best = { skew: inFrame - (before + after) / 2, uncertainty: (after - before) / 2 };
+    }
+    return best;
+}
+
+/**
+ * Polls an expression in a frame until it is true or the time is up; says
+ * which. (Not frame.waitForFunction: it evaluates its predicate with eval,
+ * which the view's Content-Security-Policy forbids; frame.evaluate goes
+ * through the debugger protocol, which the policy does not govern.)
+ */
+async function pollFrame(frame: Frame, expression: string, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        if (await frame.evaluate(expression)) return true;
+        if (Date.now() > deadline) return false;
+        await sleep(25);
+    }
+}
+
+/**
+ * One Ctrl+Enter on a line that draws a plot, with the view open and
+ * instrumented (FRAME_SCRIPT); the cursor must be on `line`. Resolves when
+ * the new picture is painted and the execution answered.
+ */
+async function runPlotLine(
+    session: Session,
+    frame: Frame,
+    probe: ProbeConnection,
+    line: string,
+    previousId: string | undefined,
+    options: { timeoutMs: number; responsiveness?: boolean },
+): Promise<PlotRun> {
+    const page = session.page;
+    await page.evaluate('window.__rbBench.reset()');
+    await frame.evaluate('window.__rbPlot.reset()');
+    const from = probe.events.length;
+    await page.keyboard.press('Control+Enter');
+    const shown = await probe.waitForEvent(
+        (e) => e.event === 'plots.onDidShowImage' && shownId(e) !== previousId,
+        options.timeoutMs,
+        `the plot of ${line} to be shown`,
+        from,
+    );
+    let responsiveness: PlotRun['responsiveness'];
+    if (options.responsiveness) {
+        // Right after the picture arrived: the next animation frame of the
+        // workbench's page and of the view, and a round trip to the
+        // extension host, all at once.
+        const t = performance.now();
+        const [pageFrame, viewFrame, probeRoundTrip] = await Promise.all([
+            page.evaluate(FRAME_DELAY_SCRIPT) as Promise<number>,
+            frame.evaluate(FRAME_DELAY_SCRIPT) as Promise<number>,
+            probe.request('now').then(() => performance.now() - t),
+        ]);
+        responsiveness = { pageFrame, viewFrame, probeRoundTrip };
+    }
+    const done = await probe.waitForEvent((e) => e.event === 'onDidExecute', options.timeoutMs, `${line} to be answered`, from);
+    checkAnswer(done, line);
+    // The paint is reported once the frame showing it is presented; the decode and the animation frame after the load come about then too.
+    await pollFrame(
+        frame,
+        'window.__rbPlot.painted.length > 0 && window.__rbPlot.loads.length > 0 && window.__rbPlot.loads.every((l) => l.frameAt > 0 && l.decodedAt !== 0)',
+        5_000,
+    );
+    const keyAt = (await page.evaluate('window.__rbBench.keyAt')) as number;
+    if (!keyAt) throw new Error(`the page saw no Ctrl+Enter for ${line}`);
+    const pageTasks = (await page.evaluate('window.__rbBench.longTasks')) as LongTask[] | null;
+    const record = (await frame.evaluate('window.__rbPlot.take()')) as { loads: PlotLoad[]; painted: PlotPaint[]; longTasks: LongTask[] | null };
+    const plotId = shownId(shown) ?? '';
+    const load = record.loads.find((l) => l.plotId === plotId) ?? record.loads[0];
+    // (A paint of the picture before, reported late, has an earlier load.)
+    const paint = record.painted.find((p) => p.renderAt > 0 && p.loadAt >= keyAt);
+    const visibleAt = paint?.renderAt ?? load?.frameAt;
+    if (!visibleAt) throw new Error(`the view's frame saw no picture of ${line} (loads ${JSON.stringify(record.loads)}, paints ${JSON.stringify(record.painted)})`);
+    const events = probe.events.slice(from);
+    // NaN: the browser does not report long tasks.
+    const longest = (tasks: LongTask[] | null) => (tasks ? Math.max(0, ...tasks.filter((t) => t.startAt + t.duration >= keyAt).map((t) => t.duration)) : NaN);
+    return {
+        keyAt,
+        plotId,
+        started: events.find((e) => e.event === 'onDidStartExecution')?.time,
+        received: events.find((e) => e.event === 'plots.onDidChange')?.time,
+        answered: done.time,
+        shownExt: shown.time,
+        load,
+        paint,
+        visibleAt,
+        longestPageTask: longest(pageTasks),
+        longestViewTask: longest(record.longTasks),
+        responsiveness,
+    };
+}
+
+/**
+ * Ctrl+Enter on `plot(1:10)` to the plot visible in the Plots view: the
+ * first plot (which opens the view beside the editor), PLOT_RUNS runs with
+ * the view open after PLOT_WARMUP warm-up runs, then the scatter plots of
+ * 200,000 points. In the window of the keypress measure, after it.
+ */
+async function measurePlots(session: Session, wb: Workbench, log: (s: string) => void, results: PlotResults): Promise<void> {
+    const page = session.page;
+    const probe = await session.probe(session.probeServer!.count - 1);
+    const lines = plotLines();
+    await wb.openFile(PLOTS_FILE);
+    await wb.goToLine(1);
+
+    // The first plot: the view opens beside the editor.
+    await page.evaluate('window.__rbBench.reset()');
+    const from = probe.events.length;
+    await page.keyboard.press('Control+Enter');
+    const firstShown = await probe.waitForEvent((e) => e.event === 'plots.onDidShowImage', 30_000, 'the first plot to be shown', from);
+    const firstDone = await probe.waitForEvent((e) => e.event === 'onDidExecute', 30_000, 'the first plot to be answered', from);
+    checkAnswer(firstDone, lines.first);
+    const frame = await plotsFrame(wb);
+    const firstPaints = (await frame.evaluate(FIRST_PAINT_SCRIPT)) as { id: string; renderAt: number; loadAt: number; size: number }[];
+    const keyAt = (await page.evaluate('window.__rbBench.keyAt')) as number;
+    if (!keyAt) throw new Error('the page saw no Ctrl+Enter for the first plot');
+    const firstPaint = firstPaints.find((p) => p.id === 'plot' && p.renderAt > 0);
+    log(`first plot: largest contentful paints ${JSON.stringify(firstPaints.map((p) => ({ ...p, renderAt: p.renderAt - keyAt, loadAt: p.loadAt - keyAt })))}`);
+
+    // The view measures its plot area and R draws the plot again at that
+    // size (if the size it had was not that one): the runs start once the
+    // picture on screen fits the view.
+    const sizeOf = (v: unknown) => v as { width?: number; height?: number; pixelRatio?: number } | undefined;
+    const fits = (shown: unknown, size: unknown) =>
+        sizeOf(shown)?.width === sizeOf(size)?.width && sizeOf(shown)?.height === sizeOf(size)?.height && sizeOf(shown)?.pixelRatio === sizeOf(size)?.pixelRatio;
+    const settled = await wb.waitFor(
+        async () => {
+            const [shown, size] = await Promise.all([
+                probe.request<{ value: unknown }>('call', { name: 'plots.shown' }),
+                probe.request<{ value: unknown }>('call', { name: 'plots.viewSize' }),
+            ]);
+            return { shown: shown.value, size: size.value };
+        },
+        (v) => fits(v.shown, v.size),
+        'the first plot drawn at the view size',
+        20_000,
+    );
+    const firstEvents = probe.events.slice(from);
+    const after = (event: ProbeEvent | undefined) => (event ? event.time - keyAt : undefined);
+    results.first = {
+        visible: (firstPaint?.renderAt ?? firstShown.time) - keyAt,
+        loaded: firstPaint?.loadAt ? firstPaint.loadAt - keyAt : undefined,
+        started: after(firstEvents.find((e) => e.event === 'onDidStartExecution')),
+        received: after(firstEvents.find((e) => e.event === 'plots.onDidChange')),
+        answered: firstDone.time - keyAt,
+        shownExt: firstShown.time - keyAt,
+        atViewSize: after(firstEvents.find((e) => e.event === 'plots.onDidShowImage' && fits(e.data, settled.size))),
+    };
+    if (!firstPaint) log('first plot: no paint entry for the picture; the view\'s own report (onDidShowImage) is used instead');
+    log(`first plot: visible after ${fmt(results.first.visible)} ms (view size ${JSON.stringify(settled.size)}, at that size after ${fmt(results.first.atViewSize)} ms)`);
+    await sleep(500);
+
+    const installed = await frame.evaluate(FRAME_SCRIPT);
+    if (installed !== 'ok') throw new Error(`could not instrument the Plots view: ${String(installed)}`);
+    results.skew = await clockSkew(session, frame);
+    log(`the view's clock minus the page's: ${fmt(results.skew.skew)} ± ${fmt(results.skew.uncertainty)} ms`);
+
+    // The runs, the view open. The line after the first one.
+    await wb.goToLine(2);
+    let previousId = shownId(firstShown);
+    for (let i = 0; i < lines.runs.length; i++) {
+        const run = await runPlotLine(session, frame, probe, lines.runs[i], previousId, { timeoutMs: 30_000 });
+        previousId = run.plotId;
+        const label = i < PLOT_WARMUP ? `plot warm-up ${i + 1}` : `plot run ${i - PLOT_WARMUP + 1}`;
+        log(
+            `${label} (${lines.runs[i]}): visible after ${fmt(run.visibleAt - run.keyAt)} ms (r/plot ${fmt((run.received ?? NaN) - run.keyAt)}, ` +
+                `loaded ${fmt((run.load?.loadAt ?? NaN) - run.keyAt)}, painted ${run.paint ? 'by Element Timing' : 'n/a: frame after load'})`,
+        );
+        if (i >= PLOT_WARMUP) results.runs.push(run);
+        // Let the view settle (the history strip, the thumbnail) before the next press.
+        await sleep(300);
+    }
+    await wb.screenshot('bench-vscode-plots');
+
+    // 200,000 points, a few times.
+    await wb.goToLine(2 + lines.runs.length);
+    for (let i = 0; i < lines.scatter.length; i++) {
+        const run = await runPlotLine(session, frame, probe, lines.scatter[i], previousId, { timeoutMs: 120_000, responsiveness: true });
+        previousId = run.plotId;
+        results.scatter.push(run);
+        const r = run.responsiveness!;
+        log(
+            `scatter run ${i + 1}: visible after ${fmt(run.visibleAt - run.keyAt)} ms; right after: page frame ${fmt(r.pageFrame)} ms, view frame ${fmt(r.viewFrame)} ms, ` +
+                `probe round trip ${fmt(r.probeRoundTrip)} ms; longest task page ${fmt(run.longestPageTask)} ms, view ${fmt(run.longestViewTask)} ms`,
+        );
+        await sleep(500);
+    }
+    await wb.screenshot('bench-vscode-scatter');
+}
+
+/** The rows of the plot measures. */
+function plotRows(results: PlotResults): Row[] {
+    const rows: Row[] = [];
+    const add = (measure: string, values: number[], target?: { max: number; text: string }) => {
+        if (values.length) rows.push(summarize(measure, values, target));
+    };
+    // "Does not freeze": every run must be within the limit, not only the median.
+    const addResponsive = (measure: string, values: number[]) => {
+        if (!values.length) return;
+        const row = summarize(measure, values);
+        row.target = `≤ ${RESPONSIVE_MS} ms (every run)`;
+        row.verdict = row.max <= RESPONSIVE_MS ? 'met' : 'NOT MET';
+        rows.push(row);
+    };
+    const since = (runs: PlotRun[], at: (r: PlotRun) => number | undefined) =>
+        runs
+            .map((r) => {
+                const t = at(r);
+                return t === undefined || t <= 0 ? NaN : t - r.keyAt;
+            })
+            .filter((v) => Number.isFinite(v));
+    const runs = results.runs;
+    add('Ctrl+Enter on `plot(1:10)` → plot visible in the Plots view (view open)', since(runs, (r) => r.visibleAt), {
+        max: TARGET_PLOT_VISIBLE_MS,
+        text: `≤ ${TARGET_PLOT_VISIBLE_MS} ms`,
+    });
+    add('Plot: Ctrl+Enter → execution started (extension host)', since(runs, (r) => r.started));
+    add('Plot: Ctrl+Enter → r/plot received by the extension (extension host)', since(runs, (r) => r.received));
+    add('Plot: Ctrl+Enter → execution answered (extension host)', since(runs, (r) => r.answered));
+    add('Plot: Ctrl+Enter → picture loaded in the view (img load)', since(runs, (r) => r.load?.loadAt));
+    add('Plot: Ctrl+Enter → picture decoded in the view (img.decode())', since(runs, (r) => r.load?.decodedAt));
+    add('Plot: Ctrl+Enter → next animation frame after the load', since(runs, (r) => r.load?.frameAt));
+    add('Plot: Ctrl+Enter → the view reports it shown (onDidShowImage, extension host)', since(runs, (r) => r.shownExt));
+    const first = results.first;
+    if (first) {
+        add('Ctrl+Enter on `plot(1:10)` → first plot visible, opening the Plots view', [first.visible]);
+        if (first.atViewSize !== undefined) add('First plot: → the view reports it shown at the view size (extension host)', [first.atViewSize]);
+    }
+    const scatter = results.scatter;
+    add('Ctrl+Enter on a 200,000-point scatter plot → visible (view open)', since(scatter, (r) => r.visibleAt));
+    add('Scatter: Ctrl+Enter → r/plot received by the extension', since(scatter, (r) => r.received));
+    addResponsive('Scatter: picture loaded in the view → its next animation frame', scatter.filter((r) => r.load && r.load.frameAt > 0).map((r) => r.load!.frameAt - r.load!.loadAt));
+    addResponsive('Scatter: right after the view reported it shown → next animation frame, workbench page', scatter.map((r) => r.responsiveness!.pageFrame));
+    addResponsive('Scatter: right after the view reported it shown → next animation frame, Plots view', scatter.map((r) => r.responsiveness!.viewFrame));
+    addResponsive('Scatter: right after the view reported it shown → probe round trip (extension host)', scatter.map((r) => r.responsiveness!.probeRoundTrip));
+    // 0: no task of 50 ms or more.
+    add("Scatter: longest task (≥ 50 ms) on the workbench page's main thread during the run; 0: none", scatter.map((r) => r.longestPageTask).filter(Number.isFinite));
+    add("Scatter: longest task (≥ 50 ms) on the Plots view's main thread during the run; 0: none", scatter.map((r) => r.longestViewTask).filter(Number.isFinite));
+    return rows;
+}
+
+/**
  * Where the time between the key press and the painted row goes, from the
  * medians of the same runs (so the parts add up only roughly).
  */
@@ -182,7 +634,7 @@ function breakdown(rows: Row[]): string[] {
     const answered = at('Ctrl+Enter → execution answered');
     const written = at('Ctrl+Enter → `[1] 2` written');
     const dom = at('Ctrl+Enter → `[1] 2` in the terminal DOM');
-    const visible = at('Ctrl+Enter on');
+    const visible = at('Ctrl+Enter on `1+1`');
     if ([started, answered, written, dom, visible].some((v) => v === undefined)) return [];
     const part = (what: string, from: number, to: number) => `| ${what} | ${fmt(to - from)} ms |`;
     return [
@@ -203,10 +655,56 @@ function breakdown(rows: Row[]): string[] {
     ];
 }
 
-function report(rows: Row[], seconds: number, incomplete?: string): string {
-    const m = describeMachine();
+/** Where the time between the key press and the painted plot goes, from the medians of the plot runs. */
+function plotBreakdown(rows: Row[], results: PlotResults): string[] {
+    const at = (prefix: string) => rows.find((r) => r.measure.startsWith(prefix))?.median;
+    const started = at('Plot: Ctrl+Enter → execution started');
+    const received = at('Plot: Ctrl+Enter → r/plot received');
+    const answered = at('Plot: Ctrl+Enter → execution answered');
+    const loaded = at('Plot: Ctrl+Enter → picture loaded');
+    const decoded = at('Plot: Ctrl+Enter → picture decoded');
+    const shownExt = at('Plot: Ctrl+Enter → the view reports');
+    const visible = at('Ctrl+Enter on `plot(1:10)` → plot visible');
+    const out: string[] = [];
+    if (![started, received, loaded, visible].some((v) => v === undefined)) {
+        const part = (what: string, from: number, to: number) => `| ${what} | ${fmt(to - from)} ms |`;
+        out.push(
+            '### Where the time of a plot goes (differences of the medians above, view open)',
+            '',
+            '| Step | Time |',
+            '|---|---|',
+            part('Key press → the extension starts the execution', 0, started!),
+            part('→ r/plot reaches the extension (R draws the plot, the kernel makes the PNG at the view size, server → extension)', started!, received!),
+            part("→ the picture is loaded in the view (extension → webview message, the page's `<img>` takes the data: URI)", received!, loaded!),
+            ...(decoded !== undefined ? [part('(→ decoded: `img.decode()` resolved)', loaded!, decoded)] : []),
+            part('→ painted and presented (Element Timing)', loaded!, visible!),
+            '',
+        );
+        if (answered !== undefined) out.push(`The execution's answer reaches the extension host ${fmt(answered - received!)} ms after r/plot (medians).`);
+        if (shownExt !== undefined) out.push(`The view's report that it showed the picture (\`onDidShowImage\`) reaches the extension host ${fmt(shownExt - loaded!)} ms after the load.`);
+        out.push('');
+    }
+    const all = [...results.runs, ...results.scatter];
+    const unpainted = all.filter((r) => !r.paint).length;
+    if (unpainted) out.push(`Element Timing reported no paint for ${unpainted} of ${all.length} runs; those count the animation frame after the load as visible.`, '');
+    const f = results.first;
+    if (f) {
+        out.push(
+            `The first plot, which opens the view (one run): execution started ${fmt(f.started)} ms, r/plot received ${fmt(f.received)} ms, ` +
+                `answered ${fmt(f.answered)} ms, picture loaded in the new view ${fmt(f.loaded)} ms, painted ${fmt(f.visible)} ms, ` +
+                `reported shown to the extension ${fmt(f.shownExt)} ms after the key press` +
+                (f.atViewSize !== undefined && f.atViewSize > f.shownExt + 1 ? `; drawn again at the view's size and shown ${fmt(f.atViewSize)} ms after it.` : '.'),
+            '',
+        );
+    }
+    return out;
+}
+
+function report(m: Machine, rows: Row[], plots: { rows: Row[]; results?: PlotResults }, seconds: number, incomplete?: string): string {
     const line = (r: Row) =>
         `| ${r.measure} | ${fmt(r.median)} ms | ${fmt(r.p90)} ms | ${fmt(r.min)}–${fmt(r.max)} ms | ${r.n} | ${r.target ?? '—'} | ${r.verdict === 'NOT MET' ? '**NOT MET**' : r.verdict ?? 'info'} |`;
+    const header = ['| Measure | Median | p90 | Range | Runs | Target | Verdict |', '|---|---|---|---|---|---|---|'];
+    const skew = plots.results?.skew;
     return [
         '# VS Code benchmark',
         '',
@@ -220,11 +718,11 @@ function report(rows: Row[], seconds: number, incomplete?: string): string {
         ...machineTable(m, { date: false }),
         '## Results',
         '',
-        '| Measure | Median | p90 | Range | Runs | Target | Verdict |',
-        '|---|---|---|---|---|---|---|',
+        ...header,
         ...rows.map(line),
         '',
         ...breakdown(rows),
+        ...(plots.rows.length ? ['## Plots', '', ...header, ...plots.rows.map(line), '', ...(plots.results ? plotBreakdown(plots.rows, plots.results) : [])] : []),
         '## How it is measured',
         '',
         '- **Activation to idle kernel**: each run opens a new, empty folder in the page, which gives a new window and',
@@ -239,12 +737,41 @@ function report(rows: Row[], seconds: number, incomplete?: string): string {
         '- The extension host rows come from the probe (the same runs): when the execution started and when the console',
         '  was given `[1] 2`, against the keydown time. The page and the extension host are separate processes on the',
         '  same clock (epoch milliseconds from `performance.timeOrigin + performance.now()`).',
+        `- **Ctrl+Enter to a plot visible in the Plots view**: in the same window, after the console runs, \`${PLOTS_FILE}\``,
+        '  holds `plot(1:10)`, then one line per run, `plot(1:10, main = "Run 7")`: every run draws a new plot whose',
+        '  picture no earlier run had (a picture that comes again is the same `data:` URI, which the browser may still',
+        "  hold decoded; a new plot's never is), then the scatter plots. The first line opens the view beside the",
+        `  editor; the runs start once the picture on screen was drawn at the view's size, and ${PLOT_WARMUP} warm-up runs are`,
+        '  not counted. The key press is timed in the workbench\'s page as above. "Visible" is timed in the view\'s own',
+        "  frame (the webview's page, reached with Playwright's `page.frames()`): the plot's `<img>` carries an",
+        '  `elementtiming` attribute, and the browser\'s Element Timing entry for each new picture gives `renderTime`, the',
+        '  presentation time of the first frame that shows it (more faithful than the view\'s own report, which it sends',
+        "  on the image's `load`, before the paint, and which reaches the extension host later still; both are listed).",
+        '  The same frame records the `load` of the `<img>`, when `img.decode()` resolves and the next animation frame',
+        '  after the load (the console measure\'s notion of painted). From the probe: execution started, the first',
+        '  `plots.onDidChange` (the extension has taken in r/plot: it fires in the same turn), execution answered,',
+        '  `plots.onDidShowImage`.',
+        '- **The first plot** (one run, no warm-up: it is the first plot of the window) has no frame to instrument before',
+        '  the key press; its paint is the frame\'s first Largest Contentful Paint entry for the `<img>` (its `renderTime`',
+        '  and `loadTime`), read once the view has reported the picture. The view may draw the plot again at its measured',
+        '  size after that (the size is remembered between sessions; this profile is new): listed separately.',
+        `- **200,000 points**: \`${SCATTER_LINE}\`, ${SCATTER_RUNS} runs, the view open. Right after the view reports the`,
+        '  picture shown (`onDidShowImage` at the probe), the benchmark asks at once for the next animation frame of the',
+        "  workbench's page and of the view's frame and for a round trip to the extension host through the probe; the",
+        "  view's frame also times its own next animation frame after the picture's load. Each must come within",
+        `  ${RESPONSIVE_MS} ms in every run ("does not freeze"). Long tasks (50 ms or more, the Long Tasks API) on both main`,
+        '  threads during each run are listed for information.',
+        skew
+            ? `- The view's frame and the workbench's page are timed on the same clock; measured, the frame's clock is ${fmt(skew.skew)} ms ahead of the page's (± ${fmt(skew.uncertainty)} ms).`
+            : '',
         '',
     ].join('\n');
 }
 
 async function main(): Promise<number> {
     const started = Date.now();
+    // Described now: its load average is the one at the start.
+    const machine = describeMachine();
     const lines: string[] = [];
     const log = (s: string) => {
         lines.push(s);
@@ -253,7 +780,10 @@ async function main(): Promise<number> {
     armDeadline(15 * 60_000);
     const session = await Session.start({
         name: 'bench-vscode',
-        workspaceFiles: { 'bench.R': Array.from({ length: WARMUP + RUNS + 20 }, () => '1+1').join('\n') + '\n' },
+        workspaceFiles: {
+            'bench.R': Array.from({ length: WARMUP + RUNS + 20 }, () => '1+1').join('\n') + '\n',
+            [PLOTS_FILE]: plotsFileText(),
+        },
         initScript: PAGE_SCRIPT,
     });
     const stop = (code: number) => void session.close().finally(() => process.exit(code));
@@ -261,6 +791,7 @@ async function main(): Promise<number> {
     process.once('SIGTERM', () => stop(143));
     const wb = new Workbench(session.page, session.log);
     const rows: Row[] = [];
+    const plots: { rows: Row[]; results: PlotResults } = { rows: [], results: { runs: [], scatter: [] } };
     let incomplete: string | undefined;
     try {
         await wb.ready();
@@ -278,15 +809,18 @@ async function main(): Promise<number> {
         if (keys.started.length) rows.push(summarize('Ctrl+Enter → execution started (extension host)', keys.started));
         rows.push(summarize('Ctrl+Enter → execution answered (extension host)', keys.answered));
         if (keys.written.length) rows.push(summarize('Ctrl+Enter → `[1] 2` written to the console (extension host)', keys.written));
+        await measurePlots(session, wb, log, plots.results);
     } catch (error) {
         incomplete = error instanceof Error ? error.message : String(error);
         log(`bench:vscode: ${incomplete}`);
     } finally {
         await session.close();
     }
-    fs.writeFileSync(RESULTS, report(rows, (Date.now() - started) / 1000, incomplete));
+    // What was measured, also of an incomplete run.
+    plots.rows = plotRows(plots.results);
+    fs.writeFileSync(RESULTS, report(machine, rows, plots, (Date.now() - started) / 1000, incomplete));
     log('');
-    for (const r of rows) log(`${r.measure}: median ${fmt(r.median)} ms, p90 ${fmt(r.p90)} ms (${r.n} runs)${r.verdict ? ` — ${r.verdict}` : ''}`);
+    for (const r of [...rows, ...plots.rows]) log(`${r.measure}: median ${fmt(r.median)} ms, p90 ${fmt(r.p90)} ms (${r.n} runs)${r.verdict ? ` — ${r.verdict}` : ''}`);
     log(`written to ${path.relative(ROOT, RESULTS)}`);
     return incomplete ? 1 : 0;
 }

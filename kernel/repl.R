@@ -55,9 +55,17 @@ WARM_FIRST <- c(
 # capabilities' files).
 COLD_FUNCTIONS <- character(0)
 
-# Compiles up to `count` kernel functions not compiled yet; returns how many remain.
+# Compiles up to `count` kernel functions not compiled yet (or loads rlang
+# first); returns how many remain.
 compile_round <- function(count) {
   kernel <- environment(compile_round)
+  # rlang tells promises and active bindings from values for the variables'
+  # bookkeeping; loading it (about 80 ms) is the first round, rather than
+  # a wait in the first execution that makes a variable.
+  if (has_rlang && is.null(rlang_binding_types)) {
+    rlang_binding_types <<- tryCatch(get("ffi_env_binding_types", envir = asNamespace("rlang")), error = function(e) FALSE)
+    return(1L)
+  }
   hooks <- c("after_top_level", "on_top_error", "on_top_warning", "on_top_message", "on_top_interrupt")
   names <- setdiff(union(WARM_FIRST, setdiff(ls(kernel), COLD_FUNCTIONS)), hooks)
   todo <- names[vapply(names, function(name) {

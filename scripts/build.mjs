@@ -1,7 +1,7 @@
 // Bundles what ships: the server, the command-line client and (when present)
 // the VS Code extension. Type checking is `tsc -b` (npm run typecheck).
 import * as esbuild from 'esbuild';
-import { existsSync, chmodSync, readdirSync, rmSync } from 'fs';
+import { existsSync, chmodSync, copyFileSync, mkdirSync, readdirSync, rmSync } from 'fs';
 
 const common = {
     bundle: true,
@@ -25,6 +25,39 @@ if (existsSync('client/src/extension.ts')) {
     builds.push(
         esbuild.build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] }),
     );
+}
+// The webviews' own pages run in the webview, a browser: one bundle per page
+// from client/webview/<folder>/ into media/<folder>/ (the only folder the
+// panels may load from, and part of the VSIX), beside the page's
+// hand-written style sheet, with the codicons font and its style sheet in
+// media/codicons/. These generated files are not in git.
+const webviews = [
+    // The Plots view and a zoomed plot.
+    { folder: 'plots', pages: ['plotsView', 'zoom'] },
+    // The data viewer.
+    { folder: 'dataView', pages: ['dataView'] },
+    // The Help panel.
+    { folder: 'help', pages: ['help'] },
+];
+let codicons = false;
+for (const { folder, pages } of webviews) {
+    if (!existsSync(`client/webview/${folder}`)) continue;
+    builds.push(
+        esbuild.build({
+            bundle: true,
+            platform: 'browser',
+            target: 'es2022',
+            format: 'iife',
+            logLevel: 'warning',
+            entryPoints: pages.map((page) => `client/webview/${folder}/${page}.ts`),
+            outdir: `media/${folder}`,
+        }),
+    );
+    codicons = true;
+}
+if (codicons) {
+    mkdirSync('media/codicons', { recursive: true });
+    for (const file of ['codicon.css', 'codicon.ttf']) copyFileSync(`node_modules/@vscode/codicons/dist/${file}`, `media/codicons/${file}`);
 }
 // Tests are bundled one file each into out/, where mocha finds them. Those
 // in test/vscode/ need VS Code's extension host: the suite below runs them.

@@ -5,9 +5,14 @@
  * look at what the user would see (status bar text, tree rows, console text).
  */
 import type * as vscode from 'vscode';
-import type { ExecuteResult, InitializationOptions } from '../../common/protocol';
+import type { ExecuteResult, InitializationOptions, PlotInfo } from '../../common/protocol';
 import type { ErrorLocation } from './errorLocations';
+import type { HelpShown, HelpView } from './help/protocol';
 import type { Notice } from './notifier';
+import type { ShownImage } from './plots/plotsView';
+import type { DataViewSnapshot } from './dataView/dataViews';
+import type { CellRange, PageRequest, PageResults } from './dataView/protocol';
+import type { ViewSize } from './plots/protocol';
 import type { ExecutionRecord, PendingExecution, SessionState } from './session';
 import type { StatusView } from './statusText';
 import type { VariablesTreeProvider } from './variablesTree';
@@ -58,6 +63,67 @@ export interface RBridgeApi {
     };
     /** The variables view's data provider: getChildren()/getTreeItem() give the rows the view shows. */
     readonly variablesTree: VariablesTreeProvider;
+    /** The Plots view: its history, what it shows, and its size. */
+    readonly plots: {
+        /** The history, oldest first. */
+        list(): readonly PlotInfo[];
+        current(): PlotInfo | undefined;
+        /** The current plot's position in list() (-1: none). */
+        index(): number;
+        /** The plot area's size, as measured by the view (or remembered from an earlier session). */
+        viewSize(): ViewSize;
+        /** The last picture the view put on screen, with the PNG's pixel size from its header. */
+        shown(): ShownImage | undefined;
+        /** The note the view shows above the plot ("R was restarted: …"). */
+        banner(): string | undefined;
+        /** Whether the view's panel exists. */
+        isOpen(): boolean;
+        /** The zoom tabs open, each with the last picture it showed. */
+        zoomed(): { plotId: string; shown?: { naturalWidth: number; naturalHeight: number } }[];
+        readonly onDidChange: vscode.Event<void>;
+        readonly onDidShowImage: vscode.Event<ShownImage>;
+    };
+    /** The data viewer's tabs (View(x), View Data): what each shows, and its requests as its page sends them. */
+    readonly dataViews: {
+        /** The open views, oldest first. */
+        list(): DataViewSnapshot[];
+        get(viewId: string): DataViewSnapshot | undefined;
+        /**
+         * Sends a request as the view's page does (schema, rows, sort,
+         * filter, summary): a sort or filter becomes the view's own and its
+         * page shows it.
+         */
+        request<M extends PageRequest['method']>(viewId: string, request: Extract<PageRequest, { method: M }>): Promise<PageResults[M]>;
+        /**
+         * Copies the page's selection to the clipboard as Ctrl+C in the grid
+         * does, first selecting `select` (0-based view rows and column
+         * positions) if given; lastCopied then says what was copied.
+         */
+        copySelection(viewId: string, select?: CellRange): void;
+        /** Closes the view's tab (r/dataView/close). */
+        close(viewId: string): void;
+        /** A view opened or closed, or what one shows changed. */
+        readonly onDidChange: vscode.Event<void>;
+    };
+    /** The Help panel (r/showHelp, F1, R: Search Help): its history and what its page shows. */
+    readonly help: {
+        /** Whether the panel exists. */
+        isOpen(): boolean;
+        /** The entry of the history it shows: a page, a list of matches, or a sentence. */
+        current(): HelpView | undefined;
+        /** What the page last reported on screen for that entry (title, headings, links, Run example buttons). */
+        shown(): HelpShown | undefined;
+        canGoBack(): boolean;
+        canGoForward(): boolean;
+        back(): void;
+        forward(): void;
+        /** As typed in the search box: a topic (`lm`, `stats::lm`), or words (`??words`, or `words`). */
+        search(text: string, words?: boolean): Promise<HelpView | undefined>;
+        /** The page clicks, as a person would, a link to a topic, the nth Run example button, or the nth match of a list. */
+        click(target: { target: 'link'; topic: string } | { target: 'example' | 'match'; index: number }): void;
+        readonly onDidChange: vscode.Event<void>;
+        readonly onDidShow: vscode.Event<HelpShown>;
+    };
     readonly errors: {
         last(): ErrorLocation | undefined;
         /** The diagnostics R Bridge shows for a document: the warnings and errors of code run from it. */

@@ -14,6 +14,11 @@ import { Notifier } from './notifier';
 import { quoteName } from './rNames';
 import { ExecutionOrigin, RSession, errorMessage } from './session';
 import { Settings } from './settings';
+import { PlotsView } from './plots/plotsView';
+import { DataViews } from './dataView/dataViews';
+import { viewData } from './dataView/viewData';
+import { helpOnWord, searchHelp } from './help/helpCommands';
+import { HelpPanel } from './help/helpPanel';
 import { openTranscriptDocument } from './transcriptDocument';
 import { MessageNode, MoreNode, VariableNode, VariablesTreeProvider } from './variablesTree';
 
@@ -23,6 +28,9 @@ export interface Parts {
     settings: Settings;
     console: RConsole;
     variables: VariablesTreeProvider;
+    plots: PlotsView;
+    dataViews: DataViews;
+    help: HelpPanel;
     errors: ErrorLocations;
     diagnostics: RunDiagnostics;
     notifier: Notifier;
@@ -55,6 +63,18 @@ const COMMANDS: Command[] = [
     { id: 'rbridge.variables.print', run: (parts, node) => runOnVariable(parts, node, 'print') },
     { id: 'rbridge.variables.str', run: (parts, node) => runOnVariable(parts, node, 'str') },
     { id: 'rbridge.variables.showMore', run: (parts, node) => node instanceof MoreNode && parts.variables.showMore(node) },
+    { id: 'rbridge.plots.show', run: (parts) => parts.plots.show() },
+    { id: 'rbridge.plots.previous', run: (parts) => parts.plots.previous() },
+    { id: 'rbridge.plots.next', run: (parts) => parts.plots.next() },
+    { id: 'rbridge.plots.remove', run: (parts, plotId) => parts.plots.remove(plotId) },
+    { id: 'rbridge.plots.clear', run: (parts, options) => parts.plots.clear(options) },
+    // The panel itself is no answer for a caller: the API's plots.zoomed() describes it.
+    { id: 'rbridge.plots.zoom', run: (parts, plotId) => void parts.plots.zoom(plotId) },
+    { id: 'rbridge.plots.save', run: (parts, options) => parts.plots.save(options) },
+    { id: 'rbridge.plots.copy', run: (parts) => parts.plots.copy() },
+    { id: 'rbridge.viewData', run: (parts, target) => viewData(parts, target) },
+    { id: 'rbridge.helpOnWord', run: (parts) => helpOnWord(parts.help) },
+    { id: 'rbridge.searchHelp', run: (parts, text) => searchHelp(parts.help, text) },
     {
         id: 'rbridge.variables.retry',
         run: (parts, node) => {

@@ -10,13 +10,17 @@ import * as vscode from 'vscode';
 import type { InputParams, InputResult } from '../../common/protocol';
 import { RBridgeApi } from './api';
 import { BusyProgress } from './busyProgress';
-import { Parts, registerCommands } from './commands';
+import { Parts, registerCommands, run } from './commands';
 import { RConsole } from './console/consoleTerminal';
 import { RunDiagnostics } from './diagnostics';
 import { ErrorLocations } from './errorLocations';
 import { Feedback, FeedbackAction } from './feedback';
 import { mayStartAutomatically } from './launchOptions';
 import { Notifier } from './notifier';
+import { PlotsView } from './plots/plotsView';
+import { DataViews } from './dataView/dataViews';
+import { HelpPanel } from './help/helpPanel';
+import { ConsoleCompletion } from './language/consoleCompletion';
 import { registerRKeys } from './rKeys';
 import { RSession } from './session';
 import { Settings } from './settings';
@@ -35,6 +39,7 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
     const notifier = new Notifier();
     const session = new RSession(context.asAbsolutePath('dist/server.js'), settings, log);
     activeSession = session;
+    const completion = new ConsoleCompletion(() => session.languageClient);
 
     const rconsole = new RConsole(
         {
@@ -46,6 +51,8 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
             historyChanged: (entries) => void context.globalState.update(HISTORY_KEY, entries.slice(-1000)),
             // R prints as wide as the console, in colour (the console shows 256).
             resized: (columns) => session.setConsole({ width: columns, colors: 256 }),
+            // Tab: the server's completion, as in R editors.
+            complete: (text, cursor, before) => completion.complete(text, cursor, before),
         },
         { history: context.globalState.get<string[]>(HISTORY_KEY, []) },
     );
@@ -80,6 +87,21 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
     const treeView = vscode.window.createTreeView('rbridge.variables', { treeDataProvider: variables, showCollapseAll: true });
     const statusBar = new KernelStatusBar(session, () => settings.trusted);
     const progress = new BusyProgress(session);
+    const plots = new PlotsView(context.extensionUri, session, settings, notifier, log, context.globalState);
+    const dataViews = new DataViews(context.extensionUri, session, log);
+    const help = new HelpPanel(context.extensionUri, {
+        help: async (params, token) => {
+            // Asking for help is an explicit command: it starts R if needed.
+            if (session.state.kind === 'stopped') feedback.explainTrust();
+            await session.ensureKernel();
+            // R that is still starting cannot answer yet (r/help needs a kernel): the page waits for it.
+            await session.whenReady();
+            return session.help(params, token);
+        },
+        whenIdle: (token) => whenIdle(session, token),
+        runExample: (code) => run(parts, code, 'help'),
+        log,
+    });
     const askedInput = new vscode.EventEmitter<{ prompt: string; via: 'console' | 'inputBox' }>();
 
     const parts: Parts = {
@@ -87,6 +109,9 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
         settings,
         console: rconsole,
         variables,
+        plots,
+        dataViews,
+        help,
         errors,
         diagnostics,
         notifier,
@@ -119,8 +144,13 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
         ...registerRKeys(settings, () => rconsole.terminalInstance),
         statusBar,
         progress,
+        plots,
+        dataViews,
+        help,
         askedInput,
         ...registerCommands(parts),
+        session.onShowHelp((p) => help.showPage(p)),
+        session.onShowHelpMatches((p) => help.showMatches(p.query, p.matches)),
         session.onOutput((p) => rconsole.core.output(p.stream, p.text)),
         session.onCondition((p) => diagnostics.condition(p)),
         session.onDidStartExecution(() => rconsole.core.executionStarted()),
@@ -173,6 +203,43 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
             terminal: () => rconsole.terminalInstance,
         },
         variablesTree: variables,
+        plots: {
+            list: () => plots.list,
+            current: () => plots.current,
+            index: () => plots.index,
+            viewSize: () => plots.viewSize,
+            shown: () => plots.shown,
+            banner: () => plots.bannerText,
+            isOpen: () => plots.isOpen,
+            zoomed: () => plots.zoomPanels.map((z) => ({ plotId: z.plotId, shown: z.shown })),
+            onDidChange: plots.onDidChange,
+            onDidShowImage: plots.onDidShowImage,
+        },
+        dataViews: {
+            list: () => dataViews.snapshots(),
+            get: (viewId) => dataViews.view(viewId)?.snapshot(),
+            request: (viewId, request) => {
+                const view = dataViews.view(viewId);
+                if (!view) return Promise.reject(new Error(`no data view ${viewId} is open`));
+                return view.request(request);
+            },
+            copySelection: (viewId, select) => dataViews.view(viewId)?.copySelection(select),
+            close: (viewId) => dataViews.view(viewId)?.dispose(),
+            onDidChange: dataViews.onDidChange,
+        },
+        help: {
+            isOpen: () => help.isOpen,
+            current: () => help.current,
+            shown: () => help.shown,
+            canGoBack: () => help.canGoBack,
+            canGoForward: () => help.canGoForward,
+            back: () => help.back(),
+            forward: () => help.forward(),
+            search: (text, words) => help.search(text, words),
+            click: (target) => help.click({ type: 'click', ...target }),
+            onDidChange: help.onDidChange,
+            onDidShow: help.onDidShow,
+        },
         errors: {
             last: () => errors.last,
             diagnostics: (uri) => diagnostics.diagnosticsFor(uri),
@@ -204,6 +271,22 @@ export async function deactivate(): Promise<void> {
     // Stops the server gently (R gets its shutdown) before VS Code goes.
     await activeSession?.dispose();
     activeSession = undefined;
+}
+
+/** Resolves when R runs nothing and nothing waits to run (or when `token` is cancelled). */
+function whenIdle(session: RSession, token: vscode.CancellationToken): Promise<void> {
+    const idle = () => session.pending.length === 0 && session.state.kind !== 'busy';
+    if (idle() || token.isCancellationRequested) return Promise.resolve();
+    return new Promise((resolve) => {
+        const finish = () => {
+            for (const s of subscriptions) s.dispose();
+            resolve();
+        };
+        const check = () => {
+            if (idle()) finish();
+        };
+        const subscriptions = [session.onDidChangeExecutions(check), session.onDidChangeState(check), token.onCancellationRequested(finish)];
+    });
 }
 
 function askWithInputBox(params: InputParams, token: vscode.CancellationToken): Promise<InputResult> {

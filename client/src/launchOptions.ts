@@ -49,6 +49,9 @@ export function initializationOptions(settings: RBridgeSettings, context: Launch
         rArgs: [...settings.rArgs],
         cwd: workingDirectory(settings.workingDirectory, context),
         autoRestart: settings.autoRestart,
+        // The Help panel shows R's help pages (r/showHelp): R sends them
+        // rather than printing them as text in the console.
+        helpViewer: true,
         // Only a trusted workspace may run its own .Rprofile; the server
         // then runs only ~/.Rprofile.
         workspaceTrusted: context.trusted,

@@ -34,21 +34,31 @@ import {
     ErrorHandlerResult,
     LanguageClient,
     LanguageClientOptions,
+    RequestType,
     ResponseError,
     RevealOutputChannelOn,
     ServerOptions,
     TransportKind,
 } from 'vscode-languageclient/node';
 import {
+    ClearPlotsRequest,
+    ClearPlotsResult,
     ConditionNotification,
     ConditionParams,
     ConsoleParams,
     ConsoleRequest,
+    DataViewChangedNotification,
+    DataViewChangedParams,
+    DataViewInfo,
+    DataViewOpenNotification,
     ExecuteParams,
     ExecuteRequest,
     ExecuteResult,
     ExecutionStateNotification,
     ExecutionStateParams,
+    HelpParams,
+    HelpRequest,
+    HelpResult,
     InitializationOptions,
     InputParams,
     InputRequest,
@@ -60,21 +70,39 @@ import {
     KernelStatusParams,
     OutputNotification,
     OutputParams,
+    PlotNotification,
+    PlotParams,
+    PlotSettingsNotification,
+    PlotSettingsParams,
+    PlotsChangedNotification,
+    PlotsChangedParams,
+    PlotsRequest,
+    PlotsResult,
     Range,
+    RemovePlotRequest,
+    RemovePlotResult,
+    RenderPlotParams,
+    RenderPlotRequest,
+    RenderPlotResult,
     RestartRequest,
+    ShowHelpMatchesNotification,
+    ShowHelpMatchesParams,
+    ShowHelpNotification,
+    ShowHelpParams,
     SymbolsChangedNotification,
     SymbolsChangedParams,
     VariablesParams,
     VariablesRequest,
     VariablesResult,
 } from '../../common/protocol';
+import { R_DOCUMENTS } from './language/documents';
 import { sameLaunch } from './launchOptions';
 import { SessionState, restartComing, stateFromStatus } from './sessionState';
 import { Settings } from './settings';
 
 export type { DeadState, DeathCause, SessionState } from './sessionState';
 
-export type ExecutionOrigin = 'editor' | 'console' | 'variables' | 'api';
+export type ExecutionOrigin = 'editor' | 'console' | 'variables' | 'help' | 'api';
 
 export interface ExecutionRequest {
     code: string;
@@ -128,6 +156,8 @@ export class RSession implements vscode.Disposable {
     private consoleParams: ConsoleParams | undefined;
     private consoleUnsent = false;
     private consoleTimer: ReturnType<typeof setTimeout> | undefined;
+    /** The Plots view's size and background (r/plotSettings), sent to every server started. */
+    private plotSettingsParams: PlotSettingsParams | undefined;
 
     private readonly stateEmitter = new vscode.EventEmitter<SessionState>();
     private readonly outputEmitter = new vscode.EventEmitter<OutputParams>();
@@ -137,6 +167,12 @@ export class RSession implements vscode.Disposable {
     private readonly startedEmitter = new vscode.EventEmitter<PendingExecution>();
     private readonly executedEmitter = new vscode.EventEmitter<ExecutionRecord>();
     private readonly noticeEmitter = new vscode.EventEmitter<KernelStatusParams>();
+    private readonly plotEmitter = new vscode.EventEmitter<PlotParams>();
+    private readonly plotsChangedEmitter = new vscode.EventEmitter<PlotsChangedParams>();
+    private readonly dataViewOpenEmitter = new vscode.EventEmitter<DataViewInfo>();
+    private readonly dataViewChangedEmitter = new vscode.EventEmitter<DataViewChangedParams>();
+    private readonly showHelpEmitter = new vscode.EventEmitter<ShowHelpParams>();
+    private readonly showHelpMatchesEmitter = new vscode.EventEmitter<ShowHelpMatchesParams>();
 
     readonly onDidChangeState = this.stateEmitter.event;
     readonly onOutput = this.outputEmitter.event;
@@ -150,6 +186,18 @@ export class RSession implements vscode.Disposable {
     readonly onDidExecute = this.executedEmitter.event;
     /** An r/kernelStatus that is a notice (`notice` set: R ignores interrupts), not a change of state. */
     readonly onNotice = this.noticeEmitter.event;
+    /** R drew a plot (r/plot). */
+    readonly onPlot = this.plotEmitter.event;
+    /** The plot history changed other than by a new plot (r/plotsChanged). */
+    readonly onPlotsChanged = this.plotsChangedEmitter.event;
+    /** R code called View(x) (r/dataView/open). */
+    readonly onDataViewOpen = this.dataViewOpenEmitter.event;
+    /** The object of a data view changed or went away (r/dataView/changed). */
+    readonly onDataViewChanged = this.dataViewChangedEmitter.event;
+    /** R code asked for a help page (?topic, help(topic)): r/showHelp. */
+    readonly onShowHelp = this.showHelpEmitter.event;
+    /** R code asked for help that matches several pages (??words): r/showHelpMatches. */
+    readonly onShowHelpMatches = this.showHelpMatchesEmitter.event;
 
     /** Answers R's requests for a line of input (set by the extension). */
     inputHandler: ((params: InputParams, token: vscode.CancellationToken) => Promise<InputResult>) | undefined;
@@ -298,8 +346,11 @@ export class RSession implements vscode.Disposable {
             transport: TransportKind.stdio,
         };
         const clientOptions: LanguageClientOptions = {
-            // The server offers no language features; it only runs R.
-            documentSelector: [],
+            // Completion, hover and signature help from the live session, for
+            // R files and untitled R documents: the library keeps them in
+            // sync with the server and registers the providers the server
+            // declares (again for each new server).
+            documentSelector: R_DOCUMENTS,
             outputChannel: this.log,
             revealOutputChannelOn: RevealOutputChannelOn.Never,
             initializationOptions: options,
@@ -322,6 +373,12 @@ export class RSession implements vscode.Disposable {
             client.onNotification(SymbolsChangedNotification, (p: SymbolsChangedParams) => this.symbolsEmitter.fire(p)),
             client.onNotification(ExecutionStateNotification, (p: ExecutionStateParams) => this.onExecutionState(p)),
             client.onNotification(KernelStatusNotification, (p: KernelStatusParams) => this.onKernelStatus(p)),
+            client.onNotification(PlotNotification, (p: PlotParams) => this.plotEmitter.fire(p)),
+            client.onNotification(PlotsChangedNotification, (p: PlotsChangedParams) => this.plotsChangedEmitter.fire(p)),
+            client.onNotification(DataViewOpenNotification, (p: DataViewInfo) => this.dataViewOpenEmitter.fire(p)),
+            client.onNotification(DataViewChangedNotification, (p: DataViewChangedParams) => this.dataViewChangedEmitter.fire(p)),
+            client.onNotification(ShowHelpNotification, (p: ShowHelpParams) => this.showHelpEmitter.fire(p)),
+            client.onNotification(ShowHelpMatchesNotification, (p: ShowHelpMatchesParams) => this.showHelpMatchesEmitter.fire(p)),
             client.onRequest(InputRequest, (p: InputParams, token: vscode.CancellationToken) => this.onInput(p, token)),
         ];
         this.setState({ kind: 'starting', cause: 'initial' });
@@ -337,6 +394,8 @@ export class RSession implements vscode.Disposable {
         // A new server knows nothing of the console yet; it passes it on to every R it starts.
         if (this.consoleParams) this.consoleUnsent = true;
         this.sendConsole();
+        // And nothing of the Plots view: without its size, the first plot would come without a picture.
+        this.sendPlotSettings();
     }
 
     /**
@@ -351,6 +410,31 @@ export class RSession implements vscode.Disposable {
         this.consoleUnsent = true;
         if (this.consoleTimer) clearTimeout(this.consoleTimer);
         this.consoleTimer = setTimeout(() => this.sendConsole(), CONSOLE_DEBOUNCE_MS);
+    }
+
+    /**
+     * The Plots view's size and the plots' background (r/plotSettings):
+     * new plots come rendered at that size. Kept and sent again to every
+     * server started later.
+     */
+    setPlotSettings(params: PlotSettingsParams): void {
+        const before = this.plotSettingsParams;
+        if (before && JSON.stringify(before) === JSON.stringify(params)) return;
+        this.plotSettingsParams = { ...params };
+        this.sendPlotSettings();
+    }
+
+    /** What the server was last told, or will be, of the Plots view. */
+    get plotSettings(): PlotSettingsParams | undefined {
+        return this.plotSettingsParams;
+    }
+
+    private sendPlotSettings(): void {
+        const client = this.client;
+        if (!this.plotSettingsParams || !client?.isRunning()) return;
+        client.sendNotification(PlotSettingsNotification, this.plotSettingsParams).catch((e: unknown) => {
+            this.log.warn(`r/plotSettings failed: ${errorMessage(e)}`);
+        });
     }
 
     /** What R was last told, or will be, of the console. */
@@ -557,6 +641,57 @@ export class RSession implements vscode.Disposable {
         return client.sendRequest(VariablesRequest, params, token);
     }
 
+    /**
+     * r/renderPlot: a plot of the history drawn again at another size or in
+     * another format. Waits in the server's queue behind the executions sent
+     * before it.
+     */
+    renderPlot(params: RenderPlotParams, token?: vscode.CancellationToken): Promise<RenderPlotResult> {
+        return this.request((client) => client.sendRequest(RenderPlotRequest, params, token));
+    }
+
+    /** r/plots: the plots the server keeps, oldest first. */
+    plots(): Promise<PlotsResult> {
+        return this.request((client) => client.sendRequest(PlotsRequest, {}));
+    }
+
+    /** r/removePlot. */
+    removePlot(plotId: string): Promise<RemovePlotResult> {
+        return this.request((client) => client.sendRequest(RemovePlotRequest, { plotId }));
+    }
+
+    /** r/clearPlots. */
+    clearPlots(): Promise<ClearPlotsResult> {
+        return this.request((client) => client.sendRequest(ClearPlotsRequest, {}));
+    }
+
+    /**
+     * A data-view request (r/dataView/*, client/src/dataView/). `token`
+     * cancels it ($/cancelRequest): a sort or filter that runs is
+     * interrupted in R.
+     */
+    dataView<P, R>(type: RequestType<P, R, void>, params: P, token?: vscode.CancellationToken): Promise<R> {
+        // The typed overload (not the method's name: an undefined token would be sent as a second parameter);
+        // the cast because generic params do not fit its NoInfer<RequestParam<P>>.
+        return this.request((client) => client.sendRequest(type, params as never, token));
+    }
+
+    /** r/help: a help page, or the pages that match. While R runs code the server answers RBusyError at once. */
+    help(params: HelpParams, token?: vscode.CancellationToken): Promise<HelpResult> {
+        return this.request((client) => client.sendRequest(HelpRequest, params, token));
+    }
+
+    /** The running server's client (undefined when none runs): the console's completion speaks LSP on it. */
+    get languageClient(): LanguageClient | undefined {
+        return this.client;
+    }
+
+    private request<T>(send: (client: LanguageClient) => Promise<T>): Promise<T> {
+        const client = this.client;
+        if (!client) return Promise.reject(new ResponseError(KernelNotRunningError, 'R is not running.'));
+        return send(client);
+    }
+
     async dispose(): Promise<void> {
         if (this.consoleTimer) clearTimeout(this.consoleTimer);
         await this.stop();
@@ -569,6 +704,12 @@ export class RSession implements vscode.Disposable {
             this.startedEmitter,
             this.executedEmitter,
             this.noticeEmitter,
+            this.plotEmitter,
+            this.plotsChangedEmitter,
+            this.dataViewOpenEmitter,
+            this.dataViewChangedEmitter,
+            this.showHelpEmitter,
+            this.showHelpMatchesEmitter,
         ]) {
             emitter.dispose();
         }

@@ -9,6 +9,13 @@ import { DEFAULT_SETTINGS, LAUNCH_SETTINGS, RBridgeSettings, initializationOptio
 
 export type SettingName = keyof RBridgeSettings;
 export type PipeOperator = '|>' | '%>%';
+/** When the Plots view opens by itself (`rbridge.plots.openOn`). */
+export type PlotsOpenOn = 'newPlot' | 'never';
+export interface PlotsSettings {
+    openOn: PlotsOpenOn;
+    /** The plots' background, as R names colours (`rbridge.plots.background`). */
+    background: string;
+}
 const SECTION = 'rbridge';
 const EXTENSION_ID = 'rbridge.rbridge';
 const USER_SETTINGS_COMMAND = 'workbench.action.openSettings';
@@ -23,6 +30,7 @@ const NAMES = Object.keys(DEFAULT_SETTINGS) as SettingName[];
 export class Settings implements vscode.Disposable {
     private readonly changed = new vscode.EventEmitter<Set<SettingName>>();
     private readonly trustChanged = new vscode.EventEmitter<boolean>();
+    private readonly plotsChanged = new vscode.EventEmitter<void>();
     private readonly subscriptions: vscode.Disposable[] = [];
     /** Set by tests to act as if the workspace were (un)trusted; undefined: VS Code decides. */
     private trustOverride: boolean | undefined;
@@ -31,18 +39,22 @@ export class Settings implements vscode.Disposable {
     readonly onDidChange = this.changed.event;
     /** Fires when the workspace becomes trusted (or a test says so). */
     readonly onDidChangeTrust = this.trustChanged.event;
+    /** Fires when a `rbridge.plots.*` setting changed. */
+    readonly onDidChangePlots = this.plotsChanged.event;
 
     constructor() {
         this.subscriptions.push(
             vscode.workspace.onDidChangeConfiguration((e) => {
                 const names = new Set(NAMES.filter((name) => e.affectsConfiguration(`${SECTION}.${name}`)));
                 if (names.size) this.changed.fire(names);
+                if (e.affectsConfiguration(`${SECTION}.plots`)) this.plotsChanged.fire();
             }),
             vscode.workspace.onDidGrantWorkspaceTrust(() => {
                 if (this.trustOverride === undefined) this.trustChanged.fire(true);
             }),
             this.changed,
             this.trustChanged,
+            this.plotsChanged,
         );
     }
 
@@ -87,6 +99,16 @@ export class Settings implements vscode.Disposable {
     get pipe(): PipeOperator {
         const value = vscode.workspace.getConfiguration(SECTION).get('pipe');
         return value === '%>%' ? '%>%' : '|>';
+    }
+
+    /** The Plots view's settings (`rbridge.plots.*`). */
+    get plots(): PlotsSettings {
+        const config = vscode.workspace.getConfiguration(SECTION);
+        const background = config.get('plots.background');
+        return {
+            openOn: config.get('plots.openOn') === 'never' ? 'never' : 'newPlot',
+            background: typeof background === 'string' && background.trim() ? background.trim() : 'white',
+        };
     }
 
     /**

@@ -29,6 +29,7 @@ import {
     Variable,
 } from '../../common/protocol';
 import { compareNames } from '../../common/names';
+import { isViewable } from './dataView/viewable';
 import { formatBytes, pathExpression } from './rNames';
 import { RSession, errorCode, errorMessage } from './session';
 import { ValueStep, readableExpression } from './valueNames';
@@ -494,7 +495,8 @@ function variableItem(node: VariableNode): vscode.TreeItem {
     item.id = node.id;
     item.description = describe(v);
     item.iconPath = new vscode.ThemeIcon(iconName(v));
-    item.contextValue = node.parent ? 'rbridge.variable.child' : 'rbridge.variable.global';
+    // `.table`: the data viewer can show it (the View Data action's icon shows on the row).
+    item.contextValue = (node.parent ? 'rbridge.variable.child' : 'rbridge.variable.global') + (isViewable(v) ? '.table' : '');
     item.tooltip = tooltip(v, node.isEnvironment);
     return item;
 }

@@ -13,7 +13,9 @@
  *   npm run test:browser
  */
 import * as assert from 'assert';
+import * as fs from 'fs';
 import * as path from 'path';
+import type { Frame } from 'playwright-core';
 import { ProbeConnection, ProbeEvent, ROOT, Session, Workbench, normalize, readManifest, workbenchSuite } from './harness';
 
 /** The probe forwards the API's events; these tell the session's state whatever the event is called. */
@@ -77,7 +79,7 @@ describe('R Bridge in VS Code, driven from the keyboard', function () {
         return {
             name: 'browser',
             extension: vsix ? { vsix: path.resolve(ROOT, vsix) } : undefined,
-            workspaceFiles: { 'sleep.R': SLEEP_FILE, 'warn.R': WARN_FILE, 'echo.R': ECHO_FILE, 'env.R': ENV_FILE, 'keys.R': '', 'long.R': LONG_FILE },
+            workspaceFiles: { 'sleep.R': SLEEP_FILE, 'warn.R': WARN_FILE, 'echo.R': ECHO_FILE, 'env.R': ENV_FILE, 'keys.R': '', 'long.R': LONG_FILE, 'complete.R': '' },
         };
     });
     before(() => ({ session, wb, probe } = suite));
@@ -139,7 +141,7 @@ describe('R Bridge in VS Code, driven from the keyboard', function () {
         await shot('model-and-variables');
     });
 
-    it('interrupts Sys.sleep(30) with the Interrupt command from the command palette (F1)', async () => {
+    it('interrupts Sys.sleep(30) with the Interrupt command from the command palette (Ctrl+Shift+P)', async () => {
         await wb.openFile('sleep.R');
         await wb.goToLine(1);
         const from = probe.events.length;
@@ -412,6 +414,557 @@ describe('R Bridge in VS Code, driven from the keyboard', function () {
         assert.match(running, /running Sys\.sleep\(5\) …/, 'the code, not the comment before it');
         assert.strictEqual((running.match(/…|\.\.\./g) ?? []).length, 1, `one ellipsis in "${running}"`);
         await wb.waitFor(() => wb.terminalText(), (t) => t.includes('long run done'), 'the long run to end', 30_000);
+    });
+
+    // --- The Plots view (examples/plots.R): a plot beside the editor, at the view's size; resize; history; save; copy; many points.
+
+    /** The Plots view's page: the webview frame that has the history strip. */
+    function plotsFrame(): Promise<Frame> {
+        return wb.webviewFrame('#thumbs', 'the Plots view');
+    }
+
+    /** What the view shows: the picture's decoded size, the plot area's CSS size, the position text. */
+    interface Picture {
+        plotId: string;
+        shown: boolean;
+        naturalWidth: number;
+        naturalHeight: number;
+        areaWidth: number;
+        areaHeight: number;
+        ratio: number;
+        position: string;
+        source: string;
+        thumbnails: number;
+        svgElements: number;
+    }
+    // Evaluated in the page (a string: this file is compiled without the DOM's types).
+    const PICTURE_SCRIPT = `(() => {
+        const img = document.getElementById('plot');
+        const area = document.getElementById('area');
+        return {
+            plotId: img.dataset.plotId || '',
+            shown: !img.hidden && img.complete && img.naturalWidth > 0,
+            naturalWidth: img.naturalWidth,
+            naturalHeight: img.naturalHeight,
+            areaWidth: area.clientWidth,
+            areaHeight: area.clientHeight,
+            ratio: window.devicePixelRatio,
+            position: document.getElementById('position').textContent || '',
+            source: document.getElementById('source').textContent || '',
+            thumbnails: document.querySelectorAll('.thumb').length,
+            svgElements: document.querySelectorAll('svg').length,
+        };
+    })()`;
+    const picture = (frame: Frame) => frame.evaluate<Picture>(PICTURE_SCRIPT);
+    /** Whether the picture was drawn for the plot area as it is now (one PNG pixel per screen pixel). */
+    const fits = (p: Picture) =>
+        p.shown && Math.abs(p.naturalWidth - Math.floor(p.areaWidth) * p.ratio) <= 1 && Math.abs(p.naturalHeight - Math.floor(p.areaHeight) * p.ratio) <= 1;
+
+    it('draws plot(1:10) of examples/plots.R in the Plots view beside the editor, at the view size, leaving the focus in the editor', async () => {
+        await wb.openFile('plots.R');
+        await wb.goToLine(7);
+        await session.page.keyboard.press('Control+Enter');
+        const frame = await plotsFrame();
+        const shown = await wb.waitFor(() => picture(frame), (p) => fits(p) && p.position === '1 / 1', 'plot(1:10) drawn at the view size', 30_000);
+        session.log.write('test', `plot(1:10): ${JSON.stringify(shown)}`);
+        assert.strictEqual(shown.source, 'plots.R:7', 'the link names the line that drew it');
+        assert.strictEqual(shown.svgElements, 0, 'the view shows a PNG, no SVG');
+        // The plot opened beside the editor, which kept the focus: Ctrl+Enter goes on running lines.
+        assert.strictEqual(await session.page.locator('.editor-group-container.active .monaco-editor.focused').count(), 1, 'the editor has the focus');
+        await wb.waitFor(() => session.page.locator('.editor-group-container').count(), (n) => n >= 2, 'two editor groups');
+        await shot('plots-first-plot');
+    });
+
+    it('draws the plot again when the view is resized', async () => {
+        const frame = await plotsFrame();
+        const before = await picture(frame);
+        await session.page.setViewportSize({ width: 1200, height: 760 });
+        const after = await wb.waitFor(
+            () => picture(frame),
+            (p) => fits(p) && p.naturalWidth !== before.naturalWidth && p.naturalHeight !== before.naturalHeight,
+            'the plot drawn again at the new size',
+            30_000,
+        );
+        session.log.write('test', `resize: ${before.naturalWidth}×${before.naturalHeight} → ${after.naturalWidth}×${after.naturalHeight}`);
+        await shot('plots-resized');
+        await session.page.setViewportSize({ width: 1440, height: 900 });
+        await wb.waitFor(() => picture(frame), (p) => fits(p) && p.naturalWidth === before.naturalWidth, 'the plot at the first size again', 30_000);
+    });
+
+    it('walks the plot history with the Previous and Next buttons, the arrow keys and the thumbnails', async () => {
+        // The histogram, then the scatter plot and the line added to it, line after line, in the first editor group.
+        await session.page.keyboard.press('Control+1');
+        await wb.openFile('plots.R');
+        await wb.goToLine(8);
+        await session.page.keyboard.press('Control+Enter');
+        await session.page.keyboard.press('Control+Enter');
+        await session.page.keyboard.press('Control+Enter');
+        const frame = await plotsFrame();
+        const newest = await wb.waitFor(() => picture(frame), (p) => fits(p) && p.position === '3 / 3' && p.source === 'plots.R:10', 'the scatter plot with its line, third', 30_000);
+        assert.strictEqual(newest.thumbnails, 3);
+        await shot('plots-three');
+        await frame.locator('#previous').click();
+        const second = await wb.waitFor(() => picture(frame), (p) => fits(p) && p.position === '2 / 3' && p.plotId !== newest.plotId, 'the histogram after Previous');
+        assert.strictEqual(second.source, 'plots.R:8');
+        await shot('plots-previous');
+        await frame.locator('#next').click();
+        await wb.waitFor(() => picture(frame), (p) => p.position === '3 / 3' && p.plotId === newest.plotId, 'the scatter plot after Next');
+        // The keyboard: the plot area takes Left and Right.
+        await frame.locator('#area').focus();
+        await session.page.keyboard.press('ArrowLeft');
+        await session.page.keyboard.press('ArrowLeft');
+        await wb.waitFor(() => picture(frame), (p) => fits(p) && p.position === '1 / 3' && p.source === 'plots.R:7', 'the first plot after Left twice');
+        await session.page.keyboard.press('ArrowRight');
+        await wb.waitFor(() => picture(frame), (p) => p.position === '2 / 3', 'the second plot after Right');
+        await frame.locator('.thumb').nth(2).click();
+        await wb.waitFor(() => picture(frame), (p) => fits(p) && p.position === '3 / 3', 'the third plot from its thumbnail');
+        await shot('plots-history');
+    });
+
+    it('saves the plot as PNG through the save dialog, at the size typed', async () => {
+        const frame = await plotsFrame();
+        const target = path.join(session.workspace, 'saved-plot.png');
+        await frame.locator('#save').click();
+        // VS Code's own save dialog (a quick input in the browser): the path, then Enter.
+        const input = session.page.locator('.quick-input-widget input');
+        await input.waitFor({ state: 'visible', timeout: 15_000 });
+        await shot('plots-save-dialog');
+        await input.fill(target);
+        await session.page.keyboard.press('Enter');
+        // Then the size, offered as the view's.
+        await wb.waitFor(async () => normalize((await input.inputValue().catch(() => '')) ?? ''), (v) => /^\d+ × \d+$/.test(v), 'the size offered in the input box');
+        await input.fill('640 × 480');
+        await session.page.keyboard.press('Enter');
+        await wb.waitFor(async () => fs.existsSync(target) && fs.statSync(target).size > 0, (exists) => exists, `${target} written`, 30_000);
+        const bytes = fs.readFileSync(target);
+        assert.strictEqual(bytes.subarray(1, 4).toString('latin1'), 'PNG');
+        assert.deepStrictEqual({ width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) }, { width: 640, height: 480 });
+        session.log.write('test', `saved ${target}: ${bytes.length} bytes`);
+    });
+
+    it('copies the plot to the clipboard as PNG from its button', async () => {
+        await session.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+        const frame = await plotsFrame();
+        const from = probe.events.length;
+        await frame.locator('#copy').click();
+        const said = await probe.waitForEvent(
+            (e) => e.event === 'notices.onDidNotify' && /copied|copy/i.test((e.data as { message?: string }).message ?? ''),
+            15_000,
+            'the copy to say how it went',
+            from,
+        );
+        const message = (said.data as { message: string }).message;
+        session.log.write('test', `copy: ${message}`);
+        assert.match(message, /Plot copied to the clipboard as PNG/);
+    });
+
+    it('shows a plot of 200,000 points as one PNG without freezing the view', async () => {
+        // The editor, in the first group (the Plots view has the second).
+        await session.page.keyboard.press('Control+1');
+        await wb.openFile('plots.R');
+        await wb.goToLine(13);
+        await session.page.keyboard.press('Control+Enter');
+        await session.page.keyboard.press('Control+Enter');
+        const frame = await plotsFrame();
+        const started = Date.now();
+        const big = await wb.waitFor(() => picture(frame), (p) => fits(p) && p.position === '4 / 4', 'the plot of 200,000 points', 60_000);
+        session.log.write('test', `200,000 points on screen ${Date.now() - started} ms after the wait began: ${JSON.stringify(big)}`);
+        assert.strictEqual(big.svgElements, 0, 'no SVG in the view');
+        // The page answers at once: it holds one picture, not 200,000 elements.
+        const t0 = Date.now();
+        await frame.evaluate("document.querySelectorAll('*').length");
+        assert.ok(Date.now() - t0 < 2000, `the view took ${Date.now() - t0} ms to answer`);
+        await frame.locator('#previous').click();
+        await wb.waitFor(() => picture(frame), (p) => p.position === '3 / 4', 'Previous still works');
+        await frame.locator('#next').click();
+        await wb.waitFor(() => picture(frame), (p) => fits(p) && p.position === '4 / 4', 'back to the big plot');
+        await shot('plots-200k-points');
+    });
+
+    it('zooms the plot into an editor tab drawn at that tab size, and says after a restart that earlier plots are gone', async () => {
+        const frame = await plotsFrame();
+        await frame.locator('#zoom').click();
+        const tab = session.page.locator('.tabs-container .tab', { hasText: 'Plot 4 (plots.R:14)' });
+        await tab.waitFor({ timeout: 15_000 });
+        const zoomFrame = await wb.webviewFrame('#zoom-area', 'the zoomed plot', 20_000);
+        const zoomed = await wb.waitFor(
+            () =>
+                zoomFrame.evaluate<{ naturalWidth: number; width: number; ratio: number }>(
+                    `(() => { const img = document.getElementById('plot'); const area = document.getElementById('zoom-area'); return { naturalWidth: img.complete ? img.naturalWidth : 0, width: area.clientWidth, ratio: window.devicePixelRatio }; })()`,
+                ),
+            (z) => z.naturalWidth > 0 && Math.abs(z.naturalWidth - z.width * z.ratio) <= 1,
+            'the zoomed plot drawn at the tab size',
+            30_000,
+        );
+        session.log.write('test', `zoom: ${JSON.stringify(zoomed)}`);
+        await shot('plots-zoom');
+        await tab.locator('.codicon-close').click();
+        await tab.waitFor({ state: 'detached', timeout: 10_000 });
+
+        await wb.runCommand(commandTitle(/^rbridge\.restart$/));
+        await wb.waitFor(() => frame.locator('#banner').innerText().catch(() => ''), (t) => t === 'R was restarted: earlier plots are gone.', 'the note about the restart');
+        assert.ok(await frame.locator('#empty').isVisible(), 'the view is empty');
+        await wb.waitFor(() => wb.statusBar(), (items) => items.some((i) => /R: idle/.test(i)), '"R: idle" after the restart', 60_000);
+        await shot('plots-after-restart');
+    });
+
+    // --- The data viewer (examples/data.R): View() opens a grid; sort by a header click; filter; a column summary; a million rows.
+
+    /** The data view whose toolbar title is `title`: its webview frame. */
+    function dataViewFrame(title: string): Promise<Frame> {
+        return wb.webviewFrame(
+            '#scroller[role="grid"]',
+            `the data view of ${title}`,
+            30_000,
+            async (frame) => (await frame.locator('#title').textContent({ timeout: 1000 }).catch(() => '')) === title,
+        );
+    }
+
+    /** What a data view shows: the toolbar's counts, the headers and their sort, the rows on screen, cells still loading. */
+    interface Grid {
+        counts: string;
+        headers: string[];
+        sort: string[];
+        rows: string[];
+        firstCells: string[];
+        rowElements: number;
+        loading: number;
+        note: string;
+        chips: string[];
+        summary: string;
+    }
+    // Evaluated in the page (a string: this file is compiled without the DOM's types).
+    const GRID_SCRIPT = `(() => {
+        const scroller = document.getElementById('scroller').getBoundingClientRect();
+        const rows = [...document.querySelectorAll('.row:not([hidden])')]
+            .map((row) => ({ top: row.getBoundingClientRect().top, name: row.querySelector('.rowname').textContent, cells: [...row.querySelectorAll('.cell:not([hidden])')].map((c) => c.textContent) }))
+            .filter((row) => row.top >= scroller.top - 2 && row.top < scroller.bottom - 4)
+            .sort((a, b) => a.top - b.top);
+        const note = document.getElementById('note');
+        const summary = document.getElementById('summary');
+        return {
+            counts: document.getElementById('counts').textContent,
+            headers: [...document.querySelectorAll('.hcell[data-col] .hname-text')].map((h) => h.textContent),
+            sort: [...document.querySelectorAll('.hcell[data-col]')].map((h) => h.getAttribute('aria-sort')),
+            rows: rows.map((row) => row.name),
+            firstCells: rows.length ? rows[0].cells : [],
+            rowElements: document.querySelectorAll('.row').length,
+            loading: document.querySelectorAll('.row:not([hidden]) .cell.loading:not([hidden])').length,
+            note: note.hidden ? '' : note.textContent,
+            chips: [...document.querySelectorAll('.chip-label')].map((c) => c.textContent),
+            summary: summary.hidden ? '' : summary.innerText,
+        };
+    })()`;
+    const grid = (frame: Frame) => frame.evaluate<Grid>(GRID_SCRIPT);
+
+    it('Ctrl+Enter on View(mtcars) in examples/data.R opens the grid beside the editor: 32 of 32 rows, 11 columns', async () => {
+        await session.page.keyboard.press('Control+1');
+        await wb.openFile('data.R');
+        await wb.waitFor(() => wb.statusBar(), (items) => items.some((i) => /R: idle/.test(i)), '"R: idle" in the status bar', 60_000);
+        await wb.goToLine(7);
+        await session.page.keyboard.press('Control+Enter');
+        const frame = await dataViewFrame('mtcars');
+        const shown = await wb.waitFor(
+            () => grid(frame),
+            (g) => g.counts === '32 of 32 rows · 11 columns' && g.rows[0] === 'Mazda RX4' && g.loading === 0,
+            'the rows of mtcars in the grid',
+            30_000,
+        );
+        session.log.write('test', `View(mtcars): ${JSON.stringify(shown)}`);
+        // The headers of the columns in sight (the grid renders no others), in the object's order.
+        const names = ['mpg', 'cyl', 'disp', 'hp', 'drat', 'wt', 'qsec', 'vs', 'am', 'gear', 'carb'];
+        assert.ok(shown.headers.length >= 3, `columns in sight: ${shown.headers.join(', ')}`);
+        assert.deepStrictEqual(shown.headers, names.slice(0, shown.headers.length));
+        assert.strictEqual(shown.firstCells[0], '21.0');
+        assert.ok(await session.page.locator('.tabs-container .tab', { hasText: 'View: mtcars' }).count(), 'a tab "View: mtcars"');
+        assert.strictEqual(await session.page.locator('.editor-group-container.active .monaco-editor.focused').count(), 1, 'the editor keeps the focus');
+        await shot('data-view-mtcars');
+    });
+
+    it('sorts by a header click (ascending, descending), Shift+click adds a second key, and the sort clears', async () => {
+        const frame = await dataViewFrame('mtcars');
+        await frame.locator('.hcell[data-col="0"]').click();
+        await wb.waitFor(() => grid(frame), (g) => g.rows[0] === 'Cadillac Fleetwood' && g.sort[0] === 'ascending' && g.loading === 0, 'the lowest mpg first');
+        await frame.locator('.hcell[data-col="0"]').click();
+        const desc = await wb.waitFor(() => grid(frame), (g) => g.rows[0] === 'Toyota Corolla' && g.sort[0] === 'descending' && g.loading === 0, 'the highest mpg first');
+        assert.strictEqual(desc.firstCells[0], '33.9');
+        await shot('data-view-sorted');
+        // cyl, then (Shift+click) mpg: the four-cylinder car with the lowest mpg first.
+        await frame.locator('.hcell[data-col="1"]').click();
+        await frame.locator('.hcell[data-col="0"]').click({ modifiers: ['Shift'] });
+        const two = await wb.waitFor(() => grid(frame), (g) => g.rows[0] === 'Volvo 142E' && g.sort[0] === 'ascending' && g.sort[1] === 'ascending' && g.loading === 0, 'cyl then mpg');
+        session.log.write('test', `sorted by cyl, mpg: ${JSON.stringify(two.rows.slice(0, 5))}`);
+        await frame.locator('#clearSort').click();
+        await wb.waitFor(() => grid(frame), (g) => g.rows[0] === 'Mazda RX4' && g.sort.every((s) => s === 'none') && g.loading === 0, 'the object order again');
+    });
+
+    it('filters a column from its header: cyl = 4 leaves 11 of 32 rows, and the chip removes the filter', async () => {
+        const frame = await dataViewFrame('mtcars');
+        await frame.locator('.hcell[data-col="1"]').hover();
+        await frame.locator('.hcell[data-col="1"] .filter-button').click();
+        const popup = frame.locator('#filterPopup');
+        await popup.waitFor({ state: 'visible', timeout: 10_000 });
+        await popup.locator('select').first().selectOption('eq');
+        await popup.locator('input[aria-label="Value"]').fill('4');
+        await shot('data-view-filter-popup');
+        await session.page.keyboard.press('Enter');
+        const filtered = await wb.waitFor(
+            () => grid(frame),
+            (g) => g.counts === '11 of 32 rows · 11 columns' && g.loading === 0 && g.rows.length === 11,
+            'the four-cylinder cars',
+        );
+        assert.deepStrictEqual(filtered.chips, ['cyl = 4']);
+        assert.strictEqual(filtered.rows[0], 'Datsun 710');
+        await shot('data-view-filtered');
+        await frame.locator('.chip-remove').click();
+        await wb.waitFor(() => grid(frame), (g) => g.counts === '32 of 32 rows · 11 columns' && g.chips.length === 0 && g.loading === 0, 'every row again');
+    });
+
+    it('summarizes a column beside the grid: mean, quartiles, a histogram', async () => {
+        const frame = await dataViewFrame('mtcars');
+        await frame.locator('.hcell[data-col="0"]').hover();
+        await frame.locator('.hcell[data-col="0"] .info-button').click();
+        const shown = await wb.waitFor(() => grid(frame), (g) => /Mean\s+20\.09/.test(g.summary), 'the summary of mpg');
+        session.log.write('test', `summary: ${JSON.stringify(shown.summary)}`);
+        assert.match(shown.summary, /Median\s+19\.2/);
+        assert.ok((await frame.locator('#summary .hbar').count()) > 3, 'a histogram of bars');
+        await shot('data-view-summary');
+        await session.page.keyboard.press('Escape');
+        await frame.locator('#summary .codicon-close').click().catch(() => undefined);
+        await frame.locator('#summary').waitFor({ state: 'hidden', timeout: 5_000 });
+    });
+
+    it("resizes a column by dragging its header's edge", async () => {
+        const frame = await dataViewFrame('mtcars');
+        const header = frame.locator('.hcell[data-col="1"]');
+        const before = (await header.boundingBox())!;
+        const edge = (await frame.locator('.hcell[data-col="1"] .resizer').boundingBox())!;
+        await session.page.mouse.move(edge.x + edge.width / 2, edge.y + edge.height / 2);
+        await session.page.mouse.down();
+        await session.page.mouse.move(edge.x + edge.width / 2 + 60, edge.y + edge.height / 2, { steps: 5 });
+        await session.page.mouse.up();
+        const after = await wb.waitFor(async () => (await header.boundingBox())!, (box) => Math.abs(box.width - (before.width + 60)) <= 2, 'cyl 60 pixels wider');
+        // The cells follow their header.
+        const cell = (await frame.locator('.row:not([hidden]) .cell[data-col="1"]').first().boundingBox())!;
+        assert.ok(Math.abs(cell.width - after.width) <= 1 && Math.abs(cell.x - after.x) <= 1, `cell ${JSON.stringify(cell)} under header ${JSON.stringify(after)}`);
+    });
+
+    it('shows NA, NaN, Inf, -Inf and empty strings each their own way, and a cut cell whole in its tooltip', async () => {
+        await session.page.keyboard.press('Control+1');
+        await wb.openFile('data.R');
+        await wb.goToLine(14);
+        await session.page.keyboard.press('Control+Enter');
+        await session.page.keyboard.press('Control+Enter');
+        const frame = await dataViewFrame('odd');
+        await wb.waitFor(() => grid(frame), (g) => g.counts === '5 of 5 rows · 2 columns' && g.loading === 0, 'the rows of odd');
+        // Evaluated in the page: each cell's text, kind (its class) and tooltip, column by column.
+        const cells = await frame.evaluate<{ text: string; kind: string; title: string; inRow: boolean }[][]>(`[0, 1].map((c) =>
+            [...document.querySelectorAll('.row:not([hidden]) .cell[data-col="' + c + '"]')]
+                .sort((a, b) => Number(a.dataset.row) - Number(b.dataset.row))
+                .map((cell) => ({
+                    text: cell.textContent,
+                    kind: [...cell.classList].filter((k) => ['na', 'nan', 'inf', 'empty', 'error'].includes(k)).join(' '),
+                    title: cell.title,
+                    inRow: Math.abs(cell.getBoundingClientRect().top - cell.parentElement.getBoundingClientRect().top) < 1,
+                })))`);
+        session.log.write('test', `odd: ${JSON.stringify(cells)}`);
+        assert.deepStrictEqual(
+            cells[0].map((c) => [c.text, c.kind]),
+            [
+                ['1.5', ''],
+                ['NA', 'na'],
+                ['NaN', 'nan'],
+                ['Inf', 'inf'],
+                ['-Inf', 'inf'],
+            ],
+        );
+        assert.deepStrictEqual(
+            cells[1].map((c) => [c.text, c.kind]).filter((_, i) => i < 3),
+            [
+                ['text', ''],
+                ['NA', 'na'],
+                ['""', 'empty'],
+            ],
+        );
+        assert.strictEqual(cells[1][3].title, 'a long piece of text that the grid cuts, whole in its tooltip');
+        assert.ok(cells.flat().every((c) => c.inRow), 'every cell in its row');
+        const styles = await frame.evaluate<string[]>(
+            `['na', 'empty', 'inf'].map((k) => { const c = document.querySelector('.cell.' + k); const s = getComputedStyle(c); return k + ' ' + s.fontStyle + ' ' + s.color + ' ' + s.opacity; })`,
+        );
+        session.log.write('test', `odd styles: ${JSON.stringify(styles)}`);
+        assert.match(styles[0], /^na italic/, 'NA in italics');
+        await shot('data-view-na-nan-inf');
+    });
+
+    it('scrolls a 1e6-row frame to its end with Ctrl+End, rendering only the rows on screen, and copies cells with Ctrl+C', async () => {
+        await session.page.keyboard.press('Control+1');
+        await wb.openFile('data.R');
+        await wb.goToLine(18);
+        await session.page.keyboard.press('Control+Enter');
+        await session.page.keyboard.press('Control+Enter');
+        const frame = await dataViewFrame('big');
+        await wb.waitFor(
+            () => grid(frame),
+            (g) => g.counts === '1,000,000 of 1,000,000 rows · 2 columns' && g.rows[0] === '1' && g.loading === 0,
+            'the first rows of big',
+            60_000,
+        );
+        await frame.locator('.row:not([hidden]) .cell').first().click();
+        const started = Date.now();
+        await session.page.keyboard.press('Control+End');
+        const end = await wb.waitFor(() => grid(frame), (g) => g.rows.includes('1000000') && g.loading === 0, 'the last row, 1000000', 30_000);
+        session.log.write('test', `Ctrl+End: the last row on screen after ${Date.now() - started} ms; ${end.rowElements} row elements: ${JSON.stringify(end.rows.slice(-3))}`);
+        assert.strictEqual(end.rows[end.rows.length - 1], '1000000');
+        assert.ok(end.rowElements < 120, `only the rows on screen are in the page (${end.rowElements})`);
+        await shot('data-view-1e6-end');
+        // The last row's two cells, copied as tab-separated text.
+        await session.page.keyboard.press('Shift+Home');
+        await session.page.keyboard.press('Shift+ArrowUp');
+        await session.page.keyboard.press('Shift+ArrowUp');
+        await shot('data-view-1e6-selected');
+        await session.page.keyboard.press('Shift+ArrowDown');
+        await session.page.keyboard.press('Shift+ArrowDown');
+        await session.page.keyboard.press('Control+C');
+        const copied = await wb.waitFor(
+            async () => {
+                const views = await probe.request<{ value: { info: { title: string }; lastCopied?: { text: string; cells: number } }[] }>('call', { name: 'dataViews.list' });
+                return views.value.find((v) => v.info.title === 'big')?.lastCopied;
+            },
+            (c) => c !== undefined,
+            'the copy of the last row',
+        );
+        session.log.write('test', `copied: ${JSON.stringify(copied)}`);
+        assert.strictEqual(copied?.cells, 2);
+        assert.match(copied?.text ?? '', /^0\.\d+\t1000000$/);
+        // Back to the first row.
+        await session.page.keyboard.press('Control+Home');
+        await wb.waitFor(() => grid(frame), (g) => g.rows[0] === '1' && g.loading === 0, 'the first row again');
+        // The scrollbar stands for a million rows in proportion, yet the wheel moves the rows by its own pixels: 10 rows here.
+        const rowHeight = await frame.evaluate<number>("document.querySelector('.row:not([hidden])').getBoundingClientRect().height");
+        const box = await frame.locator('#scroller').boundingBox();
+        await session.page.mouse.move(box!.x + box!.width / 2, box!.y + box!.height / 2);
+        await session.page.mouse.wheel(0, rowHeight * 10);
+        await wb.waitFor(() => grid(frame), (g) => g.rows[0] === '11' && g.loading === 0, 'row 11 at the top after a wheel of ten rows');
+        await session.page.keyboard.press('Control+1');
+    });
+
+    it('shows the progress of a long sort, and its Cancel stops R and keeps the order', async () => {
+        // Five million strings take R a second or two to sort.
+        await probe.request('call', { name: 'execute', args: ['huge <- data.frame(s = sprintf("%08d-x", sample(5e6))); View(huge)'] }, 60_000);
+        const frame = await dataViewFrame('huge');
+        const first = await wb.waitFor(() => grid(frame), (g) => g.counts.startsWith('5,000,000 of 5,000,000 rows') && g.rows[0] === '1' && g.loading === 0, 'the rows of huge', 60_000);
+        await frame.locator('.hcell[data-col="0"]').click();
+        await frame.locator('#progress').waitFor({ state: 'visible', timeout: 10_000 });
+        await shot('data-view-sorting');
+        await frame.locator('#cancel').click();
+        const after = await wb.waitFor(() => grid(frame), (g) => g.sort[0] === 'none' && g.loading === 0, 'the sort cancelled');
+        assert.strictEqual(await frame.locator('#progress').isVisible(), false, 'the progress bar went');
+        assert.deepStrictEqual(after.rows.slice(0, 3), first.rows.slice(0, 3), 'the object order, as before');
+        assert.strictEqual(after.note, '', 'no error');
+        // R is free at once: the next sort is done and shown.
+        await frame.locator('.hcell[data-col="0"]').click();
+        const sorted = await wb.waitFor(() => grid(frame), (g) => g.sort[0] === 'ascending' && g.loading === 0 && g.firstCells[0] === '00000001-x', 'the sorted strings', 60_000);
+        session.log.write('test', `huge sorted: ${JSON.stringify(sorted.firstCells)} in row ${sorted.rows[0]}`);
+        await probe.request('call', { name: 'execute', args: ['rm(huge); gc()'] });
+        await session.page.keyboard.press('Control+1');
+    });
+
+    // --- Completion, signature help and the Help panel (complete.R, typed here).
+
+    /** The Help panel's page: the webview frame with the help search box. */
+    function helpFrame(): Promise<Frame> {
+        return wb.webviewFrame('#searchForm', 'the Help panel');
+    }
+
+    /** The help page's title and its "topic {package}", as the panel shows them. */
+    const helpPage = (frame: Frame) =>
+        frame.evaluate<{ title: string; where: string; examples: number; back: boolean }>(
+            `({ title: document.querySelector('#content h2')?.textContent ?? '', where: document.querySelector('#where')?.textContent ?? '', examples: document.querySelectorAll('.run-example').length, back: !document.querySelector('#back').disabled })`,
+        );
+
+    it('suggests the columns of mtcars after mtcars$ typed in an R editor, and shows the signature of rnorm(', async () => {
+        await session.page.keyboard.press('Control+1');
+        await wb.openFile('complete.R');
+        // Completion comes from the live session: R (and with it the server) is there first.
+        await wb.waitFor(() => wb.statusBar(), (items) => items.some((i) => /R: idle/.test(i)), '"R: idle" in the status bar', 60_000);
+        await session.page.keyboard.type('mtcars$');
+        const rows = session.page.locator('.editor-widget.suggest-widget.visible .monaco-list-row');
+        const suggestions = await wb.waitFor(
+            async () => (await rows.allInnerTexts()).map((t) => normalize(t).replace(/\s+/g, ' ').trim()),
+            (list) => list.some((row) => /^mpg\b/.test(row)),
+            'mpg in the suggestion widget',
+            30_000,
+        );
+        session.log.write('test', `suggestions after mtcars$: ${JSON.stringify(suggestions)}`);
+        assert.ok(['cyl', 'disp', 'hp'].every((c) => suggestions.some((row) => row.startsWith(c))), 'the other columns too');
+        await shot('completion-mtcars');
+        await session.page.keyboard.type('mp');
+        await wb.waitFor(async () => (await rows.allInnerTexts()).map(normalize), (list) => list.length === 1 && /^mpg/.test(list[0]), 'mpg alone after mp');
+        await session.page.keyboard.press('Enter');
+        await wb.waitFor(() => wb.editorText(), (t) => t === 'mtcars$mpg', 'mtcars$mpg in the editor');
+        await session.page.keyboard.press('End');
+        await session.page.keyboard.press('Enter');
+        await session.page.keyboard.type('rnorm(');
+        const hint = session.page.locator('.editor-widget.parameter-hints-widget.visible .signature');
+        const signature = await wb.waitFor(async () => normalize((await hint.innerText().catch(() => '')) ?? ''), (t) => t.includes('rnorm(n, mean = 0, sd = 1)'), 'the signature of rnorm', 20_000);
+        session.log.write('test', `signature: ${JSON.stringify(signature)}`);
+        await shot('signature-rnorm');
+        await session.page.keyboard.press('Escape');
+        await session.page.keyboard.press('Escape');
+    });
+
+    it('F1 on lm opens its page in the Help panel beside the editor; a link opens another page, and Back comes back', async () => {
+        // The file afresh, with one line put in whole (as pasted: no brackets closed or suggestions taken on the way).
+        await session.page.keyboard.press('Escape');
+        await session.page.keyboard.press('Control+A');
+        await session.page.keyboard.press('Backspace');
+        await session.page.keyboard.insertText('fit <- lm(mpg ~ wt, data = mtcars)');
+        await wb.waitFor(() => wb.editorText(), (t) => t === 'fit <- lm(mpg ~ wt, data = mtcars)', 'the lm line in the editor');
+        await session.page.keyboard.press('Control+S');
+        await session.page.keyboard.press('Home');
+        for (let i = 0; i < 8; i++) await session.page.keyboard.press('ArrowRight');
+        await session.page.keyboard.press('F1');
+        const frame = await helpFrame();
+        const lm = await wb.waitFor(() => helpPage(frame), (p) => p.title === 'Fitting Linear Models' && p.examples === 1, 'the lm page', 30_000);
+        session.log.write('test', `help: ${JSON.stringify(lm)}`);
+        assert.match(lm.where, /^lm \{stats\}$/);
+        await session.page.locator('.tabs-container .tab', { hasText: 'R Help: lm' }).waitFor({ timeout: 10_000 });
+        assert.ok(await session.page.locator('.tabs-container .tab.active', { hasText: 'complete.R' }).count(), 'the editor keeps its tab active');
+        await shot('help-lm');
+        await frame.locator('.run-example').scrollIntoViewIfNeeded();
+        await shot('help-lm-example');
+        await frame.locator('a.rhelp[data-topic="formula"]').first().click();
+        await wb.waitFor(() => helpPage(frame), (p) => /^formula \{stats\}$/.test(p.where) && p.back, 'the formula page after its link');
+        await shot('help-formula');
+        await frame.locator('#back').click();
+        await wb.waitFor(() => helpPage(frame), (p) => p.title === 'Fitting Linear Models', 'the lm page after Back');
+    });
+
+    it("searches the help pages' words from the panel's search box, and opens a page from the list", async () => {
+        const frame = await helpFrame();
+        await frame.locator('#search').click();
+        await session.page.keyboard.type('linear models');
+        await session.page.keyboard.press('Shift+Enter');
+        const matches = frame.locator('#content a.match');
+        // The first search builds R's help search database: seconds.
+        const count = await wb.waitFor(() => matches.count(), (n) => n > 0, 'pages about linear models', 60_000);
+        const heading = normalize(await frame.locator('#content h2').innerText());
+        session.log.write('test', `search: ${heading} (${count} links)`);
+        assert.match(heading, /help pages mention ‘linear models’/);
+        await shot('help-search');
+        const first = await matches.first().getAttribute('data-topic');
+        await matches.first().click();
+        await wb.waitFor(() => helpPage(frame), (p) => p.where.startsWith(`${first} {`), `the page of ${first}`);
+        // The page follows the colour theme: in a dark one its text is light on dark.
+        await probe.request('executeCommand', { name: 'workbench.action.toggleLightDarkThemes' });
+        const colours = () => frame.evaluate<{ text: string; background: string }>(`({ text: getComputedStyle(document.body).color, background: getComputedStyle(document.body).backgroundColor })`);
+        const light = (rgb: string) => (rgb.match(/\d+/g) ?? ['0', '0', '0']).slice(0, 3).reduce((sum, c) => sum + Number(c), 0) > 3 * 128;
+        const dark = await wb.waitFor(colours, (c) => light(c.text) && !light(c.background), 'light text on a dark background');
+        session.log.write('test', `dark theme: ${JSON.stringify(dark)}`);
+        await shot('help-dark');
+        await probe.request('executeCommand', { name: 'workbench.action.toggleLightDarkThemes' });
+        await wb.waitFor(colours, (c) => !light(c.text) && light(c.background), 'the light theme again');
+        await session.page.keyboard.press('Control+1');
     });
 
     it('R not found → Open Setting shows rbridge.rPath (on the Remote tab), and searching "rbridge" finds every setting', async () => {

@@ -1,12 +1,12 @@
 /**
- * Driving the workbench as a person would: the keyboard (Ctrl+P, F1, Ctrl+G,
+ * Driving the workbench as a person would: the keyboard (Ctrl+P, Ctrl+Shift+P, Ctrl+G,
  * selections), reading what is on screen from the DOM (editor lines,
  * terminal rows, tree rows, notifications, the status bar), screenshots, and
  * the mocha hooks every browser suite shares.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Locator, Page } from 'playwright-core';
+import { Frame, Locator, Page } from 'playwright-core';
 import { ROOT } from '../support/paths';
 import { sleep } from '../support/time';
 import { Log, OUTPUT_DIR } from './log';
@@ -97,12 +97,14 @@ export class Workbench {
     }
 
     /**
-     * F1, the command's title, Enter, as in the command palette. The palette
-     * filters as keys arrive, so the focused row is read until it is the
-     * command asked for, and Enter is pressed only then.
+     * Ctrl+Shift+P, the command's title, Enter, as in the command palette
+     * (not F1: in an R editor F1 is R Bridge's help on the word under the
+     * cursor, as in RStudio). The palette filters as keys arrive, so the
+     * focused row is read until it is the command asked for, and Enter is
+     * pressed only then.
      */
     async runCommand(title: string): Promise<void> {
-        await this.page.keyboard.press('F1');
+        await this.page.keyboard.press('Control+Shift+P');
         await this.page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
         await this.page.keyboard.type(title);
         const row = this.page.locator('.quick-input-list .monaco-list-row.focused .label-name').first();
@@ -184,6 +186,27 @@ export class Workbench {
             }
             await sleep(100);
         }
+    }
+
+    /**
+     * A webview's page (a panel's frame, reached through the page's frames):
+     * the first frame with an element matching `selector` that `accept`, if
+     * given, also takes; waited for.
+     */
+    async webviewFrame(selector: string, what: string, timeoutMs = 30_000, accept?: (frame: Frame) => Promise<boolean>): Promise<Frame> {
+        const found = await this.waitFor(
+            async () => {
+                for (const frame of this.page.frames()) {
+                    if (!(await frame.locator(selector).count().catch(() => 0))) continue;
+                    if (!accept || (await accept(frame))) return frame;
+                }
+                return undefined;
+            },
+            (frame) => frame !== undefined,
+            what,
+            timeoutMs,
+        );
+        return found!;
     }
 
     /** Text of the notifications on screen. */

@@ -16,7 +16,7 @@ describe('launch options (settings and trust to initializationOptions)', () => {
 
     it('defaults: R on the PATH, the workspace folder, trust passed through', () => {
         const trusted = initializationOptions(DEFAULT_SETTINGS, { trusted: true, workspaceFolder: workspace });
-        assert.deepStrictEqual(trusted, { rPath: 'R', rArgs: [], cwd: workspace, autoRestart: true, workspaceTrusted: true });
+        assert.deepStrictEqual(trusted, { rPath: 'R', rArgs: [], cwd: workspace, autoRestart: true, helpViewer: true, workspaceTrusted: true });
         const untrusted = initializationOptions(DEFAULT_SETTINGS, { trusted: false, workspaceFolder: workspace });
         assert.strictEqual(untrusted.workspaceTrusted, false);
     });

@@ -19,7 +19,7 @@ import { KernelStartError } from '../../server/src/kernel/process';
 import { ExecFlags, FromKernel, ToKernel } from '../../server/src/kernel/wire';
 import { RESTART_DELAYS_MS, RestartPolicy } from '../../server/src/session/restartPolicy';
 import { Session, SessionClient } from '../../server/src/session/session';
-import { WARMUP_DELAY_MS } from '../../server/src/session/warmup';
+import { IDLE_GAP_MS, WARMUP_DELAY_MS } from '../../server/src/session/warmup';
 
 const HELLO: Hello = { protocol: 4, pid: 4242, rVersion: '4.3.0', rlang: true, jsonlite: '1.8.0' };
 const NO_SYMBOLS: SymbolsChangedParams = { added: [], changed: [], removed: [] };
@@ -197,7 +197,7 @@ describe('Session with a fake kernel', () => {
         k.ready();
         await starting;
         assert.strictEqual(k.compiles, 0, 'R is left alone for a moment after it starts');
-        await new Promise((resolve) => setTimeout(resolve, WARMUP_DELAY_MS + 50));
+        await new Promise((resolve) => setTimeout(resolve, WARMUP_DELAY_MS + IDLE_GAP_MS + 50));
         for (let i = 0; i < 5; i++) await tick();
         assert.strictEqual(k.compiles, 3, 'rounds go on while the kernel says some remain');
         assert.deepStrictEqual(

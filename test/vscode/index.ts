@@ -38,6 +38,9 @@ export async function run(): Promise<void> {
     await import('./transcript.test.js');
     await import('./keys.test.js');
     await import('./variables.test.js');
+    await import('./plots.test.js');
+    await import('./dataView.test.js');
+    await import('./language.test.js');
     await import('./lifecycle.test.js');
 
     const failures: { title: string; error?: string }[] = [];

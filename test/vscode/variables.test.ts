@@ -69,7 +69,7 @@ suite('The variables view', () => {
         assert.match(String(item.description), /^data\.frame \[3 × 2\] .*3 obs\. of 2 variables/);
         assert.strictEqual((item.iconPath as vscode.ThemeIcon).id, 'table');
         assert.strictEqual(item.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
-        assert.strictEqual(item.contextValue, 'rbridge.variable.global');
+        assert.strictEqual(item.contextValue, 'rbridge.variable.global.table', 'a data frame: the View Data action shows');
 
         const chr = r.variablesTree.getTreeItem(await rowNamed(r, 'v_chr'));
         assert.match(String(chr.description), /^character \[26\] · .*B {2}"a" "b" "c"/);

@@ -1,9 +1,9 @@
 /**
  * The R console's logic, behind the terminal: what R printed, in colour; a
- * prompt the user types R code at, with line editing, history and
- * continuation lines (`+ `) when an expression is incomplete; answers to
- * readline(); Ctrl+C. The VS Code side (consoleTerminal.ts) only connects it
- * to a Pseudoterminal.
+ * prompt the user types R code at, with line editing, history, Tab
+ * completion and continuation lines (`+ `) when an expression is
+ * incomplete; answers to readline(); Ctrl+C. The VS Code side
+ * (consoleTerminal.ts) only connects it to a Pseudoterminal.
  *
  * Output is collected in a bounded buffer and written in one piece, with
  * the prompt line erased before and drawn again after. The first output
@@ -16,6 +16,7 @@
  * No `vscode` import: tested in plain Node.
  */
 import type { ExecuteResult, InputResult } from '../../../common/protocol';
+import { CompletionOutcome, ConsoleCandidate, completionOutcome, formatColumns } from './completion';
 import { LineEditor, EditorAction } from './lineEditor';
 import { Limits, OutputBuffer } from './outputBuffer';
 import { OutputStyle, StderrClassifier, displayWidth, overstrikeCarriageReturns, stripAnsi, styled } from './text';
@@ -30,6 +31,13 @@ export interface ConsoleHost {
     historyChanged?(entries: readonly string[]): void;
     /** The console's width is known, or changed (R's `options(width)` follows it). */
     resized?(columns: number): void;
+    /**
+     * Completions for Tab: `text` is the line typed (which may hold several
+     * lines, recalled from the history), `cursor` the cursor's offset in it,
+     * `before` the lines of an incomplete expression entered before it.
+     * Without it, Tab indents.
+     */
+    complete?(text: string, cursor: number, before: readonly string[]): Promise<ConsoleCandidate[]>;
 }
 
 export interface ConsoleOptions {
@@ -83,6 +91,8 @@ export class ConsoleCore {
     private typeAhead: string[][] = [];
     /** R is running something (from the editor, the console or the variables view). */
     private busy = false;
+    /** Counts Tab presses: only the answer to the latest one is used. */
+    private completionRequest = 0;
 
     /** The current row's output (styled, and its width): what follows the last line break R printed. */
     private partialStyled = '';
@@ -312,6 +322,9 @@ export class ConsoleCore {
             case 'interrupt':
                 this.interrupt();
                 return;
+            case 'complete':
+                this.complete();
+                return;
             case 'eof':
                 if (this.mode.kind === 'input') {
                     const { resolve, prompt } = this.mode;
@@ -405,6 +418,50 @@ export class ConsoleCore {
             this.next();
         };
         this.host.execute(code, echo).then(finished, () => finished(undefined));
+    }
+
+    /**
+     * Tab after part of a name: asks for completions, and uses the answer
+     * only if nothing was typed meanwhile. An answer to R's readline() is no
+     * R code: there, as without a server, Tab indents.
+     */
+    private complete(): void {
+        const request = ++this.completionRequest;
+        if (this.mode.kind === 'input' || !this.host.complete) {
+            this.editor.type('  ');
+            this.render('');
+            return;
+        }
+        const { text, cursor } = this.editor;
+        const mode = this.mode;
+        const current = () => request === this.completionRequest && this.mode === mode && this.editor.text === text && this.editor.cursor === cursor;
+        this.host.complete(text, cursor, [...this.pending]).then(
+            (candidates) => {
+                if (current()) this.completed(completionOutcome(text, cursor, candidates));
+            },
+            () => {
+                if (current()) this.completed({ kind: 'none' });
+            },
+        );
+    }
+
+    private completed(outcome: CompletionOutcome): void {
+        switch (outcome.kind) {
+            case 'edit':
+                this.editor.replace(outcome.start, outcome.end, outcome.text, outcome.cursor);
+                this.render('');
+                return;
+            case 'list': {
+                // As a terminal does: the line as typed stays above the list, and the prompt comes back under it.
+                const typed = this.prompt() + this.typedText();
+                this.render(this.eraseInput() + this.commitText(typed + '\n', 'stdout') + this.commitText(formatColumns(outcome.labels, this.cols), 'stdout'));
+                return;
+            }
+            case 'none':
+                // The terminal's bell, as readline rings it.
+                if (this.opened) this.write('\x07');
+                return;
+        }
     }
 
     private interrupt(): void {

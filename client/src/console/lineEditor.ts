@@ -2,12 +2,14 @@
  * The line the user is typing in the R console: the text, the cursor, the
  * history, and the keys a terminal sends for editing (arrows, Home/End,
  * Ctrl+A/E/K/U/W, word moves, Backspace/Delete). Keys that end or abandon
- * the line (Enter, Ctrl+C, Ctrl+D, Ctrl+L) and pasted text come back as
- * actions for the console to carry out; the console also decides what goes
- * into the history (code, not the answers to readline()).
+ * the line (Enter, Ctrl+C, Ctrl+D, Ctrl+L), Tab after part of a name and
+ * pasted text come back as actions for the console to carry out; the
+ * console also decides what goes into the history (code, not the answers
+ * to readline()).
  *
  * No `vscode` import: tested in plain Node.
  */
+import { wantsCompletion } from './completion';
 
 export type EditorAction =
     /** Enter: the line is complete. */
@@ -18,6 +20,8 @@ export type EditorAction =
     /** Ctrl+D on an empty line. */
     | { kind: 'eof' }
     | { kind: 'clearScreen' }
+    /** Tab after part of a name: the console asks for completions (completion.ts). */
+    | { kind: 'complete' }
     /** The line or the cursor changed: draw it again. */
     | { kind: 'redraw' };
 
@@ -181,9 +185,15 @@ export class LineEditor {
                     redraw = this.historyMove(1) || redraw;
                     continue;
                 case '\t':
-                    // No completion (yet); two spaces, as R code is indented.
-                    this.insert('  ');
-                    redraw = true;
+                    if (wantsCompletion(this.text, this.cursor)) {
+                        if (redraw) actions.push({ kind: 'redraw' });
+                        redraw = false;
+                        actions.push({ kind: 'complete' });
+                    } else {
+                        // Nothing to complete: two spaces, as R code is indented.
+                        this.insert('  ');
+                        redraw = true;
+                    }
                     continue;
                 default:
                     if (c < ' ') continue;
@@ -272,6 +282,17 @@ export class LineEditor {
                 // Function keys and the like: ignored.
                 return false;
         }
+    }
+
+    /** Replaces `[start, end)` of the line by `text` and puts the cursor at `cursor` (a completion). */
+    replace(start: number, end: number, text: string, cursor = start + text.length): void {
+        this.text = this.text.slice(0, start) + text + this.text.slice(end);
+        this.cursor = Math.max(0, Math.min(cursor, this.text.length));
+    }
+
+    /** Inserts text at the cursor, as typing it would. */
+    type(s: string): void {
+        this.insert(s);
     }
 
     private historyMove(step: number): boolean {

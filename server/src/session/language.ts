@@ -113,7 +113,8 @@ export class Language {
             // Arguments of the call first, then the global environment, the
             // document's own names, then the search path.
             const fromKernel = await this.ask<{ items: KernelItem[]; incomplete: boolean }>('language/complete', { context: 'names', prefix, call: context.call }, token);
-            for (const item of fromKernel?.items ?? []) if (item.kind === 'argument') add(this.item(item, '0'));
+            // Arguments in the function's order.
+            (fromKernel?.items ?? []).filter((i) => i.kind === 'argument').forEach((item, k) => add(this.item(item, `0${order(k)}`)));
             for (const v of this.host.globals()) if (v.name.startsWith(prefix)) add(globalItem(v));
             for (const name of assignedNames(doc.getText())) if (name.startsWith(prefix)) add({ label: name, kind: CompletionItemKind.Variable, detail: 'assigned in this file', sortText: `2${name}` });
             let searchPath = fromKernel?.items.filter((i) => i.kind !== 'argument');
@@ -127,7 +128,8 @@ export class Language {
             let list = fromKernel?.items;
             if (key && list && !prefix) this.members.set(key, list);
             if (!list && key) list = (this.members.get(key) ?? []).filter((i) => i.label.startsWith(prefix));
-            for (const item of list ?? []) add(this.item(item, '1', context.kind === 'member' && context.operator === '$'));
+            // Members in the object's own order (a data frame's columns as they are).
+            (list ?? []).forEach((item, k) => add(this.item(item, context.kind === 'member' ? `1${order(k)}` : '1', context.kind === 'member' && context.operator === '$')));
             incomplete = !fromKernel || fromKernel.incomplete;
         }
         return { isIncomplete: incomplete, items };
@@ -218,6 +220,11 @@ function kernelParams(context: Exclude<CompletionContext, { kind: 'names' } | { 
         case 'file':
             return { context: 'file', prefix: context.prefix };
     }
+}
+
+/** A position as a sort key that sorts as a number. */
+function order(k: number): string {
+    return String(k).padStart(6, '0');
 }
 
 /** The variable an access expression starts from (`df` of `df$a$b`). */
