@@ -2,11 +2,13 @@
 # Installs the system packages the project needs, where they are missing:
 # R with jsonlite (and rlang, so that both kernel paths are tested), and the
 # R packages the tests use (Debian's builds: cli, tibble and R6 for colour,
-# printing and environment-object tests).
+# printing and environment-object tests; ggplot2, lattice and svglite for
+# plots; data.table for the data viewer).
 set -euo pipefail
 
 # R package -> Debian package.
-packages=(jsonlite:r-cran-jsonlite rlang:r-cran-rlang cli:r-cran-cli tibble:r-cran-tibble R6:r-cran-r6)
+packages=(jsonlite:r-cran-jsonlite rlang:r-cran-rlang cli:r-cran-cli tibble:r-cran-tibble R6:r-cran-r6
+  ggplot2:r-cran-ggplot2 lattice:r-cran-lattice svglite:r-cran-svglite data.table:r-cran-data.table)
 
 need=()
 command -v Rscript >/dev/null 2>&1 || need+=(r-base-core)
