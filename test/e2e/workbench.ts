@@ -83,10 +83,30 @@ export class Workbench {
     }
 
     /** Ctrl+P, the file name, Enter; resolves when its editor tab is active. */
+    /**
+     * Opens Quick Open or the command palette and waits until its input has
+     * the keyboard, so that what is typed next goes there. A key pressed
+     * while a webview (the Plots view, a data view, the Help panel) has the
+     * focus reaches the workbench only through the webview's forwarding,
+     * a moment later; when the input has not taken the focus by then, the
+     * workbench's status bar is clicked (it takes the focus away from the
+     * webview and changes nothing) and the key pressed again.
+     */
+    private async openQuickInput(key: string): Promise<void> {
+        const focused = () =>
+            this.page
+                .waitForFunction("!!document.activeElement?.closest('.quick-input-widget')", undefined, { timeout: 3_000 })
+                .then(() => true, () => false);
+        await this.page.keyboard.press(key);
+        if (await focused()) return;
+        await this.page.keyboard.press('Escape');
+        await this.page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } });
+        await this.page.keyboard.press(key);
+        if (!(await focused())) throw new Error(`${key} did not open the quick input`);
+    }
+
     async openFile(name: string): Promise<void> {
-        await this.page.keyboard.press('Control+P');
-        const input = this.page.locator('.quick-input-widget input');
-        await input.waitFor({ state: 'visible' });
+        await this.openQuickInput('Control+P');
         await this.page.keyboard.type(name);
         await this.page
             .locator('.quick-input-list .monaco-list-row.focused', { hasText: name })
@@ -104,8 +124,7 @@ export class Workbench {
      * pressed only then.
      */
     async runCommand(title: string): Promise<void> {
-        await this.page.keyboard.press('Control+Shift+P');
-        await this.page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
+        await this.openQuickInput('Control+Shift+P');
         await this.page.keyboard.type(title);
         const row = this.page.locator('.quick-input-list .monaco-list-row.focused .label-name').first();
         const wanted = title.toLowerCase();

@@ -3,6 +3,7 @@
  * frames, each with what it deserves from the server.
  */
 import fc from 'fast-check';
+import { allMethods } from '../../common/protocol';
 import type { Id } from '../support/wireClient';
 
 export const InvalidParams = -32602;
@@ -53,7 +54,8 @@ function header(style: HeaderStyle, length: number): string {
 // ---------------------------------------------------------------------------
 // Arbitraries for phase A
 
-const REQUEST_METHODS = new Set(['initialize', 'shutdown', 'r/execute', 'r/interrupt', 'r/restart', 'r/status', 'r/variables']);
+/** Methods the server handles: a random name that hits one is not "unknown". */
+const REQUEST_METHODS = new Set(['initialize', 'shutdown', 'textDocument/completion', 'textDocument/hover', 'textDocument/signatureHelp', ...allMethods]);
 /** Notifications the fuzz must not send: they end the session or change tracing. */
 const EXCLUDED = new Set(['exit', 'shutdown', '$/setTrace']);
 
@@ -129,7 +131,7 @@ const badInitialize: fc.Arbitrary<FrameSpec> = fc
 const methodName = fc.oneof(
     fc.string({ maxLength: 30 }),
     fc.fullUnicodeString({ maxLength: 10 }),
-    fc.constantFrom('textDocument/hover', 'textDocument/completion', 'workspace/executeCommand', 'r/Execute', 'r/execute ', 'R/status', '$/unknown', 'r/', ''),
+    fc.constantFrom('textDocument/definition', 'textDocument/references', 'workspace/executeCommand', 'r/Execute', 'r/execute ', 'R/status', '$/unknown', 'r/', ''),
 );
 
 const unknownRequest: fc.Arbitrary<FrameSpec> = fc
