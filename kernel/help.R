@@ -35,14 +35,12 @@ register_request("help/viewer", function(params) {
   if (enabled != help_state$viewer) {
     help_state$viewer <- enabled
     if (enabled) {
-      for (class in c("help_files_with_topic", "hsearch")) {
+      for (class in names(HELP_PRINTERS)) {
         help_state$originals[[class]] <- utils::getS3method("print", class)
+        registerS3method("print", class, HELP_PRINTERS[[class]], envir = asNamespace("utils"))
       }
-      registerS3method("print", "help_files_with_topic", print_help_topic, envir = asNamespace("utils"))
-      registerS3method("print", "hsearch", print_help_search, envir = asNamespace("utils"))
     } else {
-      registerS3method("print", "help_files_with_topic", help_state$originals$help_files_with_topic, envir = asNamespace("utils"))
-      registerS3method("print", "hsearch", help_state$originals$hsearch, envir = asNamespace("utils"))
+      for (class in names(HELP_PRINTERS)) registerS3method("print", class, help_state$originals[[class]], envir = asNamespace("utils"))
     }
   }
   "null"
@@ -69,6 +67,17 @@ print_help_search <- function(x, ...) {
   suspendInterrupts(write_frame("help", current_exec$id, body = search_json(x)))
   invisible(x)
 }
+
+# help(package = p): the package's pages, as a list to choose from.
+print_package_info <- function(x, ...) {
+  if (!help_state$viewer || is.null(x$name)) return(help_state$originals$packageInfo(x, ...))
+  suspendInterrupts(write_frame("help", current_exec$id, body = package_topics_json(x$name, paste0("package:", x$name))))
+  invisible(x)
+}
+
+# print() methods of what help(), help.search() and help(package =) return,
+# the kernel's own while a client shows help (help/viewer).
+HELP_PRINTERS <- list(help_files_with_topic = print_help_topic, hsearch = print_help_search, packageInfo = print_package_info)
 
 search_json <- function(x) {
   m <- x$matches
@@ -131,13 +140,12 @@ register_request("help/page", function(params) {
   to_json(list(matches = lapply(paths, function(p) list(topic = topic, package = basename(dirname(dirname(p))), title = help_title(p)))))
 })
 
-# A package's topics, as matches.
-package_topics_json <- function(package) {
+# A package's pages with their titles (from its installed metadata), as
+# matches; with `query` for a frame (help(package = p) in R code).
+package_topics_json <- function(package, query = NULL) {
   dir <- find.package(package, quiet = TRUE)
-  if (!length(dir)) return("{\"matches\":[]}")
-  index <- file.path(dir, "help", "AnIndex")
-  if (!file.exists(index)) return("{\"matches\":[]}")
-  topics <- utils::read.table(index, sep = "\t", quote = "", col.names = c("topic", "file"), stringsAsFactors = FALSE)
-  topics <- topics[!duplicated(topics$file), , drop = FALSE]
-  to_json(list(matches = lapply(seq_len(nrow(topics)), function(i) list(topic = topics$topic[[i]], package = package, title = ""))))
+  rd <- if (length(dir)) file.path(dir, "Meta", "Rd.rds") else ""
+  pages <- if (nzchar(rd) && file.exists(rd)) readRDS(rd) else NULL
+  matches <- if (is.null(pages)) list() else lapply(seq_len(nrow(pages)), function(i) list(topic = pages$Name[[i]], package = package, title = pages$Title[[i]]))
+  to_json(c(if (!is.null(query)) list(query = query), list(matches = matches)))
 }

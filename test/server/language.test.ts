@@ -197,6 +197,13 @@ describe('language features and help (real R)', function () {
         await client.execute('??"linear model"');
         const matches = client.notifications.find((n) => n.method === 'r/showHelpMatches')?.params as ShowHelpMatchesParams;
         assert.ok(matches.matches.length > 0);
+        // help(package = p): the package's pages to choose from, with their titles.
+        const pkg = await client.execute('help(package = "stats")');
+        assert.strictEqual(client.textOf(pkg.executionId), '', 'nothing printed');
+        const pages = client.notifications.filter((n) => n.method === 'r/showHelpMatches').map((n) => n.params as ShowHelpMatchesParams);
+        const listed = pages.find((p) => p.query === 'package:stats');
+        assert.ok(listed, JSON.stringify(pages.map((p) => p.query)));
+        assert.deepStrictEqual(listed.matches.find((m) => m.topic === 'lm'), { topic: 'lm', package: 'stats', title: 'Fitting Linear Models' });
         const missing = await client.execute('?no_such_topic_at_all');
         assert.match(client.textOf(missing.executionId, 'stderr') + client.textOf(missing.executionId), /No documentation for/);
     });
