@@ -191,10 +191,10 @@ const requests: Record<string, (params: unknown, token: CancellationToken) => un
     [StatusRequest.method]: () => requireSession().status(),
     [VariablesRequest.method]: (params, token) => requireSession().variablesRequest(validateVariables(params), token),
     [ConsoleRequest.method]: (params) => requireSession().setConsole(validateConsole(params)),
-    [PlotsRequest.method]: () => requireSession().listPlots(),
-    [RenderPlotRequest.method]: (params, token) => requireSession().renderPlot(validateRenderPlot(params), token),
-    [RemovePlotRequest.method]: (params) => requireSession().removePlot(validateRemovePlot(params)),
-    [ClearPlotsRequest.method]: () => requireSession().clearPlots(),
+    [PlotsRequest.method]: () => requireSession().plots.list(),
+    [RenderPlotRequest.method]: (params, token) => requireSession().plots.render(validateRenderPlot(params), token),
+    [RemovePlotRequest.method]: (params) => requireSession().plots.remove(validateRemovePlot(params)),
+    [ClearPlotsRequest.method]: () => requireSession().plots.clear(),
     [DataViewOpenVariableRequest.method]: (params, token) => requireSession().dataViews.openVariable(validateDataViewOpenVariable(params), token),
     [DataViewSchemaRequest.method]: (params, token) => requireSession().dataViews.schema(validateDataView(DataViewSchemaRequest.method, params), token),
     [DataViewRowsRequest.method]: (params, token) => requireSession().dataViews.rows(validateDataViewRows(params), token),
@@ -216,7 +216,7 @@ connection.onSignatureHelp((params, token) => answer(() => requireSession().lang
 // The client's notifications. One with bad params is dropped with a line in
 // the log (a notification has no answer to carry an error).
 const notifications: Record<string, (params: unknown) => void> = {
-    [PlotSettingsNotification.method]: (params) => requireSession().setPlotSettings(validatePlotSettings(params)),
+    [PlotSettingsNotification.method]: (params) => requireSession().plots.setSettings(validatePlotSettings(params)),
 };
 
 for (const [method, handler] of Object.entries(notifications)) {

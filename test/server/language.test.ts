@@ -141,6 +141,7 @@ describe('language features and help (real R)', function () {
         assert.deepStrictEqual(await doc.signature('f(1, 2, 3, '), { label: 'f(a, b = 2, ..., z = "end")', active: 2 });
         assert.deepStrictEqual(await doc.signature('rnorm(c(1, 2), '), { label: 'rnorm(n, mean = 0, sd = 1)', active: 1 });
         assert.deepStrictEqual(await doc.signature('stats::rnorm(1, '), { label: 'rnorm(n, mean = 0, sd = 1)', active: 1 });
+        assert.deepStrictEqual(await doc.signature('print('), { label: 'print(x, ...)', active: 0 }, "a generic's own formals");
         assert.strictEqual(await doc.signature('no_such_function('), null);
         assert.strictEqual(await doc.signature('1 + 2'), null);
     });

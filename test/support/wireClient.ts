@@ -122,7 +122,7 @@ export class WireClient {
     /** window/logMessage texts. */
     readonly logs: string[] = [];
     /** Notifications of the methods named in `keep`. */
-    readonly notifications: (Message & { at: number })[] = [];
+    readonly notifications: (Message & { at: number; seq: number })[] = [];
     /** How many notifications of each method arrived. */
     readonly counts = new Map<string, number>();
     /** With `recordOutputs`: the output of each execution, by execution id. */
@@ -511,7 +511,7 @@ export class WireClient {
         } else if (method === 'r/output' && this.recordOutputs) {
             this.recordOutput(message.params as OutputParams, at, seq);
         }
-        if (this.keep.has(method)) this.notifications.push({ ...message, at });
+        if (this.keep.has(method)) this.notifications.push({ ...message, at, seq });
         for (const listener of this.listeners.get(method) ?? []) listener(message.params);
     }
 

@@ -21,7 +21,7 @@ import type {
     DataViewTotalResult,
     SymbolsChangedParams,
 } from '../../../common/protocol';
-import { MAX_DATA_VIEW_ROWS, RBusyError } from '../../../common/protocol';
+import { MAX_DATA_VIEW_ROWS } from '../../../common/protocol';
 import type { FromKernel } from '../kernel/wire';
 import { SessionError } from './errors';
 import type { RequestOptions } from './executions';
@@ -30,8 +30,8 @@ import type { RequestOptions } from './executions';
 export interface DataViewsHost {
     request(method: string, params: unknown, token?: CancellationToken, options?: RequestOptions): Promise<unknown>;
     requireKernel(): void;
-    /** Whether R runs user code now or has some waiting. */
-    runningCode(): boolean;
+    /** Throws RBusyError while R runs user code or has some waiting (and the error for no kernel). */
+    requireIdle(): void;
     /** The client's id of the execution the kernel numbers `seq`. */
     executionId(seq: number): string | null;
     open(params: DataViewInfo): void;
@@ -107,7 +107,7 @@ export class DataViews {
     }
 
     async openVariable(params: DataViewOpenVariableParams, token?: CancellationToken): Promise<DataViewInfo> {
-        this.requireIdle();
+        this.host.requireIdle();
         const info = (await this.host.request('dataView/open', params, token)) as KernelInfo & { viewId: number };
         const view = this.add(info.viewId, params.path);
         return { ...this.infoOf(info), viewId: view.viewId };
@@ -157,15 +157,10 @@ export class DataViews {
             );
         }
         try {
-            this.requireIdle();
+            this.host.requireIdle();
         } catch (e) {
             return Promise.reject(e);
         }
         return this.host.request(method, { viewId: view.kernelId, ...extra }, token);
-    }
-
-    private requireIdle(): void {
-        this.host.requireKernel();
-        if (this.host.runningCode()) throw new SessionError(RBusyError, 'R is busy running code; the data view is updated when it is done.');
     }
 }

@@ -7,16 +7,14 @@
  */
 import type { CancellationToken } from 'vscode-jsonrpc';
 import type { HelpMatch, HelpPage, HelpParams, HelpResult, ShowHelpMatchesParams, ShowHelpParams } from '../../../common/protocol';
-import { RBusyError } from '../../../common/protocol';
 import type { FromKernel } from '../kernel/wire';
-import { SessionError } from './errors';
 import type { RequestOptions } from './executions';
 
 /** What help needs of the session: callbacks only, no import back. */
 export interface HelpHost {
     request(method: string, params: unknown, token?: CancellationToken, options?: RequestOptions): Promise<unknown>;
-    requireKernel(): void;
-    runningCode(): boolean;
+    /** Throws RBusyError while R runs user code or has some waiting (and the error for no kernel). */
+    requireIdle(): void;
     executionId(seq: number): string | null;
     showHelp(params: ShowHelpParams): void;
     showMatches(params: ShowHelpMatchesParams): void;
@@ -46,8 +44,7 @@ export class Help {
     }
 
     async help(params: HelpParams, token?: CancellationToken): Promise<HelpResult> {
-        this.host.requireKernel();
-        if (this.host.runningCode()) throw new SessionError(RBusyError, 'R is busy running code; help is shown when it is done.');
+        this.host.requireIdle();
         return (await this.host.request('help/page', params, token)) as HelpResult;
     }
 }

@@ -65,7 +65,7 @@ const KINDS: Record<string, CompletionItemKind> = {
 const CALL_LOOKBACK = 4000;
 
 export class Language {
-    /** Names on the search path, by the first character of the prefix they were asked with. */
+    /** Names on the search path that start with a letter, by that letter. */
     private readonly names = new Map<string, KernelItem[]>();
     /** Members of objects (`x$`, `x@`, `x[["`), by operator and object. */
     private readonly members = new Map<string, KernelItem[]>();
@@ -117,10 +117,13 @@ export class Language {
             (fromKernel?.items ?? []).filter((i) => i.kind === 'argument').forEach((item, k) => add(this.item(item, `0${order(k)}`)));
             for (const v of this.host.globals()) if (v.name.startsWith(prefix)) add(globalItem(v));
             for (const name of assignedNames(doc.getText())) if (name.startsWith(prefix)) add({ label: name, kind: CompletionItemKind.Variable, detail: 'assigned in this file', sortText: `2${name}` });
-            let searchPath = fromKernel?.items.filter((i) => i.kind !== 'argument');
-            if (fromKernel) this.names.set(prefix.slice(0, 1), prefix.length <= 1 ? searchPath! : this.names.get(prefix.slice(0, 1)) ?? []);
-            else searchPath = (this.names.get(prefix.slice(0, 1)) ?? []).filter((i) => i.label.startsWith(prefix));
-            for (const item of searchPath ?? []) add(this.item(item, '3'));
+            // The search path's names; an answer for one letter is kept for
+            // the times R is busy (longer prefixes filter it).
+            const searchPath = fromKernel
+                ? fromKernel.items.filter((i) => i.kind !== 'argument')
+                : (this.names.get(prefix.slice(0, 1)) ?? []).filter((i) => i.label.startsWith(prefix));
+            if (fromKernel && prefix.length === 1) this.names.set(prefix, searchPath);
+            for (const item of searchPath) add(this.item(item, '3'));
             incomplete = fromKernel?.incomplete ?? true;
         } else {
             const key = context.kind === 'member' ? `${context.operator.padEnd(2)}${context.object}` : undefined;

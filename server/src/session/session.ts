@@ -29,22 +29,15 @@ import type {
     KernelState,
     KernelStatusParams,
     OutputParams,
-    ClearPlotsResult,
     PlotParams,
-    PlotSettingsParams,
     PlotsChangedParams,
-    PlotsResult,
-    RemovePlotParams,
-    RemovePlotResult,
-    RenderPlotParams,
-    RenderPlotResult,
     RestartResult,
     StatusResult,
     SymbolsChangedParams,
     VariablesParams,
     VariablesResult,
 } from '../../../common/protocol';
-import { KernelNotRunningError, KernelStartFailedError } from '../../../common/protocol';
+import { KernelNotRunningError, KernelStartFailedError, RBusyError } from '../../../common/protocol';
 import { StreamMerger } from '../kernel/outputStream';
 import { ExitInfo, Kernel, KernelFactory, KernelOptions, KernelProcess, KernelStartError } from '../kernel/process';
 import type { FromKernel } from '../kernel/wire';
@@ -108,8 +101,8 @@ export class Session {
     private stopping = false;
     private readonly restarts = new RestartPolicy();
     private readonly variables: Variables;
-    private readonly plots: Plots;
-    /** The data viewer's, the language features' and help's requests go straight to them (server.ts). */
+    /** The capabilities' requests go straight to them (server.ts). */
+    readonly plots: Plots;
     readonly dataViews: DataViews;
     readonly language: Language;
     readonly help: Help;
@@ -136,6 +129,11 @@ export class Session {
             const why = this.life.kind === 'dead' ? `: ${this.life.reason}` : ' yet';
             throw new SessionError(KernelNotRunningError, `R is not running${why}.`);
         };
+        // For requests that never wait behind user code: RBusyError at once.
+        const requireIdle = (then: string) => {
+            requireKernel();
+            if (this.work.runningCode) throw new SessionError(RBusyError, `R is busy running code; ${then}`);
+        };
         this.variables = new Variables({
             request,
             idle: () => this.life.kind === 'running' && !this.work.busy,
@@ -150,7 +148,7 @@ export class Session {
         this.dataViews = new DataViews({
             request,
             requireKernel,
-            runningCode: () => this.work.runningCode,
+            requireIdle: () => requireIdle('the data view is updated when it is done.'),
             executionId: (seq) => this.work.origin(seq, 0).executionId,
             open: (params) => client.dataViewOpen(params),
             changed: (params) => client.dataViewChanged(params),
@@ -166,8 +164,7 @@ export class Session {
         this.help = new Help(
             {
                 request,
-                requireKernel,
-                runningCode: () => this.work.runningCode,
+                requireIdle: () => requireIdle('help is shown when it is done.'),
                 executionId: (seq) => this.work.origin(seq, 0).executionId,
                 showHelp: (params) => client.showHelp(params),
                 showMatches: (params) => client.showHelpMatches(params),
@@ -456,28 +453,5 @@ export class Session {
 
     variablesRequest(params: VariablesParams, token?: CancellationToken): Promise<VariablesResult> {
         return this.variables.request(params, token);
-    }
-
-    // -----------------------------------------------------------------------
-    // Plots (plots.ts)
-
-    setPlotSettings(params: PlotSettingsParams): void {
-        this.plots.setSettings(params);
-    }
-
-    listPlots(): PlotsResult {
-        return this.plots.list();
-    }
-
-    renderPlot(params: RenderPlotParams, token?: CancellationToken): Promise<RenderPlotResult> {
-        return this.plots.render(params, token);
-    }
-
-    removePlot(params: RemovePlotParams): Promise<RemovePlotResult> {
-        return this.plots.remove(params);
-    }
-
-    clearPlots(): Promise<ClearPlotsResult> {
-        return this.plots.clear();
     }
 }
