@@ -18,6 +18,12 @@
  * 11. Data viewer on a 1e7-row frame: View() to first rows, pages, sort,
  *     filter, and what View() adds to its execution.
  * 12. Completion, signature help and help pages, idle and while R is busy.
+ * 13. Detached sessions: attaching to a live session (socket, handshake,
+ *     initialize) until the first answer, and executions through the
+ *     session's socket against the same through stdio.
+ * 14. Background jobs: start → running (cold, then with the pool warm), a
+ *     1e6-element result brought into the session, and the console's round
+ *     trip while two jobs keep both workers busy.
  *
  * Every wait has a time limit, the whole run has one too, and every process
  * the benchmark starts is killed by its pid when the run ends.
@@ -35,6 +41,7 @@ import { ProcessCounters, countersSince, killEverythingStarted, memoryOf, proces
 import { cell, fmt, mb, mean, median, ms, percentile } from '../test/support/stats';
 import { withTimeout } from '../test/support/time';
 import { WireClient } from '../test/support/wireClient';
+import { attach, privateRegistry, startSession, stopAllSessions } from '../test/support/sessions';
 import { BENCH, BenchRun, FloorProcess, checkOk, machineLine, serverOptions, startServer } from './common';
 import { describeMachine, run } from './machine';
 import { buildBaseline, compareWithBaseline } from './baseline';
@@ -43,7 +50,13 @@ import { floorPipelined, floorRoundTrips, interruptOnce, pipelined, roundTrips }
 // ---------------------------------------------------------------------------
 // Where things are
 
-const RESULTS = path.join(BENCH, 'results.md');
+/**
+ * BENCH_SECTIONS=13,10 runs only those sections (a quick look while working
+ * on one); such a run writes its report to the temporary folder, never over
+ * bench/results.md.
+ */
+const ONLY = process.env.BENCH_SECTIONS?.split(',').map((n) => n.trim()).filter(Boolean);
+const RESULTS = ONLY ? path.join(os.tmpdir(), 'rbridge-bench-partial.md') : path.join(BENCH, 'results.md');
 
 /** The whole run must stay under about five minutes; past this it reports what it has and stops. */
 const TIME_LIMIT_MS = 720_000;
@@ -91,6 +104,7 @@ function verdict(ok: boolean): Verdict {
 
 /** Runs one section; a failure is recorded, also as a row of the summary, and the run goes on with the next. */
 function section(name: string, work: () => Promise<void>): Promise<void> {
+    if (ONLY && !name.split(' ')[0].split('+').some((n) => ONLY.includes(n))) return Promise.resolve();
     return bench.section(name, work, (message) => row({ section: name.split(' ')[0], measure: `${name} (failed)`, result: message.slice(0, 120), verdict: 'error' }));
 }
 
@@ -983,6 +997,170 @@ async function languageSection(): Promise<void> {
 }
 
 /**
+ * 14: background jobs on the default pool of two local workers. "Running"
+ * is when the job's code has started in its worker (its worker known).
+ */
+async function jobsSection(): Promise<void> {
+    const client = await startServer(serverCwd);
+    try {
+        const started = new Map<string, number>();
+        const running = new Map<string, number>();
+        const ended = new Map<string, string>();
+        client.on('r/job/state', (p) => {
+            const info = p as { jobId: string; state: string; worker?: string };
+            if (info.worker && !running.has(info.jobId)) running.set(info.jobId, performance.now());
+            if (['done', 'error', 'cancelled'].includes(info.state)) ended.set(info.jobId, info.state);
+        });
+        const start = async (code: string): Promise<string> => {
+            const t0 = performance.now();
+            const reply = await withTimeout(client.request<{ jobId: string }>('r/job/start', { code }), 10000, 'r/job/start');
+            if (!reply.result) throw new Error(`r/job/start failed: ${JSON.stringify(reply.error)}`);
+            started.set(reply.result.jobId, t0);
+            return reply.result.jobId;
+        };
+        const untilRunning = async (jobId: string) => {
+            await client.waitFor(() => running.has(jobId) || ended.has(jobId), 60000, `job ${jobId} running`);
+            if (!running.has(jobId)) throw new Error(`job ${jobId} ended ${ended.get(jobId)} before it ran`);
+            return running.get(jobId)! - started.get(jobId)!;
+        };
+        const untilEnded = (jobId: string) => client.waitFor(() => ended.has(jobId), 60000, `job ${jobId} to end`);
+        // Cold: the controller and its pool start with the first job.
+        const first = await start('1');
+        const cold = await untilRunning(first);
+        await untilEnded(first);
+        const warm: number[] = [];
+        for (let i = 0; i < 12; i++) {
+            const id = await start('1');
+            warm.push(await untilRunning(id));
+            await untilEnded(id);
+        }
+        const warmMs = median(warm.slice(2));
+        row({ section: '14', measure: 'Job start → running, warm pool (median)', result: ms(warmMs), target: '≤ 1 s', baseline: `cold ${ms(cold)}`, verdict: verdict(warmMs <= 1000) });
+        // A 1e6-element result into the global environment.
+        const copies: number[] = [];
+        for (let i = 0; i < 5; i++) {
+            const id = await start('runif(1e6)');
+            await untilEnded(id);
+            const t0 = performance.now();
+            const reply = await withTimeout(client.request('r/job/result', { jobId: id, assignTo: `job_result_${i}` }), 30000, 'r/job/result');
+            if (reply.error) throw new Error(`r/job/result failed: ${reply.error.message}`);
+            copies.push(reply.at - t0);
+        }
+        const copyMs = median(copies);
+        row({ section: '14', measure: '1e6-element result copied to the global environment', result: ms(copyMs), target: '≤ 200 ms', verdict: verdict(copyMs <= 200) });
+        // The console while two jobs keep both workers busy.
+        const idle = (await roundTrips(client, 50, 400)).rtts;
+        const busyJobs = [await start('t <- Sys.time(); while (Sys.time() - t < 60) NULL'), await start('t <- Sys.time(); while (Sys.time() - t < 60) NULL')];
+        for (const id of busyJobs) await untilRunning(id);
+        const loaded = (await roundTrips(client, 50, 400)).rtts;
+        for (const id of busyJobs) await client.request('r/job/cancel', { jobId: id });
+        const ratio = median(loaded) / median(idle);
+        row({
+            section: '14',
+            measure: 'Round trip `1+1` while 2 jobs run',
+            result: ms(median(loaded)),
+            target: '≤ 2× idle',
+            baseline: `idle ${ms(median(idle))}`,
+            ratio: `${fmt(ratio)}×`,
+            verdict: verdict(ratio <= 2),
+        });
+        details.push(
+            '### 14. Background jobs',
+            '',
+            `Default plan: a pool of 2 local workers. Start → running is from sending r/job/start to the job's worker being known (its code has started). Cold (the controller and the pool start with the first job): ${ms(cold)}. Warm, 12 jobs one after another: ${warm.map((t) => fmt(t)).join(', ')} ms; median of the last 10 ${ms(warmMs)}.`,
+            `A \`runif(1e6)\` result assigned with r/job/result: ${copies.map((t) => fmt(t)).join(', ')} ms (saveRDS in the controller, readRDS and assign in the kernel).`,
+            `Round trip of \`1+1\` idle ${ms(median(idle))} (p99 ${ms(percentile(idle, 99))}), with two CPU-bound jobs on the machine's 2 cores ${ms(median(loaded))} (p99 ${ms(percentile(loaded, 99))}).`,
+            '',
+        );
+    } finally {
+        await bench.stopServer(client, 'jobs server');
+    }
+}
+
+/**
+ * 13: a client attaching to a live detached session, timed from connecting
+ * to the answer of its first `1+1`; and round trips and pipelined
+ * executions through the session's socket against a stdio server, in
+ * alternating blocks in the same run.
+ */
+async function sessionsSection(): Promise<void> {
+    const registry = privateRegistry();
+    const stdio = await startServer(serverCwd);
+    try {
+        const session = await startSession({ workspace: serverCwd });
+        const options = { ...serverOptions(serverCwd), keep: [] };
+        const first = await attach(session, options);
+        await first.waitForIdle();
+        await new Promise((resolve) => setTimeout(resolve, WARM_SESSION_MS));
+        await first.stop();
+        const attachTimes: number[] = [];
+        for (let i = 0; i < 20; i++) {
+            const t0 = performance.now();
+            const client = await attach(session, options);
+            const reply = await withTimeout(client.executeReply({ code: '1+1', executionId: `attach${i}` }), 10000, 'first answer');
+            checkOk(reply, 'first answer');
+            attachTimes.push(reply.at - t0);
+            await client.stop();
+        }
+        const attachMs = median(attachTimes.slice(2));
+        row({
+            section: '13',
+            measure: 'Attach to a live session → first answer (`1+1`)',
+            result: ms(attachMs),
+            target: '≤ 150 ms',
+            baseline: `max ${ms(Math.max(...attachTimes))}`,
+            verdict: verdict(attachMs <= 150),
+        });
+        const socket = await attach(session, options);
+        const rtt = { socket: [] as number[], stdio: [] as number[] };
+        const rate = { socket: [] as number[], stdio: [] as number[] };
+        for (let block = 0; block < 4; block++) {
+            for (const [name, client] of [
+                ['socket', socket],
+                ['stdio', stdio],
+            ] as const) {
+                rtt[name].push(...(await roundTrips(client, 50, 500)).rtts);
+                const elapsed = await pipelined(client, 2500, `s${block}${name}`);
+                rate[name].push(2500 / (elapsed / 1000));
+                client.clearOutputs();
+            }
+        }
+        const rttRatio = median(rtt.socket) / median(rtt.stdio);
+        const rateRatio = median(rate.stdio) / median(rate.socket);
+        row({
+            section: '13',
+            measure: 'Round trip `1+1` through the socket',
+            result: ms(median(rtt.socket)),
+            target: '≤ stdio (±10%)',
+            baseline: `stdio ${ms(median(rtt.stdio))}`,
+            ratio: `${fmt(rttRatio)}×`,
+            verdict: verdict(rttRatio <= 1.1),
+        });
+        row({
+            section: '13',
+            measure: 'Pipelined `1+1` through the socket',
+            result: `${fmt(median(rate.socket))} /s`,
+            target: '≥ stdio (±10%)',
+            baseline: `stdio ${fmt(median(rate.stdio))} /s`,
+            ratio: `${fmt(rateRatio)}× slower`,
+            verdict: verdict(rateRatio <= 1.1),
+        });
+        details.push(
+            '### 13. Detached sessions',
+            '',
+            `A session started with \`server.js --session\` (its R warm), then 20 clients one after another, each timed from connecting to the socket (handshake, initialize, initialized) to the answer of its first \`1+1\`, and detaching: median of the last 18 ${ms(attachMs)}, all ${attachTimes.map((t) => fmt(t)).join(', ')} ms.`,
+            `Then 4 alternating blocks on a client of the session and on a stdio server: 500 sequential \`1+1\` (after 50 warm-up) and 2,500 pipelined. Round trip median socket ${ms(median(rtt.socket))}, stdio ${ms(median(rtt.stdio))}; p99 socket ${ms(percentile(rtt.socket, 99))}, stdio ${ms(percentile(rtt.stdio, 99))}. Pipelined rates socket ${rate.socket.map((r) => fmt(r)).join(', ')} /s, stdio ${rate.stdio.map((r) => fmt(r)).join(', ')} /s.`,
+            '',
+        );
+        await socket.stop();
+    } finally {
+        await stopAllSessions();
+        await bench.stopServer(stdio, 'stdio server for section 13');
+        fs.rmSync(registry, { recursive: true, force: true });
+    }
+}
+
+/**
  * 8: the same workloads on the server of another revision (BENCH_BASELINE),
  * in alternating rounds with the current one (bench/baseline.ts).
  */
@@ -1045,6 +1223,8 @@ export async function main(): Promise<void> {
         await section('10 Plots', plotsSection);
         await section('11 Data viewer', dataViewSection);
         await section('12 Completion and help', languageSection);
+        await section('13 Detached sessions', sessionsSection);
+        await section('14 Background jobs', jobsSection);
         await section('8 Against a baseline revision', baselineSection);
     } finally {
         clearTimeout(watchdog);

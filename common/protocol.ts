@@ -40,6 +40,22 @@ export interface InitializationOptions {
      * directory's `.Rprofile`; otherwise only the user's `~/.Rprofile` runs.
      */
     workspaceTrusted?: boolean;
+    /** Background jobs (r/job/...). */
+    jobs?: JobsOptions;
+}
+
+export interface JobsOptions {
+    /** Local worker processes of the default plan (default 2). */
+    workers?: number;
+    /**
+     * Another `future` plan, as R code run in the job controller, e.g.
+     * `future::plan(future::cluster, workers = c("n1", "n2"))` or
+     * `future::plan(future.batchtools::batchtools_slurm)`. Default: a pool of
+     * `workers` local processes kept by R Bridge.
+     */
+    plan?: string;
+    /** A result bigger than this (bytes, as object.size() counts) is not brought into the session (default 1 GiB). */
+    maxResultBytes?: number;
 }
 
 // ---------------------------------------------------------------------------
@@ -641,6 +657,171 @@ export type HelpResult = HelpPage | { matches: HelpMatch[] };
 export const HelpRequest = new RequestType<HelpParams, HelpResult, void>('r/help');
 
 /** Every custom method, for the protocol-document check. */
+// ---------------------------------------------------------------------------
+// Detached sessions (server started with --session; see common/sessions.ts)
+
+/** An execution a client queued and left: dropped before it started (the queue of a client that went away is not kept). */
+export interface DroppedExecution {
+    executionId: string;
+    codePreview: string;
+}
+export type SessionInfoParams = Record<string, never>;
+export interface SessionInfoResult {
+    /** 'stdio': the session ends with its one client; 'session': it outlives its clients. */
+    mode: 'stdio' | 'session';
+    /** The registry id (session mode). */
+    id?: string;
+    workspace?: string;
+    /** The server's pid and when it started (ISO time). */
+    serverPid: number;
+    started: string;
+    /** Clients attached now, this one included. */
+    clients: number;
+    /** Whether this client attached to a session that was already running. */
+    reattached: boolean;
+    /** The execution running now; its output and its result (r/executionResult) reach every attached client. */
+    running?: { executionId: string; codePreview: string; elapsedMs: number };
+    /** Executions dropped because their client went away, since the last client attached. */
+    dropped: DroppedExecution[];
+    /** Output that arrived while no client was attached and was kept (bounded): it follows as r/output. */
+    backlogBytes: number;
+    /** Output that arrived while no client was attached and did not fit in the bound. */
+    backlogDroppedBytes: number;
+    /** Minutes without a client after which an idle session stops (0: never). */
+    idleTimeoutMinutes: number;
+}
+/** What the session is, and what happened while this client was away. */
+export const SessionInfoRequest = new RequestType<SessionInfoParams, SessionInfoResult, void>('r/sessionInfo');
+
+export type StopSessionParams = Record<string, never>;
+/** Ends R and the session process (a detached session); answered before the server exits. */
+export const StopSessionRequest = new RequestType<StopSessionParams, null, void>('r/stopSession');
+
+/**
+ * The result of an execution whose requesting client went away: sent to
+ * every client attached when it ends.
+ */
+export const ExecutionResultNotification = new NotificationType<ExecuteResult>('r/executionResult');
+
+// ---------------------------------------------------------------------------
+// Background jobs (docs/protocol.md "Background jobs")
+
+export type JobState = 'queued' | 'running' | 'done' | 'error' | 'cancelled';
+
+export interface JobError {
+    message: string;
+    call?: string;
+    /** The job's calls when the error happened, outermost first; file and 1-based line where the code is known. */
+    traceback?: { call: string; file?: string; line?: number }[];
+}
+
+export interface JobStartParams {
+    /** R code to run, or */
+    code?: string;
+    /** a file to run (absolute path). */
+    file?: string;
+    /** Where `code` comes from (error locations); with `range`. */
+    uri?: string;
+    range?: Range;
+    name?: string;
+    /** Assign the result to this name in the global environment when the job ends. */
+    resultName?: string;
+    /** Give the job the global variables its code uses, from the session (as `future` finds them); else it starts clean. */
+    copyGlobals?: boolean;
+}
+export interface JobStartResult {
+    jobId: string;
+}
+/** Start a background job; answered at once (the job is queued). */
+export const JobStartRequest = new RequestType<JobStartParams, JobStartResult, void>('r/job/start');
+
+export interface JobInfo {
+    jobId: string;
+    name: string;
+    state: JobState;
+    /** Where it runs, e.g. `host (pid 123)`. */
+    worker?: string;
+    /** Running time so far, or in all once ended. */
+    elapsedMs: number;
+    /** The file it runs, if any. */
+    file?: string;
+    progress?: { amount: number; total?: number; message?: string };
+    error?: JobError;
+    /** Once done: the result's size (object.size) and class. */
+    resultBytes?: number;
+    resultClass?: string[];
+    /** The name the result was assigned to, if it was. */
+    assignedTo?: string;
+    /** Output bytes left out of the kept output (its start and end are kept). */
+    outputDroppedBytes?: number;
+}
+export type JobStateParams = JobInfo;
+/** A job's state changed (or its worker became known). */
+export const JobStateNotification = new NotificationType<JobStateParams>('r/job/state');
+
+export interface JobOutputParams {
+    jobId: string;
+    stream: 'stdout' | 'stderr';
+    text: string;
+}
+/** What a job printed (stdout), its messages and warnings (stderr). */
+export const JobOutputNotification = new NotificationType<JobOutputParams>('r/job/output');
+
+export interface JobProgressParams {
+    jobId: string;
+    amount: number;
+    total?: number;
+    message?: string;
+}
+/** A job's progress (progressr). */
+export const JobProgressNotification = new NotificationType<JobProgressParams>('r/job/progress');
+
+export type JobListParams = Record<string, never>;
+export interface JobListResult {
+    jobs: JobInfo[];
+}
+/** The jobs, oldest first, until cleared. */
+export const JobListRequest = new RequestType<JobListParams, JobListResult, void>('r/job/list');
+
+export interface JobIdParams {
+    jobId: string;
+}
+export interface JobCancelResult {
+    /** False when the job had ended already. */
+    cancelled: boolean;
+}
+/** Cancel a queued job (it never starts) or a running one (its worker is stopped and replaced). */
+export const JobCancelRequest = new RequestType<JobIdParams, JobCancelResult, void>('r/job/cancel');
+
+export interface JobResultParams extends JobIdParams {
+    /** Assign the result to this name in the global environment. */
+    assignTo?: string;
+}
+export interface JobResultResult {
+    resultBytes: number;
+    resultClass: string[];
+    assignedTo?: string;
+}
+/** A done job's result: its size and class, and assigned in the session when asked. */
+export const JobResultRequest = new RequestType<JobResultParams, JobResultResult, void>('r/job/result');
+
+export interface JobOutputResult {
+    output: JobOutputParams[];
+    droppedBytes: number;
+}
+/** The output a job has printed so far, as kept (the start and the end when it printed much). */
+export const JobOutputRequest = new RequestType<JobIdParams, JobOutputResult, void>('r/job/getOutput');
+
+export interface JobClearParams {
+    /** One ended job; without it, every ended job. */
+    jobId?: string;
+}
+export interface JobClearResult {
+    cleared: string[];
+}
+/** Forget ended jobs (and the results their workers kept). */
+export const JobClearRequest = new RequestType<JobClearParams, JobClearResult, void>('r/job/clear');
+
 export const allMethods = [
     ExecuteRequest.method,
     InterruptRequest.method,
@@ -673,4 +854,16 @@ export const allMethods = [
     ShowHelpNotification.method,
     ShowHelpMatchesNotification.method,
     HelpRequest.method,
+    SessionInfoRequest.method,
+    StopSessionRequest.method,
+    ExecutionResultNotification.method,
+    JobStartRequest.method,
+    JobStateNotification.method,
+    JobOutputNotification.method,
+    JobProgressNotification.method,
+    JobListRequest.method,
+    JobCancelRequest.method,
+    JobResultRequest.method,
+    JobOutputRequest.method,
+    JobClearRequest.method,
 ];

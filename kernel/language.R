@@ -96,7 +96,7 @@ complete_names <- function(prefix, deadline) {
     names <- utils::head(names, COMPLETION_MAX - length(items))
     where <- sub("^package:", "", search()[[pos]])
     # The kernel's own attached functions, View() aside.
-    if (where == "tools:rbridge") names <- intersect(names, "View")
+    if (where == "tools:rbridge") names <- intersect(names, c("View", "rbridge_job"))
     if (!length(names)) next
     # A package's objects are promises until first used (lazy loading):
     # they are not forced, and taken for functions (datasets for data).

@@ -88,7 +88,7 @@ install_repl <- function() {
     suspendInterrupts(resume(feeds))
     invisible(.Last.value)
   }
-  state$tools <- list(resume = resume_call, View = view_function)
+  state$tools <- list(resume = resume_call, View = view_function, rbridge_job = job_function)
   attach_tools()
   # R's stdin, opened for writing too (on Linux, /proc/self/fd/0 opens the
   # pipe itself), close-on-exec; NULL where that cannot be done.

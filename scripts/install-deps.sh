@@ -3,12 +3,14 @@
 # R with jsonlite (and rlang, so that both kernel paths are tested), and the
 # R packages the tests use (Debian's builds: cli, tibble and R6 for colour,
 # printing and environment-object tests; ggplot2, lattice and svglite for
-# plots; data.table for the data viewer).
+# plots; data.table for the data viewer; future, progressr and
+# future.batchtools for background jobs).
 set -euo pipefail
 
 # R package -> Debian package.
 packages=(jsonlite:r-cran-jsonlite rlang:r-cran-rlang cli:r-cran-cli tibble:r-cran-tibble R6:r-cran-r6
-  ggplot2:r-cran-ggplot2 lattice:r-cran-lattice svglite:r-cran-svglite data.table:r-cran-data.table)
+  ggplot2:r-cran-ggplot2 lattice:r-cran-lattice svglite:r-cran-svglite data.table:r-cran-data.table
+  future:r-cran-future progressr:r-cran-progressr future.batchtools:r-cran-future.batchtools)
 
 need=()
 command -v Rscript >/dev/null 2>&1 || need+=(r-base-core)

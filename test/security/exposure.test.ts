@@ -14,6 +14,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { descendantsOf, inetSockets, listeningUnixInodes, socketInodes } from '../support/procs';
+import { attach, privateRegistry, startSession, stopAllSessions } from '../support/sessions';
 import { WireClient, clientsPerTest } from '../support/wireClient';
 
 describe('security: listeners and what user code can see', function () {
@@ -51,6 +52,33 @@ describe('security: listeners and what user code can see', function () {
         await client.request('r/restart', {});
         assert.deepStrictEqual(exposedSockets(client), [], 'after r/restart');
         assert.ok(descendantsOf(client.pid).includes(client.kernelPid!), 'R was among the processes inspected');
+    });
+
+    it('a detached session holds no TCP or UDP socket and one listening Unix socket, its own; R holds none', async () => {
+        const registry = privateRegistry();
+        try {
+            const session = await startSession({ workspace: os.tmpdir() });
+            const client = await attach(session, { keep: ['r/output'] });
+            const running = client.request('r/execute', { code: 'Sys.sleep(0.5)' });
+            await client.waitFor(() => client.lastStatus()?.state === 'busy', 10000, 'busy');
+            const rPid = client.kernelPid!;
+            const listening = listeningUnixInodes();
+            const byServer = [...socketInodes(session.pid)].filter((inode) => listening.has(inode));
+            assert.strictEqual(byServer.length, 1, 'the session listens on one Unix socket');
+            const descendants = descendantsOf(session.pid);
+            assert.ok(descendants.includes(rPid), 'R was among the processes inspected');
+            for (const pid of [session.pid, ...descendants]) {
+                const held = socketInodes(pid);
+                const inet = inetSockets().filter((s) => held.has(s.inode));
+                assert.deepStrictEqual(inet, [], `network sockets held by ${pid}`);
+                if (pid !== session.pid) assert.deepStrictEqual([...held].filter((inode) => listening.has(inode)), [], `R (or its child ${pid}) holds the listening socket`);
+            }
+            await running;
+            await client.stop();
+        } finally {
+            await stopAllSessions();
+            fs.rmSync(registry, { recursive: true, force: true });
+        }
     });
 
     const hidden = ['RBRIDGE_SECRET', 'RBRIDGE_TO_KERNEL', 'RBRIDGE_FROM_KERNEL', 'RBRIDGE_GRANTS', 'RBRIDGE_MARKER', 'RBRIDGE_PROFILE', 'R_PROFILE_USER'];

@@ -42,7 +42,7 @@ describe('security: a server stopped by a signal', function () {
             const kernelFolder = path.dirname(path.dirname(fs.readFileSync(temp, 'utf8').trim()));
             assert.match(path.basename(kernelFolder), /^rbridge-/, kernelFolder);
             assert.ok(fs.existsSync(kernelFolder), kernelFolder);
-            client.child.kill(signal);
+            client.child!.kill(signal);
             await client.waitExit(5000);
             assert.strictEqual(client.exitCode, code, `the server's exit code on ${signal}`);
             // Killed before the server exited; the kernel may take a moment to reap them.

@@ -124,7 +124,7 @@ describe('stress: the client going away', function () {
             folder = kernelFolderOf(c.kernelPid!);
             assert.ok(folder, "the kernel channel was found among R's descriptors");
             assert.ok(fs.existsSync(folder));
-            c.child.stdin!.end();
+            c.child!.stdin!.end();
             await c.waitExit(EXIT_WITHIN_MS);
             assert.strictEqual(c.exitCode, 0);
             assert.ok(!fs.existsSync(folder), `${folder} is left behind`);
@@ -148,10 +148,10 @@ describe('stress: the client going away', function () {
                     const processes = [c.kernelPid!, ...descendantsOf(c.pid), ...extra];
                     const t0 = performance.now();
                     if (s.leave === 'stdin') {
-                        c.child.stdin!.end();
+                        c.child!.stdin!.end();
                     } else {
-                        c.child.stdin!.destroy();
-                        c.child.stdout!.destroy();
+                        c.child!.stdin!.destroy();
+                        c.child!.stdout!.destroy();
                     }
                     await c.waitExit(EXIT_WITHIN_MS).catch((e: Error) => Promise.reject(new Error(`${e.message}; the server is ${whatIsItDoing(c.pid)}`)));
                     times.push(performance.now() - t0);

@@ -259,7 +259,7 @@ describe('stress: fuzzing the server input with fast-check', function () {
                 assert.deepStrictEqual(c.strayResponses, [], 'the request inside the refused frame was answered');
                 assert.ok(after - before < 64 * 1024, `server RSS grew by ${after - before} kB for 8 MB of input`);
                 // Closing the pipe ends the server normally.
-                c.child.stdin!.end();
+                c.child!.stdin!.end();
                 await c.waitExit(8000);
                 assert.strictEqual(c.exitCode, 0);
                 await c.waitFor(() => !isRunning(rPid), 5000, 'R to exit');

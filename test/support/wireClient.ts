@@ -26,6 +26,7 @@
  * connection, as an editor would use it.
  */
 import { ChildProcess, spawn } from 'child_process';
+import type { Socket } from 'net';
 import { performance } from 'perf_hooks';
 import type { ExecuteParams, ExecuteResult, InitializationOptions, KernelStatusParams, OutputParams } from '../../common/protocol';
 import { SERVER } from './paths';
@@ -97,6 +98,12 @@ export interface WireClientOptions {
     nodeArgs?: string[];
     /** How server → client requests (r/input) are answered (default: an empty line). */
     onServerRequest?: ServerRequestHandler;
+    /**
+     * Speak on this socket (a detached session, after its handshake) instead
+     * of starting a server; `pid` is the session's server. The client's
+     * "exit" is then the socket closing.
+     */
+    socket?: { socket: Socket; pid: number };
 }
 
 /** Output text kept per execution with `recordOutputs`. */
@@ -105,7 +112,8 @@ const EMPTY = Buffer.alloc(0);
 const HEADER_END = Buffer.from('\r\n\r\n');
 
 export class WireClient {
-    readonly child: ChildProcess;
+    /** The server this client started (undefined when it attached to a session's socket). */
+    readonly child: ChildProcess | undefined;
     readonly pid: number;
     /** performance.now() just before spawn(). */
     readonly spawnedAt: number;
@@ -145,6 +153,8 @@ export class WireClient {
     readonly trace: string[] = [];
     traceLimit = 0;
 
+    /** Where requests are written: the server's stdin, or the session's socket. */
+    private readonly input: NodeJS.WritableStream & { destroyed: boolean; writableNeedDrain: boolean };
     private nextId = 1;
     private received = 0;
     private readonly keep: Set<string>;
@@ -160,35 +170,52 @@ export class WireClient {
         this.account = options.account ?? true;
         this.recordOutputs = options.recordOutputs ?? false;
         this.onServerRequest = options.onServerRequest ?? (() => ({ result: { text: '' } }));
-        const server = options.server ?? (process.env.RBRIDGE_TEST_SERVER || SERVER);
         this.spawnedAt = performance.now();
-        this.child = track(
+        if (options.socket) {
+            const { socket, pid } = options.socket;
+            this.child = undefined;
+            this.pid = pid;
+            this.input = socket;
+            socket.on('data', (chunk: Buffer) => this.onData(chunk));
+            socket.on('error', () => undefined);
+            socket.on('close', () => this.ended(0, null));
+            socket.resume();
+            return;
+        }
+        const server = options.server ?? (process.env.RBRIDGE_TEST_SERVER || SERVER);
+        const child = track(
             spawn(process.execPath, [...(options.nodeArgs ?? []), server, '--stdio'], {
                 cwd: options.cwd,
                 stdio: ['pipe', 'pipe', 'pipe'],
                 env: { ...process.env, ...options.env },
             }),
         );
-        this.pid = this.child.pid!;
-        this.child.stdout!.on('data', (chunk: Buffer) => this.onData(chunk));
-        this.child.stderr!.on('data', (d: Buffer) => {
+        this.child = child;
+        this.pid = child.pid!;
+        this.input = child.stdin!;
+        child.stdout!.on('data', (chunk: Buffer) => this.onData(chunk));
+        child.stderr!.on('data', (d: Buffer) => {
             this.stderr = (this.stderr + d.toString('utf8')).slice(-20000);
         });
         // Writes after the server has gone fail with EPIPE; the tests look at
         // the exit instead, and a benchmark must not crash.
-        this.child.stdin!.on('error', () => undefined);
-        this.child.on('exit', (code, signal) => {
-            this.exitCode = code;
-            this.exitSignal = signal;
-            // Requests still waiting will never be answered: they resolve
-            // with an error (code -1) instead of waiting for their deadline.
-            const at = performance.now();
-            for (const [key, resolve] of this.pending) {
-                resolve({ id: JSON.parse(key) as Id, error: { code: -1, message: `server exited (${code ?? signal})` }, at, seq: ++this.received });
-            }
-            this.pending.clear();
-            this.wake();
-        });
+        child.stdin!.on('error', () => undefined);
+        child.on('exit', (code, signal) => this.ended(code, signal));
+    }
+
+    /** The server exited (or the socket closed). */
+    private ended(code: number | null, signal: string | null): void {
+        if (this.exitCode !== undefined) return;
+        this.exitCode = code;
+        this.exitSignal = signal;
+        // Requests still waiting will never be answered: they resolve
+        // with an error (code -1) instead of waiting for their deadline.
+        const at = performance.now();
+        for (const [key, resolve] of this.pending) {
+            resolve({ id: JSON.parse(key) as Id, error: { code: -1, message: `server exited (${code ?? signal})` }, at, seq: ++this.received });
+        }
+        this.pending.clear();
+        this.wake();
     }
 
     /** Starts a server, initializes it and (unless noWait) waits for an idle kernel. */
@@ -270,6 +297,13 @@ export class WireClient {
         return reply.result!;
     }
 
+    /** Runs code that must succeed and returns what it printed on stdout (needs keep: ['r/output']). */
+    async run(code: string): Promise<string> {
+        const result = await this.execute(code);
+        if (result.status !== 'ok') throw new Error(`${code}: ${result.status} ${result.error?.message ?? ''}`);
+        return this.textOf(result.executionId);
+    }
+
     /** r/execute; resolves with the whole response (its arrival time, an error), for timing it. */
     executeReply(params: ExecuteParams, id?: Id): Promise<Reply<ExecuteResult>> {
         return this.request<ExecuteResult>('r/execute', params, id);
@@ -287,13 +321,13 @@ export class WireClient {
 
     /** Writes bytes as they are; false when the server is gone or its stdin wants draining. */
     writeRaw(bytes: Buffer | string): boolean {
-        if (this.exitCode !== undefined || this.child.stdin!.destroyed) return false;
-        return this.child.stdin!.write(bytes);
+        if (this.exitCode !== undefined || this.input.destroyed) return false;
+        return this.input.write(bytes);
     }
 
     /** Resolves when the server's stdin has taken everything written so far. */
     drained(): Promise<void> {
-        const stdin = this.child.stdin!;
+        const stdin = this.input;
         if (!stdin.writableNeedDrain) return Promise.resolve();
         return new Promise((resolve) => {
             const done = () => {
@@ -400,6 +434,7 @@ export class WireClient {
      * leaves processes behind.
      */
     async stop(ms = 8000): Promise<number[]> {
+        if (!this.child) return this.detach(ms);
         const leftovers: number[] = [];
         if (this.exitCode === undefined) {
             try {
@@ -418,6 +453,19 @@ export class WireClient {
             if (killIfRunning(pid)) leftovers.push(pid);
         }
         return leftovers;
+    }
+
+    /**
+     * A client of a detached session lets go the way an editor does
+     * (shutdown, exit): the session closes the socket and R goes on.
+     */
+    private async detach(ms: number): Promise<number[]> {
+        if (this.exitCode === undefined) {
+            await this.within(this.request('shutdown'), ms, 'shutdown');
+            this.notify('exit');
+            await this.waitExit(ms);
+        }
+        return [];
     }
 
     private encode(message: Message): Buffer {

@@ -138,6 +138,9 @@ function harness(options: { autoRestart?: boolean } = {}) {
         dataViewChanged: (p) => void log.push(`view ${p.viewId} changed`),
         showHelp: (p) => void log.push(`help ${p.topic}`),
         showHelpMatches: (p) => void log.push(`help matches ${p.query}`),
+        jobState: (p) => void log.push(`job ${p.jobId} ${p.state}`),
+        jobOutput: (p) => void log.push(`job ${p.jobId} output`),
+        jobProgress: (p) => void log.push(`job ${p.jobId} progress`),
         input: () => new Promise(() => undefined),
         log: () => undefined,
     };

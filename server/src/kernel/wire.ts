@@ -13,7 +13,7 @@
  */
 import type { ExecutionStatus, SymbolsChangedParams } from '../../../common/protocol';
 
-export const KERNEL_PROTOCOL_VERSION = 5;
+export const KERNEL_PROTOCOL_VERSION = 6;
 
 const HEADER_BYTES = 12;
 /** Bigger frames are refused: nothing legitimate comes near this size. */
@@ -92,7 +92,9 @@ export type FromKernel =
     /** Execution `id` called View(): the kernel opened data view `viewId`; `info` is JSON {title, rows, totalRows, columns, class}. */
     | { kind: 'view'; id: number; viewId: number; info: unknown }
     /** Execution `id` asked for help (?topic): `page` is JSON, a page {topic, package, title, html} or {query, matches}. */
-    | { kind: 'help'; id: number; page: unknown };
+    | { kind: 'help'; id: number; page: unknown }
+    /** Execution `id` called rbridge_job(): `info` is JSON {code, name, globalsFile, packages, resultName}. */
+    | { kind: 'job'; id: number; info: unknown };
 
 export type ToKernelKind = ToKernel['kind'];
 export type FromKernelKind = FromKernel['kind'];
@@ -114,6 +116,7 @@ export const FROM_KERNEL_KINDS = [
     'plots',
     'view',
     'help',
+    'job',
 ] as const satisfies readonly FromKernelKind[];
 // Compile-time check of the other direction: every kind of the unions is listed.
 type Missing<U, L extends readonly string[]> = Exclude<U, L[number]>;
@@ -217,6 +220,8 @@ export function decode(frame: RawFrame): FromKernel {
             };
         case 'help':
             return { kind: 'help', id, page: parseJson(frame.body) ?? {} };
+        case 'job':
+            return { kind: 'job', id, info: parseJson(frame.body) ?? {} };
         case 'view':
             return { kind: 'view', id, viewId: Number(frame.fields[0]) || 0, info: parseJson(frame.body) ?? {} };
         case 'plots':

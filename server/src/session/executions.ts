@@ -192,8 +192,13 @@ export class WorkQueue {
     // -----------------------------------------------------------------------
     // Adding work
 
-    /** Queues an execution; `refuse` answers it at once with kernelDied and that reason. */
-    execute(params: ExecuteParams, token?: CancellationToken, refuse?: string): Promise<ExecuteResult> {
+    /**
+     * Queues an execution; `refuse` answers it at once with kernelDied and
+     * that reason. `abandoned` fires when the client that sent it went
+     * away: an execution that has not started is then dropped (answered
+     * 'cancelled'), one that runs goes on.
+     */
+    execute(params: ExecuteParams, token?: CancellationToken, refuse?: string, abandoned?: CancellationToken): Promise<ExecuteResult> {
         if (params.executionId !== undefined && this.idsInUse.has(params.executionId)) {
             return Promise.reject(new SessionError(-32602, `r/execute: the executionId '${params.executionId}' belongs to an execution that has not ended yet`));
         }
@@ -230,6 +235,9 @@ export class WorkQueue {
                 return;
             }
             token?.onCancellationRequested(() => this.cancel(exec));
+            abandoned?.onCancellationRequested(() => {
+                if (exec.phase === 'queued' || exec.phase === 'ahead') this.cancel(exec);
+            });
             this.idsInUse.add(exec.id);
             this.waiting.push(exec);
             this.pump();
@@ -761,7 +769,8 @@ function locate(exec: Execution, line: number): { uri: string; range: Range } | 
     };
 }
 
-function preview(code: string): string {
+/** The first line of some code, short, with `…` when there is more. */
+export function preview(code: string): string {
     const first = code.trimStart().split('\n', 1)[0];
     const more = code.trim().includes('\n');
     const text = first.length > 80 ? first.slice(0, 79) + '…' : first;

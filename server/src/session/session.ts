@@ -6,7 +6,7 @@
  * output.ts (batching and flow control of R's output), variables.ts (the
  * cache of the global environment), plots.ts (the plots R keeps),
  * dataViews.ts (the data viewer), language.ts (completion, hover and
- * signature help), help.ts,
+ * signature help), help.ts, jobs.ts (background jobs, in an R of their own),
  * restartPolicy.ts.
  */
 import { CancellationToken } from 'vscode-jsonrpc';
@@ -23,6 +23,10 @@ import type {
     ExecutionStateParams,
     InputParams,
     InputResult,
+    JobInfo,
+    JobOutputParams,
+    JobProgressParams,
+    JobsOptions,
     InterruptResult,
     KernelDeathCause,
     KernelStartCause,
@@ -46,6 +50,7 @@ import { RequestOptions, WorkQueue } from './executions';
 import { OutputBatcher } from './output';
 import { DataViews } from './dataViews';
 import { Help } from './help';
+import { Jobs } from './jobs';
 import { Language } from './language';
 import { Plots } from './plots';
 import { RESTART_WINDOW_MS, RestartPolicy } from './restartPolicy';
@@ -67,6 +72,9 @@ export interface SessionClient {
     dataViewChanged(params: DataViewChangedParams): void;
     showHelp(params: ShowHelpParams): void;
     showHelpMatches(params: ShowHelpMatchesParams): void;
+    jobState(params: JobInfo): void;
+    jobOutput(params: JobOutputParams): void;
+    jobProgress(params: JobProgressParams): void;
     input(params: InputParams, token: CancellationToken): Promise<InputResult>;
     log(message: string): void;
 }
@@ -80,6 +88,8 @@ export interface SessionOptions extends Omit<KernelOptions, 'profile'> {
     helpViewer?: boolean;
     /** The documents the client keeps in sync, for the language features. */
     document?: (uri: string) => TextDocument | undefined;
+    /** Background jobs: workers, plan, result limit. */
+    jobs?: JobsOptions;
 }
 
 type Lifecycle =
@@ -106,6 +116,7 @@ export class Session {
     readonly dataViews: DataViews;
     readonly language: Language;
     readonly help: Help;
+    readonly jobs: Jobs;
     private readonly warmup: Warmup;
     private readonly output: OutputBatcher;
     private readonly work: WorkQueue;
@@ -180,6 +191,18 @@ export class Session {
             plotsChanged: (params) => client.plotsChanged(params),
             log: (message) => client.log(message),
         });
+        this.jobs = new Jobs(
+            {
+                request,
+                requireKernel,
+                state: (params) => client.jobState(params),
+                output: (params) => client.jobOutput(params),
+                progress: (params) => client.jobProgress(params),
+                log: (message) => client.log(message),
+            },
+            { rPath: options.rPath, cwd: options.cwd ?? process.cwd(), env: options.env, kernelDir: options.kernelDir, trusted: options.workspaceTrusted },
+            options.jobs,
+        );
         this.warmup = new Warmup({
             request: (method, params, token, options) => this.work.request(method, params, token, options),
             idle: () => this.life.kind === 'running' && !this.work.busy,
@@ -231,6 +254,7 @@ export class Session {
     async dispose(): Promise<void> {
         if (this.disposed) return;
         this.disposed = true;
+        this.jobs.dispose();
         this.cancelAutomaticRestart();
         this.work.cancelWaiting();
         this.work.revokeAll();
@@ -365,8 +389,15 @@ export class Session {
         }
     }
 
-    private statusFacts(): KernelStatusParams {
+    /** The kernel's state as r/kernelStatus says it. */
+    statusFacts(): KernelStatusParams {
         return { state: this.state, pid: this.kernel?.pid, queueLength: this.work.queuedCount, rVersion: this.kernel?.hello?.rVersion };
+    }
+
+    /** The state for a client that attaches: with why R is gone, when it is. */
+    attachStatus(): KernelStatusParams {
+        const facts = this.statusFacts();
+        return this.life.kind === 'dead' ? { ...facts, reason: this.life.reason, deathCause: this.life.cause } : facts;
     }
 
     /** Sends r/kernelStatus when the state changed, or always with `extra` facts. */
@@ -393,7 +424,15 @@ export class Session {
     // Messages from the kernel
 
     private onMessage(kernel: Kernel, message: FromKernel): void {
-        if (this.work.onMessage(message) || this.plots.onMessage(message) || this.dataViews.onMessage(message) || this.help.onMessage(message)) return;
+        if (
+            this.work.onMessage(message) ||
+            this.plots.onMessage(message) ||
+            this.dataViews.onMessage(message) ||
+            this.help.onMessage(message) ||
+            this.jobs.onMessage(message)
+        ) {
+            return;
+        }
         switch (message.kind) {
             case 'ready':
                 this.life = { kind: 'running', kernel };
@@ -421,10 +460,11 @@ export class Session {
     // -----------------------------------------------------------------------
     // Executions
 
-    execute(params: ExecuteParams, token?: CancellationToken): Promise<ExecuteResult> {
+    /** `abandoned`: the client that sent it went away (see WorkQueue.execute). */
+    execute(params: ExecuteParams, token?: CancellationToken, abandoned?: CancellationToken): Promise<ExecuteResult> {
         const life = this.life;
         const refuse = life.kind === 'dead' && !life.restartTimer ? life.reason : undefined;
-        return this.work.execute(params, token, refuse);
+        return this.work.execute(params, token, refuse, abandoned);
     }
 
     interrupt(keepQueue = false): InterruptResult {

@@ -42,10 +42,31 @@ export class CoalescingWriter {
     private waiting: (() => void)[] = [];
     private readonly listeners = new Map<string, ((...args: unknown[]) => void)[]>();
 
+    /** The client's end is gone: writes are dropped and their callbacks called at once. */
+    private closed = false;
+
     constructor(private readonly out: net.Socket | NodeJS.WritableStream, private readonly highWater = 4 * 1024 * 1024) {
         out.on('drain', () => this.release());
-        out.on('error', (e) => this.emit('error', e));
-        out.on('close', () => this.emit('close'));
+        out.on('error', (e) => {
+            this.close();
+            this.emit('error', e);
+        });
+        out.on('close', () => {
+            this.close();
+            this.emit('close');
+        });
+    }
+
+    /**
+     * Nobody will read what waits: the writers waiting for the client to
+     * catch up go on (a detached session's output must not stop for a
+     * client that died with its pipe full).
+     */
+    private close(): void {
+        this.closed = true;
+        this.pending = [];
+        this.pendingBytes = 0;
+        for (const w of this.waiting.splice(0)) w();
     }
 
     static forStdout(): CoalescingWriter {
@@ -62,6 +83,10 @@ export class CoalescingWriter {
         if (typeof encoding === 'function') {
             callback = encoding;
             encoding = undefined;
+        }
+        if (this.closed) {
+            callback?.();
+            return true;
         }
         const buffer = typeof chunk === 'string' ? Buffer.from(chunk, encoding ?? 'utf8') : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
         this.pending.push(buffer);

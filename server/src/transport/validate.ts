@@ -2,6 +2,7 @@
  * Checks of the params of every client request. A wrong param is answered
  * with InvalidParams and a message that names it; nothing else happens.
  */
+import * as path from 'path';
 import { ErrorCodes, ResponseError } from 'vscode-languageserver/node';
 import type {
     ConsoleParams,
@@ -18,6 +19,11 @@ import type {
     ExecuteParams,
     InitializationOptions,
     InterruptParams,
+    JobClearParams,
+    JobIdParams,
+    JobResultParams,
+    JobsOptions,
+    JobStartParams,
     PlotFormat,
     PlotSettingsParams,
     Range,
@@ -115,7 +121,61 @@ export function validateInitOptions(options: unknown): InitializationOptions {
         autoRestart: c.optional<boolean>(o, 'autoRestart', 'boolean'),
         workspaceTrusted: c.optional<boolean>(o, 'workspaceTrusted', 'boolean'),
         helpViewer: c.optional<boolean>(o, 'helpViewer', 'boolean'),
+        jobs: jobsOptions(c, o.jobs),
     };
+}
+
+function jobsOptions(c: Checker, jobs: unknown): JobsOptions | undefined {
+    if (jobs === undefined || jobs === null) return undefined;
+    if (typeof jobs !== 'object' || Array.isArray(jobs)) c.fail("'initializationOptions.jobs' must be an object");
+    const o = jobs as Record<string, unknown>;
+    const workers = c.optional<number>(o, 'workers', 'number');
+    if (workers !== undefined && (!Number.isInteger(workers) || workers < 1 || workers > 1024)) c.fail("'jobs.workers' must be an integer from 1 to 1024");
+    const maxResultBytes = c.optional<number>(o, 'maxResultBytes', 'number');
+    if (maxResultBytes !== undefined && !(maxResultBytes >= 0)) c.fail("'jobs.maxResultBytes' must be a number of bytes");
+    const plan = c.optional<string>(o, 'plan', 'string');
+    return { workers, plan: plan?.trim() || undefined, maxResultBytes };
+}
+
+export function validateJobStart(params: unknown): JobStartParams {
+    const c = new Checker('r/job/start', params);
+    const o = c.object();
+    const code = c.optional<string>(o, 'code', 'string');
+    const file = c.optional<string>(o, 'file', 'string');
+    if ((code === undefined) === (file === undefined)) c.fail("one of 'code' and 'file' is required");
+    if (file !== undefined && !path.isAbsolute(file)) c.fail("'file' must be an absolute path");
+    if (code !== undefined && code.includes('\0')) c.fail("'code' contains a NUL character");
+    const resultName = c.optional<string>(o, 'resultName', 'string');
+    return {
+        code,
+        file,
+        uri: c.optional<string>(o, 'uri', 'string'),
+        range: c.range(o, 'range'),
+        name: c.optional<string>(o, 'name', 'string'),
+        resultName: resultName || undefined,
+        copyGlobals: c.optional<boolean>(o, 'copyGlobals', 'boolean'),
+    };
+}
+
+export function validateJobId(method: string, params: unknown): JobIdParams {
+    const c = new Checker(method, params);
+    const o = c.object();
+    const jobId = c.optional<string>(o, 'jobId', 'string');
+    if (jobId === undefined) c.fail("'jobId' is required and must be a string");
+    return { jobId: jobId! };
+}
+
+export function validateJobResult(params: unknown): JobResultParams {
+    const { jobId } = validateJobId('r/job/result', params);
+    const c = new Checker('r/job/result', params);
+    const assignTo = c.optional<string>(c.object(), 'assignTo', 'string');
+    return assignTo ? { jobId, assignTo } : { jobId };
+}
+
+export function validateJobClear(params: unknown): JobClearParams {
+    const c = new Checker('r/job/clear', params);
+    const jobId = c.optional<string>(c.object(), 'jobId', 'string');
+    return jobId !== undefined ? { jobId } : {};
 }
 
 export function validateConsole(params: unknown): ConsoleParams {
