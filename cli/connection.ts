@@ -1,11 +1,12 @@
 /**
  * rbridge's side of the server: starts `node server.js --stdio` in a process
- * group of its own, speaks the protocol of common/protocol.ts over its
- * stdio, and keeps track of the kernel's state from r/kernelStatus. The
- * console and script code (rbridge.ts) runs executions, interrupts R and
- * waits for kernel states through this class, and hears about output,
- * status changes, input requests and an unexpected end of the server
- * through the handlers it passes in.
+ * group of its own and speaks the protocol of common/protocol.ts over its
+ * stdio, or attaches to a detached session (common/sessions.ts) over its
+ * socket; either way it keeps track of the kernel's state from
+ * r/kernelStatus. The console and script code (rbridge.ts) runs
+ * executions, interrupts R and waits for kernel states through this class,
+ * and hears about output, status changes, input requests and an
+ * unexpected end of the server through the handlers it passes in.
  *
  * What happens to R is taken from the server's facts, never guessed from the
  * order of messages: `deathCause` says why R is gone, `restartInMs` that a
@@ -14,9 +15,12 @@
  * `kernelDied` answer always finds the death already known here.
  */
 import { ChildProcess, spawn } from 'child_process';
+import type * as net from 'net';
 import {
     CancellationToken,
     MessageConnection,
+    SocketMessageReader,
+    SocketMessageWriter,
     StreamMessageReader,
     StreamMessageWriter,
     createMessageConnection,
@@ -51,7 +55,28 @@ import {
     DataViewRowsResult,
     DataViewSchemaRequest,
     DataViewSchemaResult,
+    ExecutionResultNotification,
+    JobCancelRequest,
+    JobCancelResult,
+    JobInfo,
+    JobListRequest,
+    JobOutputNotification,
+    JobOutputParams,
+    JobProgressNotification,
+    JobProgressParams,
+    JobResultRequest,
+    JobResultResult,
+    JobStartParams,
+    JobStartRequest,
+    JobStateNotification,
+    RestartRequest,
+    SessionInfoRequest,
+    SessionInfoResult,
+    StatusRequest,
+    StatusResult,
+    StopSessionRequest,
 } from '../common/protocol';
+import { SessionEntry, attachSocket } from '../common/sessions';
 
 /** How long the server gets to shut R down and exit before it is killed. */
 const SHUTDOWN_MS = 3000;
@@ -71,10 +96,25 @@ export interface ConnectionHandlers {
     input(p: InputParams, token: CancellationToken): Promise<InputResult>;
     /** The server went away, or could not be started, without being asked to stop. */
     serverFailed(message: string): void;
+    /** The result of an execution whose client went away (attached to a session). */
+    executionResult(p: ExecuteResult): void;
+    /** Background jobs' news (r/job/state, r/job/output, r/job/progress), of every job of the session. */
+    job?(event: JobEvent): void;
+}
+
+/** One notification about a background job. */
+export type JobEvent = { kind: 'state'; params: JobInfo } | { kind: 'output'; params: JobOutputParams } | { kind: 'progress'; params: JobProgressParams };
+
+/** What an attached client learns before it says `initialized`. */
+export interface AttachInfo {
+    info: SessionInfoResult;
+    status: StatusResult;
 }
 
 export class ServerConnection {
     private child: ChildProcess | undefined;
+    /** The session's socket, when attached to a detached session. */
+    private socket: net.Socket | undefined;
     private connection: MessageConnection | undefined;
     private exited = false;
     private exit: Promise<void> = Promise.resolve();
@@ -125,24 +165,92 @@ export class ServerConnection {
         // Writes to a server that has gone are reported by its exit handler.
         child.stdin!.on('error', () => undefined);
 
-        const connection = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+        this.open(createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!)));
+        await this.initialize(init);
+        await this.connection!.sendNotification('initialized', {});
+    }
+
+    /**
+     * Attaches to a detached session: the handshake, then `initialize`
+     * (whose options start R only when this is the session's first client),
+     * then what the session says of itself and of R, answered before
+     * `initialized` so that the caller can say where it is before the
+     * backlog arrives. Call ready() next. Rejects with an AttachError when
+     * the session cannot be reached or refuses us.
+     */
+    async attach(entry: SessionEntry, init: InitializationOptions): Promise<AttachInfo> {
+        await this.connect(entry, init);
+        const [info, status] = await Promise.all([this.connection!.sendRequest(SessionInfoRequest, {}), this.connection!.sendRequest(StatusRequest, {})]);
+        this.state = status.state;
+        return { info, status };
+    }
+
+    /**
+     * Connects to a detached session and answers `initialize`, nothing
+     * more: a client that only asks something (`rbridge jobs`) neither
+     * takes what the session kept for the next client (r/sessionInfo's
+     * dropped executions, the output backlog, sent after `initialized`) nor
+     * starts its R. Rejects with an AttachError as attach() does.
+     */
+    async connect(entry: SessionEntry, init: InitializationOptions): Promise<void> {
+        const { socket } = await attachSocket(entry);
+        this.socket = socket;
+        this.exit = new Promise((resolve) => {
+            socket.on('close', () => {
+                this.exited = true;
+                resolve();
+                if (!this.stopping) this.handlers.serverFailed('the connection to the R session was lost (the session was stopped, or its server died)');
+            });
+        });
+        // A broken connection is reported by its close handler.
+        socket.on('error', () => undefined);
+        this.open(createMessageConnection(new SocketMessageReader(socket), new SocketMessageWriter(socket)));
+        socket.resume();
+        await this.initialize(init);
+    }
+
+    /** After attach(): `initialized`. The session's state, its backlog and then live traffic follow. */
+    async ready(): Promise<void> {
+        await this.connection!.sendNotification('initialized', {});
+    }
+
+    /** Starts a new R (r/restart): for a session whose R has ended with none coming. */
+    async restart(): Promise<void> {
+        await this.connection!.sendRequest(RestartRequest, {});
+    }
+
+    /** Ends the session's R and its server (r/stopSession); resolves once the connection has closed. */
+    async stopSession(): Promise<void> {
+        this.stopping = true;
+        await this.connection!.sendRequest(StopSessionRequest, {});
+        await Promise.race([this.exit, delay(SHUTDOWN_MS)]);
+        this.socket?.destroy();
+        this.connection?.dispose();
+    }
+
+    private open(connection: MessageConnection): void {
         this.connection = connection;
         connection.onNotification(OutputNotification, (p: OutputParams) => this.handlers.output(p));
         connection.onNotification(KernelStatusNotification, (p: KernelStatusParams) => this.onStatus(p));
         connection.onNotification(PlotNotification, (p: PlotParams) => this.handlers.plot(p));
         connection.onNotification(DataViewOpenNotification, (p: DataViewInfo) => this.handlers.view(p));
+        connection.onNotification(ExecutionResultNotification, (p: ExecuteResult) => this.handlers.executionResult(p));
+        connection.onNotification(JobStateNotification, (p: JobInfo) => this.handlers.job?.({ kind: 'state', params: p }));
+        connection.onNotification(JobOutputNotification, (p: JobOutputParams) => this.handlers.job?.({ kind: 'output', params: p }));
+        connection.onNotification(JobProgressNotification, (p: JobProgressParams) => this.handlers.job?.({ kind: 'progress', params: p }));
         // The server's diagnostics are for editors' log panels, not for the terminal.
         connection.onNotification('window/logMessage', () => undefined);
         connection.onRequest(InputRequest, (p: InputParams, token: CancellationToken) => this.handlers.input(p, token));
         connection.listen();
+    }
 
-        await connection.sendRequest('initialize', {
+    private async initialize(init: InitializationOptions): Promise<void> {
+        await this.connection!.sendRequest('initialize', {
             processId: process.pid,
             rootUri: null,
             capabilities: {},
             initializationOptions: init,
         });
-        await connection.sendNotification('initialized', {});
     }
 
     private onStatus(p: KernelStatusParams): void {
@@ -206,6 +314,26 @@ export class ServerConnection {
         this.connection?.sendRequest(InterruptRequest, { keepQueue: false }).catch(() => undefined);
     }
 
+    /** Starts a background job (r/job/start); resolves with its id. */
+    async startJob(params: JobStartParams): Promise<string> {
+        return (await this.connection!.sendRequest(JobStartRequest, params)).jobId;
+    }
+
+    /** Cancels a job (r/job/cancel): its worker is stopped. */
+    cancelJob(jobId: string): Promise<JobCancelResult> {
+        return this.connection!.sendRequest(JobCancelRequest, { jobId });
+    }
+
+    /** A done job's result, assigned in the session as `assignTo` when given (r/job/result). */
+    jobResult(jobId: string, assignTo?: string): Promise<JobResultResult> {
+        return this.connection!.sendRequest(JobResultRequest, assignTo ? { jobId, assignTo } : { jobId });
+    }
+
+    /** The session's jobs, oldest first (r/job/list). */
+    async listJobs(): Promise<JobInfo[]> {
+        return (await this.connection!.sendRequest(JobListRequest, {})).jobs;
+    }
+
     /** Resolves with the first status that satisfies `condition` (true), or false after `ms`. */
     waitForStatus(condition: (p: KernelStatusParams) => boolean, ms: number): Promise<boolean> {
         return new Promise((resolve) => {
@@ -254,15 +382,39 @@ export class ServerConnection {
     /** Flow control: stop reading the server while our output is behind (the server in turn stops reading R). */
     pauseReading(): void {
         this.child?.stdout?.pause();
+        this.socket?.pause();
     }
 
     resumeReading(): void {
         this.child?.stdout?.resume();
+        this.socket?.resume();
     }
 
-    /** Shuts the server (and with it R) down; kills both when that takes too long. */
+    /**
+     * Shuts the server (and with it R) down; kills both when that takes too
+     * long. Attached to a session, this detaches: the session's server
+     * takes `shutdown` and `exit` from one client as that client leaving,
+     * and R runs on.
+     */
     async shutdown(): Promise<void> {
         this.stopping = true;
+        const socket = this.socket;
+        if (socket) {
+            const connection = this.connection;
+            if (connection && !this.exited) {
+                try {
+                    await Promise.race([connection.sendRequest('shutdown'), delay(SHUTDOWN_MS - 500)]);
+                    await connection.sendNotification('exit');
+                } catch {
+                    // The session is already gone.
+                }
+                socket.end();
+                await Promise.race([this.exit, delay(SHUTDOWN_MS)]);
+            }
+            socket.destroy();
+            connection?.dispose();
+            return;
+        }
         const child = this.child;
         const connection = this.connection;
         if (child && connection && !this.exited) {

@@ -196,6 +196,22 @@ export class LineSource {
         this.rl.prompt(true);
     }
 
+    /**
+     * Clears the prompt's row (and what is typed there), so that output from
+     * elsewhere can take its place; showPrompt() draws it again below.
+     */
+    hidePrompt(): void {
+        if (!this.interactive || !this.waiter) return;
+        readline.cursorTo(process.stdout, 0);
+        readline.clearScreenDown(process.stdout);
+    }
+
+    /** Draws the prompt and what has been typed again, after hidePrompt(). */
+    showPrompt(): void {
+        if (!this.interactive || !this.waiter) return;
+        this.rl.prompt(true);
+    }
+
     /** Discards what has been typed on the current line, leaving it visible with ^C after it. */
     clearLine(): void {
         if (!this.interactive) return;

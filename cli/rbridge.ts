@@ -1,10 +1,14 @@
 /**
  * `rbridge`, the command-line client: starts the rbridge server (server.js,
- * next to this bundle in dist/) and drives one R session through it over the
+ * next to this bundle in dist/), or attaches to a detached session
+ * (`--attach`, `--session`), and drives one R session through it over the
  * same JSON-RPC contract as the VS Code extension (common/protocol.ts). It
- * runs `-e` expressions, a script, or an interactive console. The server
- * connection and the kernel's state are in connection.ts; this file is what
- * the user sees: the console, output, messages and the exit status.
+ * runs `-e` expressions, a script, or an interactive console, or runs a
+ * script as a background job and follows it (`rbridge job`). The server
+ * connection and the kernel's state are in connection.ts, finding, starting,
+ * listing and stopping sessions in sessions.ts, how jobs are written in
+ * jobs.ts; this file is what the user sees: the console, output, messages
+ * and the exit status.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -19,14 +23,21 @@ import {
     InitializationOptions,
     InputParams,
     InputResult,
+    JobInfo,
+    JobProgressParams,
     KernelStatusParams,
     OutputParams,
     PlotParams,
     DataViewInfo,
+    SessionInfoResult,
+    StatusResult,
 } from '../common/protocol';
-import { CliOptions, USAGE, parseArgs } from './args';
-import { ServerConnection } from './connection';
+import { SessionEntry, listSessions, sameFolder } from '../common/sessions';
+import { CliOptions, RunMode, USAGE, parseArgs } from './args';
+import { AttachInfo, ConnectionHandlers, JobEvent, ServerConnection } from './connection';
+import { describeResult, formatDuration, formatJobError, formatJobs, jobLabel, progressBar, progressLine } from './jobs';
 import { LineSource, ReadCancelled } from './lines';
+import { SessionProblem, attachProblem, chooseSession, formatBytes, formatSessions, startSession, waitForExit } from './sessions';
 import { formatTable } from './table';
 
 const HISTORY_FILE = path.join(os.homedir(), '.rbridge_history');
@@ -39,9 +50,40 @@ const PROMPT_PREFIX_MAX = 200;
 const RESIZE_DEBOUNCE_MS = 100;
 /** How many rows View(x) prints. */
 const VIEW_ROWS = 10;
+/** The progress line on a terminal is drawn at most this often. */
+const PROGRESS_DRAW_MS = 100;
+/** Into a pipe or a file, a progress line is written at most this often (the last one always). */
+const PROGRESS_LINE_MS = 1000;
+/** How long the session's R may take to start when a job needs it (the server's own limit is 30 s). */
+const R_READY_MS = 40000;
+/** How long a job's cancel (r/job/cancel) may take after Ctrl+C before rbridge leaves anyway. */
+const JOB_CANCEL_MS = 5000;
 
 interface Running {
     interrupts: number;
+}
+
+/** The background job `rbridge job` follows. */
+interface FollowedJob {
+    /** Known once r/job/start has answered; news of jobs before then waits in `early`. */
+    jobId?: string;
+    early: JobEvent[];
+    /** The script, absolute (as the server knows it) and as the user named it. */
+    file: string;
+    shownFile: string;
+    /** Resolves with the job's last state once it has ended. */
+    ended: (info: JobInfo) => void;
+    /** The worker has been named. */
+    workerSaid: boolean;
+    /** Ctrl+C was pressed: the job is being cancelled. */
+    cancelling: boolean;
+    progress?: JobProgressParams;
+    /** The progress line is on the terminal now (and is wiped before other output). */
+    progressShown: boolean;
+    /** The last plain progress line (not on a terminal). */
+    progressSaid?: string;
+    progressDrawnAt: number;
+    progressTimer?: ReturnType<typeof setTimeout>;
 }
 
 class Cli {
@@ -72,11 +114,28 @@ class Cli {
     /** The plot lines, in order (see onPlot). */
     private plots: Promise<void> = Promise.resolve();
 
+    /** The detached session this client is attached to (--attach, --session). */
+    private attachedTo: SessionEntry | undefined;
+    /** The session's first r/kernelStatus after attaching repeats a state, not news (a death that happened earlier). */
+    private replaying = false;
+    /** The connection to the session broke: R may or may not be running, so "R keeps running" is not said. */
+    private lost = false;
+    /** The console is running (it says so when it detaches, and what other clients' code did). */
+    private inRepl = false;
+    /** Code that was running when this client attached, by execution id, for the line that says it ended. */
+    private readonly foreign = new Map<string, string>();
+
     /** What the terminal shows after the last line break of R's output, for the next prompt. */
     private tail = '';
     private readonly blocked = new Set<NodeJS.WriteStream>();
 
-    constructor(private readonly options: CliOptions) {
+    /** The job `rbridge job` follows. */
+    private followed: FollowedJob | undefined;
+
+    constructor(
+        private readonly options: CliOptions,
+        private readonly mode: RunMode,
+    ) {
         this.server = new ServerConnection({
             output: (p) => this.onOutput(p),
             plot: (p) => this.onPlot(p),
@@ -85,24 +144,88 @@ class Cli {
             input: (p, token) => this.onInput(p, token),
             serverFailed: (message) => {
                 if (this.finishing) return;
+                this.lost = true;
                 this.message(message);
                 void this.finish(1);
             },
+            executionResult: (p) => this.onForeignResult(p),
+            job: (e) => this.onJobEvent(e),
         });
     }
 
     // -----------------------------------------------------------------------
     // The server
 
-    async start(serverPath: string): Promise<void> {
-        const init: InitializationOptions = {
+    /** How R is started: by this client's server, or by a session whose first client this is. */
+    private initOptions(): InitializationOptions {
+        return {
             rPath: this.options.rPath && /[\\/]/.test(this.options.rPath) ? path.resolve(this.options.rPath) : this.options.rPath,
             rArgs: this.options.scriptArgs.length ? ['--args', ...this.options.scriptArgs] : [],
             cwd: path.resolve(this.options.cwd ?? process.cwd()),
             autoRestart: this.options.autoRestart,
             workspaceTrusted: this.options.trusted,
         };
-        await this.server.start(serverPath, init);
+    }
+
+    async start(serverPath: string): Promise<void> {
+        await this.server.start(serverPath, this.initOptions());
+        this.afterStart();
+    }
+
+    /**
+     * Attaches to a detached session: says which, and what happened while
+     * no client was there, before the session's backlog is printed. A
+     * session whose R has ended, with no new one coming, gets a new R.
+     */
+    async attach(entry: SessionEntry): Promise<void> {
+        let attached: AttachInfo;
+        try {
+            attached = await this.server.attach(entry, this.initOptions());
+        } catch (e) {
+            throw attachProblem(entry, e);
+        }
+        this.attachedTo = entry;
+        this.describeAttach(entry, attached.info, attached.status);
+        // A client that attaches to a running session hears its state once
+        // more (r/kernelStatus), then the backlog.
+        this.replaying = attached.info.reattached;
+        const replayed = attached.info.reattached ? this.server.waitForStatus((p) => !p.notice, 5000) : Promise.resolve(false);
+        await this.server.ready();
+        await replayed;
+        this.replaying = false;
+        if (this.server.state === 'dead' && !this.server.restartComing) {
+            const reason = this.server.lastStatus?.reason;
+            this.message(`R in this session had ended${reason ? ` (${reason})` : ''}; starting a new R`);
+            await this.server.restart();
+        }
+        this.afterStart();
+    }
+
+    /** The lines said on attaching: the session, R, and what came to pass meanwhile. */
+    private describeAttach(entry: SessionEntry, info: SessionInfoResult, status: StatusResult): void {
+        const r = status.rVersion && status.pid ? `R ${status.rVersion}, pid ${status.pid}` : status.state === 'dead' ? 'R not running' : info.reattached ? `R ${status.state}` : 'starting R';
+        const others = info.clients ? `; ${info.clients} other client${info.clients === 1 ? '' : 's'} attached` : '';
+        this.message(`attached to R session ${info.id ?? entry.id} (${r}, workspace ${info.workspace ?? entry.workspace}${others})`);
+        if (info.dropped.length) {
+            const shown = info.dropped.slice(0, 5).map((d) => `\`${d.codePreview}\``);
+            if (info.dropped.length > shown.length) shown.push(`and ${info.dropped.length - shown.length} more`);
+            const n = info.dropped.length;
+            this.message(`${n === 1 ? '1 execution' : `${n} executions`} queued by a client that left ${n === 1 ? 'was' : 'were'} dropped, not run: ${shown.join(', ')}`);
+        }
+        if (info.backlogBytes || info.backlogDroppedBytes) {
+            const lost = info.backlogDroppedBytes ? `; ${formatBytes(info.backlogDroppedBytes)} before it could not be kept` : '';
+            this.message(`output from while no client was attached follows (${formatBytes(info.backlogBytes)}${lost})`);
+        }
+        if (info.running) {
+            this.foreign.set(info.running.executionId, info.running.codePreview);
+            const seconds = Math.round(info.running.elapsedMs / 1000);
+            // A job runs beside it, on a worker of its own.
+            const after = this.mode === 'job' ? '' : ', and code given here runs after it';
+            this.message(`R is running \`${info.running.codePreview}\` (for ${seconds} s); its output follows${after}`);
+        }
+    }
+
+    private afterStart(): void {
         if (this.options.plots) {
             const [width, height] = this.options.plotSize;
             this.server.plotSettings({ width, height, pixelRatio: 1 });
@@ -142,6 +265,10 @@ class Cli {
         await this.plots;
         if (this.lines?.interactive) saveHistory(this.lines.history);
         this.lines?.close();
+        // Leaving the console of a session only detaches from it.
+        if (this.attachedTo && this.inRepl && !this.lost && this.quitStatus === undefined) {
+            this.message('detached; R keeps running (rbridge --attach to come back)');
+        }
         await this.server.shutdown();
         await Promise.all([drain(process.stdout), drain(process.stderr)]);
         process.exit(code);
@@ -192,6 +319,11 @@ class Cli {
 
     private onKernelStatus(p: KernelStatusParams): void {
         if (this.finishing) return;
+        if (this.replaying && !p.notice) {
+            // The session's state as it was when we attached: not news.
+            this.replaying = false;
+            return;
+        }
         if (p.notice) {
             // Not a change of state: advice (R ignoring interrupts).
             if (p.reason) this.message(p.reason);
@@ -219,6 +351,15 @@ class Cli {
             this.diedWhileIdle = true;
             this.abortRead?.();
         }
+    }
+
+    /** Code that was running when we attached has ended (its client had gone): said in the console. */
+    private onForeignResult(p: ExecuteResult): void {
+        const code = this.foreign.get(p.executionId);
+        this.foreign.delete(p.executionId);
+        if (this.finishing || !this.inRepl) return;
+        const what = code ? `\`${code}\`` : 'the code of a client that left';
+        this.message(p.status === 'ok' || p.status === 'error' ? `${what} has finished` : `${what} ended: ${p.status}`);
     }
 
     private async onInput(p: InputParams, token: CancellationToken): Promise<InputResult> {
@@ -249,6 +390,25 @@ class Cli {
     // Output
 
     private write(stream: 'stdout' | 'stderr', text: string): void {
+        this.wipeProgress();
+        const lines = this.lines;
+        if (this.attachedTo && lines?.interactive && lines.waiting) {
+            // Output of other clients' code (or from before we attached)
+            // while the prompt shows: it goes above the prompt, which is
+            // drawn again under it with what has been typed.
+            lines.hidePrompt();
+            this.put(stream, text);
+            if (this.tail) {
+                process.stdout.write('\n');
+                this.tail = '';
+            }
+            lines.showPrompt();
+            return;
+        }
+        this.put(stream, text);
+    }
+
+    private put(stream: 'stdout' | 'stderr', text: string): void {
         const target = stream === 'stdout' ? process.stdout : process.stderr;
         // A stream whose reader has gone (EPIPE) never drains: its output is
         // dropped rather than waited for, so that the server's messages keep
@@ -289,7 +449,9 @@ class Cli {
 
     private startLine(): void {
         const onTerminal = process.stderr.isTTY && process.stdout.isTTY;
-        if (onTerminal && (this.tail || (this.lines?.interactive && this.lines.waiting))) {
+        // Attached, write() moves the prompt out of the way itself.
+        const prompting = this.lines?.interactive && this.lines.waiting && !this.attachedTo;
+        if (onTerminal && (this.tail || prompting)) {
             process.stderr.write('\n');
             this.tail = '';
         }
@@ -425,6 +587,194 @@ class Cli {
     }
 
     // -----------------------------------------------------------------------
+    // A background job (rbridge job FILE)
+
+    /**
+     * Runs `file` as a background job (r/job/start) and follows it: its
+     * output as it comes, its progress, and at the end what became of it.
+     * Resolves with the exit status: 0 done, 1 failed (or cancelled by
+     * someone else), 130 cancelled with Ctrl+C.
+     */
+    async runJob(file: string): Promise<number> {
+        const absolute = path.resolve(file);
+        let ended!: (info: JobInfo) => void;
+        const end = new Promise<JobInfo>((resolve) => (ended = resolve));
+        const job: FollowedJob = { early: [], file: absolute, shownFile: file, ended, workerSaid: false, cancelling: false, progressShown: false, progressDrawnAt: 0 };
+        this.followed = job;
+        const { name, copyGlobals } = this.options.job;
+        // The globals come from the session's R, which must be running by then.
+        if (copyGlobals && !(await this.rRunning())) return 1;
+        try {
+            job.jobId = await this.server.startJob({ file: absolute, ...(name ? { name } : {}), ...(copyGlobals ? { copyGlobals } : {}) });
+        } catch (e) {
+            this.followed = undefined;
+            this.message(`the job could not be started: ${(e as Error).message}`);
+            return 1;
+        }
+        // The server says a job is queued before it answers with its id.
+        for (const event of job.early.splice(0)) this.onJobEvent(event);
+        if (job.cancelling) this.sendCancel(job);
+        const info = await end;
+        this.wipeProgress();
+        if (job.progressTimer) clearTimeout(job.progressTimer);
+        const label = jobLabel(info);
+        const took = formatDuration(info.elapsedMs);
+        switch (info.state) {
+            case 'done': {
+                const resultName = this.options.job.resultName;
+                if (!resultName) {
+                    this.message(`job ${label} done in ${took}: ${describeResult(info)}`);
+                    return 0;
+                }
+                if (!(await this.rRunning())) return 1;
+                try {
+                    const result = await this.server.jobResult(info.jobId, resultName);
+                    this.message(`job ${label} done in ${took}: ${describeResult(result)}, assigned to ${result.assignedTo ?? resultName} in the session`);
+                    return 0;
+                } catch (e) {
+                    this.message(`job ${label} done in ${took} (${describeResult(info)}), but its result was not assigned to ${resultName}: ${(e as Error).message}`);
+                    return 1;
+                }
+            }
+            case 'error':
+                this.startLine();
+                this.write('stderr', formatJobError(info.error ?? { message: 'no reason was given' }, (f) => (f === job.file ? job.shownFile : f)));
+                this.message(`job ${label} failed after ${took}`);
+                return 1;
+            default:
+                if (job.cancelling) {
+                    this.message(`job ${label} cancelled after ${took}`);
+                    return 130;
+                }
+                this.message(`job ${label} was cancelled (by another client of the session) after ${took}`);
+                return 1;
+        }
+    }
+
+    /** Waits for the session's R to be running (it may be starting); false, said, when it does not come. */
+    private async rRunning(): Promise<boolean> {
+        const up = () => this.server.state === 'idle' || this.server.state === 'busy';
+        if (up()) return true;
+        if (this.server.state === 'dead' && !this.server.restartComing) {
+            this.message(`R is not running (${this.server.lastStatus?.reason ?? 'it has ended'})`);
+            return false;
+        }
+        const came = await this.server.waitForStatus((p) => !p.notice && (p.state === 'idle' || p.state === 'busy'), R_READY_MS);
+        if (!came && !this.finishing) this.message(`R is not running (${this.server.lastStatus?.reason ?? `it did not start within ${R_READY_MS / 1000} s`})`);
+        return came;
+    }
+
+    private onJobEvent(event: JobEvent): void {
+        const job = this.followed;
+        if (!job || this.finishing) return;
+        if (job.jobId === undefined) {
+            job.early.push(event);
+            return;
+        }
+        // A session's clients hear of all its jobs; this one follows its own.
+        if (event.params.jobId !== job.jobId) return;
+        switch (event.kind) {
+            case 'output':
+                this.write(event.params.stream, event.params.text);
+                this.showProgress(job);
+                return;
+            case 'progress':
+                job.progress = event.params;
+                this.showProgress(job);
+                return;
+            case 'state': {
+                const info = event.params;
+                if (info.worker && !job.workerSaid && info.state === 'running') {
+                    job.workerSaid = true;
+                    this.message(`job ${jobLabel(info)} is running on ${info.worker}`);
+                    this.showProgress(job);
+                }
+                if (info.state === 'done' || info.state === 'error' || info.state === 'cancelled') job.ended(info);
+                return;
+            }
+        }
+    }
+
+    /**
+     * The job's progress: on a terminal, a line on stderr drawn over itself
+     * (at most every PROGRESS_DRAW_MS, and only at the start of a line, so
+     * that it never mixes with output that has not ended its line); else a
+     * plain line now and then (at most every PROGRESS_LINE_MS, and when the
+     * job reaches its total).
+     */
+    private showProgress(job: FollowedJob): void {
+        const progress = job.progress;
+        if (!progress || this.finishing) return;
+        const terminal = Boolean(process.stderr.isTTY);
+        const every = terminal ? PROGRESS_DRAW_MS : PROGRESS_LINE_MS;
+        const complete = progress.total !== undefined && progress.amount >= progress.total;
+        const wait = job.progressDrawnAt + every - Date.now();
+        // The last step is shown at once.
+        if (wait > 0 && !complete) {
+            // Drawn later, with whatever is the latest then.
+            job.progressTimer ??= setTimeout(() => {
+                job.progressTimer = undefined;
+                this.showProgress(job);
+            }, wait);
+            return;
+        }
+        if (!terminal) {
+            const line = progressLine(job.jobId!, progress);
+            // Output alone does not repeat the line.
+            if (line === job.progressSaid) return;
+            job.progressSaid = line;
+            job.progressDrawnAt = Date.now();
+            this.message(line);
+            return;
+        }
+        if (this.tail) return;
+        process.stderr.write(`\r\x1b[2K${progressBar(progress, process.stderr.columns || 80)}`);
+        job.progressShown = true;
+        job.progressDrawnAt = Date.now();
+    }
+
+    /** Takes the progress line off the terminal before other output (it comes back after). */
+    private wipeProgress(): void {
+        const job = this.followed;
+        if (!job?.progressShown) return;
+        job.progressShown = false;
+        if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+    }
+
+    /** Ctrl+C while following a job: cancel it (r/job/cancel), then leave with 130; a second Ctrl+C leaves at once. */
+    private cancelJob(): void {
+        const job = this.followed!;
+        if (job.cancelling) {
+            void this.finish(130);
+            return;
+        }
+        job.cancelling = true;
+        this.wipeProgress();
+        this.message(job.jobId ? `cancelling job ${job.jobId}...` : 'cancelling the job...');
+        // Before r/job/start has answered, the cancel follows its answer (runJob).
+        if (job.jobId !== undefined) this.sendCancel(job);
+    }
+
+    private sendCancel(job: FollowedJob): void {
+        const timer = setTimeout(() => {
+            this.message(`job ${job.jobId} did not answer the cancel within ${JOB_CANCEL_MS / 1000} s; leaving`);
+            void this.finish(130);
+        }, JOB_CANCEL_MS);
+        this.server.cancelJob(job.jobId!).then(
+            (result) => {
+                clearTimeout(timer);
+                // It had ended already: runJob says how.
+                if (!result.cancelled) job.cancelling = false;
+            },
+            (e: Error) => {
+                clearTimeout(timer);
+                this.message(`job ${job.jobId} could not be cancelled: ${e.message}`);
+                void this.finish(130);
+            },
+        );
+    }
+
+    // -----------------------------------------------------------------------
     // The REPL
 
     async repl(): Promise<number> {
@@ -433,6 +783,7 @@ class Cli {
         // a SIGINT from elsewhere reaches the process handler set in main().
         const lines = new LineSource(interactive, interactive ? loadHistory() : [], () => this.onInterruptKey());
         this.lines = lines;
+        this.inRepl = true;
         let failed = false;
         for (;;) {
             const line = await this.nextLine();
@@ -524,6 +875,10 @@ class Cli {
     /** Ctrl+C at the terminal, or SIGINT from elsewhere. */
     onInterruptKey(): void {
         if (this.finishing) return;
+        if (this.followed) {
+            this.cancelJob();
+            return;
+        }
         const running = this.running;
         if (running) {
             if (++running.interrupts >= INTERRUPTS_BEFORE_QUIT) {
@@ -540,6 +895,14 @@ class Cli {
             return;
         }
         const lines = this.lines;
+        if (this.attachedTo && this.server.state === 'busy' && lines?.interactive && lines.waiting && !this.pending.length && !lines.currentLine) {
+            // Attached, at an empty prompt while R runs code another client
+            // started (or that was running when we attached): as in R's
+            // console, Ctrl+C interrupts it.
+            this.message('interrupting the code R is running');
+            this.server.interrupt();
+            return;
+        }
         if (lines?.interactive && lines.waiting) {
             if (this.pending.length || lines.currentLine) {
                 // Ctrl+C with something typed: drop it and start afresh.
@@ -633,11 +996,14 @@ async function main(): Promise<void> {
         return;
     }
     if (parsed.kind === 'usageError') usageError(parsed.message);
+    if (parsed.kind === 'sessions') return listCommand(parsed.json);
+    if (parsed.kind === 'stopSession') return stopCommand(parsed.target);
 
     const { mode, options } = parsed;
     if (options.cwd !== undefined && !isDirectory(options.cwd)) usageError(`--cwd: '${options.cwd}' is not a directory`);
+    if (mode === 'jobs') return jobsCommand(options);
     let script = '';
-    if (mode === 'file') {
+    if (mode === 'file' || mode === 'job') {
         try {
             // A byte order mark is not R code.
             script = fs.readFileSync(options.file!, 'utf8').replace(/^\uFEFF/, '');
@@ -654,12 +1020,15 @@ async function main(): Promise<void> {
         if (!isDirectory(options.plots)) usageError(`--plots: '${options.plots}' is not a directory`);
     }
     const serverPath = path.resolve(options.server ?? path.join(__dirname, 'server.js'));
-    if (!fs.existsSync(serverPath)) {
+    const cwd = path.resolve(options.cwd ?? process.cwd());
+    // --attach needs no server of its own; --session needs one only to start a session.
+    const needsServer = !options.attach && !(options.session && listSessions().some((s) => sameFolder(s.workspace, cwd)));
+    if (needsServer && !fs.existsSync(serverPath)) {
         process.stderr.write(`rbridge: the server was not found at ${serverPath} (build it with 'npm run build', or give --server PATH)\n`);
         process.exit(1);
     }
 
-    const cli = new Cli(options);
+    const cli = new Cli(options, mode);
     process.on('SIGINT', () => cli.onInterruptKey());
     for (const signal of ['SIGTERM', 'SIGHUP'] as const) {
         process.on(signal, () => void cli.finish(signal === 'SIGTERM' ? 143 : 129));
@@ -668,13 +1037,136 @@ async function main(): Promise<void> {
     process.stdout.on('error', () => cli.outputFailed(process.stdout));
     process.stderr.on('error', () => cli.outputFailed(process.stderr));
     try {
-        await cli.start(serverPath);
-        const status = mode === 'expr' ? await cli.runExprs() : mode === 'file' ? await cli.runFile(options.file!, script) : await cli.repl();
+        if (options.attach) {
+            await cli.attach(chooseSession(options.attach.target, cwd));
+        } else if (options.session) {
+            let entry = listSessions().find((s) => sameFolder(s.workspace, cwd));
+            if (!entry) {
+                entry = await startSession(serverPath, cwd, options.trusted, options.idleTimeoutMinutes);
+                process.stderr.write(`rbridge: started R session ${entry.id} for ${entry.workspace} (pid ${entry.pid}; rbridge stop-session ends it)\n`);
+            }
+            await cli.attach(entry);
+        } else {
+            await cli.start(serverPath);
+        }
+        const status =
+            mode === 'expr'
+                ? await cli.runExprs()
+                : mode === 'file'
+                  ? await cli.runFile(options.file!, script)
+                  : mode === 'job'
+                    ? await cli.runJob(options.file!)
+                    : await cli.repl();
         await cli.finish(status);
     } catch (e) {
+        if (e instanceof SessionProblem) {
+            sessionProblem(e);
+            await cli.finish(2);
+        }
         process.stderr.write(`rbridge: ${(e as Error).message ?? e}\n`);
         await cli.finish(1);
     }
+}
+
+function sessionProblem(problem: SessionProblem): void {
+    process.stderr.write(`rbridge: ${problem.message}\n${problem.detail ? problem.detail.replace(/\n?$/, '\n') : ''}`);
+}
+
+/** `rbridge sessions [--json]`: the live sessions (stale entries are removed on the way). */
+function listCommand(json: boolean): void {
+    let sessions: SessionEntry[];
+    try {
+        sessions = listSessions();
+    } catch (e) {
+        process.stderr.write(`rbridge: the sessions cannot be listed: ${(e as Error).message}\n`);
+        process.exit(1);
+    }
+    if (json) process.stdout.write(JSON.stringify(sessions, null, 2) + '\n');
+    else if (sessions.length) process.stdout.write(formatSessions(sessions));
+    else process.stderr.write('rbridge: no R session is running\n');
+}
+
+/** Handlers for a connection that only asks the session something: it hears nothing. */
+const QUIET: ConnectionHandlers = {
+    output: () => undefined,
+    plot: () => undefined,
+    view: () => undefined,
+    status: () => undefined,
+    input: () => Promise.resolve({ text: '', eof: true }),
+    serverFailed: () => undefined,
+    executionResult: () => undefined,
+};
+
+/**
+ * `rbridge stop-session [TARGET]`: asks the session to end R and itself
+ * (r/stopSession), and waits until its server has exited (and with it its
+ * registry entry).
+ */
+async function stopCommand(target: string | undefined): Promise<void> {
+    let entry: SessionEntry | undefined;
+    try {
+        entry = chooseSession(target, process.cwd());
+        const server = new ServerConnection(QUIET);
+        try {
+            await server.attach(entry, { cwd: entry.workspace });
+        } catch (e) {
+            throw attachProblem(entry, e);
+        }
+        await server.stopSession();
+    } catch (e) {
+        if (e instanceof SessionProblem) {
+            sessionProblem(e);
+            process.exit(2);
+        }
+        process.stderr.write(`rbridge: the session could not be stopped: ${(e as Error).message ?? e}\n`);
+        process.exit(1);
+    }
+    if (!(await waitForExit(entry.pid, 8000))) {
+        process.stderr.write(`rbridge: R session ${entry.id} was asked to stop, but its server (pid ${entry.pid}) is still running\n`);
+        process.exit(1);
+    }
+    // Its files are gone with it; a server killed on the way leaves them, which this removes.
+    listSessions();
+    process.stderr.write(`rbridge: stopped R session ${entry.id} (workspace ${entry.workspace})\n`);
+    process.exit(0);
+}
+
+/**
+ * `rbridge jobs`: the background jobs of a session, as a table (or JSON).
+ * It connects without saying `initialized`, so that the output and the
+ * news the session keeps for the next client stay kept, and a session
+ * whose R has not started yet does not start one for this.
+ */
+async function jobsCommand(options: CliOptions): Promise<void> {
+    const cwd = path.resolve(options.cwd ?? process.cwd());
+    let jobs: JobInfo[];
+    try {
+        // --session means this directory's session (none is started to list nothing).
+        const entry = chooseSession(options.session ? cwd : options.attach?.target, cwd);
+        const server = new ServerConnection(QUIET);
+        try {
+            await server.connect(entry, { cwd: entry.workspace });
+        } catch (e) {
+            throw attachProblem(entry, e);
+        }
+        try {
+            jobs = await server.listJobs();
+        } finally {
+            await server.shutdown();
+        }
+    } catch (e) {
+        if (e instanceof SessionProblem) {
+            sessionProblem(e);
+            process.exit(2);
+        }
+        process.stderr.write(`rbridge: the jobs could not be listed: ${(e as Error).message ?? e}\n`);
+        process.exit(1);
+    }
+    if (options.json) process.stdout.write(JSON.stringify(jobs, null, 2) + '\n');
+    else if (jobs.length) process.stdout.write(formatJobs(jobs));
+    else process.stderr.write('rbridge: the session has no background jobs\n');
+    await Promise.all([drain(process.stdout), drain(process.stderr)]);
+    process.exit(0);
 }
 
 function isDirectory(dir: string): boolean {

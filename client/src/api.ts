@@ -5,15 +5,17 @@
  * look at what the user would see (status bar text, tree rows, console text).
  */
 import type * as vscode from 'vscode';
-import type { ExecuteResult, InitializationOptions, PlotInfo } from '../../common/protocol';
+import type { ExecuteResult, InitializationOptions, JobInfo, PlotInfo, SessionInfoResult } from '../../common/protocol';
+import type { SessionEntry } from '../../common/sessions';
 import type { ErrorLocation } from './errorLocations';
 import type { HelpShown, HelpView } from './help/protocol';
 import type { Notice } from './notifier';
+import type { JobsTreeProvider } from './jobs/jobsTree';
 import type { ShownImage } from './plots/plotsView';
 import type { DataViewSnapshot } from './dataView/dataViews';
 import type { CellRange, PageRequest, PageResults } from './dataView/protocol';
 import type { ViewSize } from './plots/protocol';
-import type { ExecutionRecord, PendingExecution, SessionState } from './session';
+import type { AttachEvent, ExecutionRecord, PendingExecution, SessionState } from './session';
 import type { StatusView } from './statusText';
 import type { VariablesTreeProvider } from './variablesTree';
 
@@ -83,6 +85,21 @@ export interface RBridgeApi {
         readonly onDidChange: vscode.Event<void>;
         readonly onDidShowImage: vscode.Event<ShownImage>;
     };
+    /** Background jobs (jobs/): what the Jobs view lists and shows. */
+    readonly jobs: {
+        /** The jobs, oldest first, as this window knows them. */
+        list(): JobInfo[];
+        /** The Jobs view's data provider: getChildren()/getTreeItem() give the rows the view shows. */
+        readonly tree: JobsTreeProvider;
+        /** What a job's output channel was given so far (undefined: it was never shown). */
+        output(jobId: string): string | undefined;
+        /** The jobs whose progress the status bar shows, with its text. */
+        progress(): { jobId: string; message: string }[];
+        /** A job, or the list, changed. */
+        readonly onDidChange: vscode.Event<unknown>;
+        /** Text was written to a job's output channel (the job's id). */
+        readonly onDidWriteOutput: vscode.Event<string>;
+    };
     /** The data viewer's tabs (View(x), View Data): what each shows, and its requests as its page sends them. */
     readonly dataViews: {
         /** The open views, oldest first. */
@@ -131,6 +148,17 @@ export interface RBridgeApi {
         /** The console links on a line of console text, as the terminal would ask for them. */
         linksIn(line: string): { startIndex: number; length: number }[];
     };
+    /** Detached sessions (common/sessions.ts): the one this window is attached to, and the registry. */
+    readonly sessions: {
+        /** The session this window is attached to (undefined over stdio, or when not attached). */
+        attached(): SessionEntry | undefined;
+        /** What r/sessionInfo said when this window attached. */
+        info(): SessionInfoResult | undefined;
+        /** The live sessions in the registry, newest first. */
+        list(): SessionEntry[];
+        /** This window attached to a session (`reattached`: it was running already). */
+        readonly onDidAttach: vscode.Event<AttachEvent>;
+    };
     /** The options the running server was started with (undefined before the first start). */
     initializationOptions(): InitializationOptions | undefined;
     /** The options a server started now would get, from the current settings and trust. */
@@ -138,14 +166,18 @@ export interface RBridgeApi {
     readonly notices: {
         all(): readonly Notice[];
         readonly onDidNotify: vscode.Event<Notice>;
+        /** Answers notifications from now on as a click on a button would (undefined: leave them to the user). */
+        answerWith(answer: ((notice: Notice) => string | undefined) | undefined): void;
     };
     /** R asked for input: where the question went. */
     readonly onDidAskInput: vscode.Event<{ prompt: string; via: 'console' | 'inputBox' }>;
     readonly testing: {
         /** Acts as if the workspace were trusted (true) or not (false); undefined goes back to VS Code's answer. */
         overrideTrust(trusted: boolean | undefined): void;
-        /** Stops the server and R, as closing the window would. */
+        /** Stops the server and R (a detached session too, as R: Stop Session does). */
         stop(): Promise<void>;
+        /** Lets go of a detached session as closing the window would (R keeps running); false if not attached to one. */
+        detach(): Promise<boolean>;
         /** Whether R would start on its own now (opening an R file, activation). */
         mayStartAutomatically(): boolean;
         /** What activation does to start R: starts it only if that is allowed. Resolves true if it started R. */

@@ -4,8 +4,10 @@
  * explicit command is the user's consent, also in an untrusted workspace),
  * the others say why there is nothing to do.
  */
+import * as path from 'path';
 import * as vscode from 'vscode';
 import { Range } from '../../common/protocol';
+import { SessionEntry, findSession, listSessions, registryDir } from '../../common/sessions';
 import { RConsole } from './console/consoleTerminal';
 import { RunDiagnostics } from './diagnostics';
 import { ErrorLocations } from './errorLocations';
@@ -19,8 +21,11 @@ import { DataViews } from './dataView/dataViews';
 import { viewData } from './dataView/viewData';
 import { helpOnWord, searchHelp } from './help/helpCommands';
 import { HelpPanel } from './help/helpPanel';
+import { attachRefusal, sessionRow, terminateSession } from './detachedSessions';
 import { openTranscriptDocument } from './transcriptDocument';
 import { MessageNode, MoreNode, VariableNode, VariablesTreeProvider } from './variablesTree';
+import { JOB_COMMANDS } from './jobs/jobCommands';
+import type { Jobs } from './jobs/jobs';
 
 /** The parts of the extension that commands act on. */
 export interface Parts {
@@ -31,6 +36,8 @@ export interface Parts {
     plots: PlotsView;
     dataViews: DataViews;
     help: HelpPanel;
+    /** Background jobs (jobs/). */
+    jobs: Jobs;
     errors: ErrorLocations;
     diagnostics: RunDiagnostics;
     notifier: Notifier;
@@ -51,6 +58,10 @@ const COMMANDS: Command[] = [
     { id: 'rbridge.runToEnd', run: (parts) => runLineRange(parts, 'toEnd') },
     { id: 'rbridge.interrupt', run: (parts) => interrupt(parts) },
     { id: 'rbridge.restart', run: (parts) => restart(parts) },
+    { id: 'rbridge.attachSession', run: (parts, target) => attachSession(parts, target) },
+    { id: 'rbridge.detachSession', run: (parts) => detachSession(parts) },
+    { id: 'rbridge.stopSession', run: (parts) => stopSession(parts) },
+    { id: 'rbridge.showSessions', run: (parts, options) => showSessions(parts, options) },
     { id: 'rbridge.clearQueue', run: (parts) => clearQueue(parts) },
     { id: 'rbridge.showConsole', run: (parts) => showConsole(parts) },
     { id: 'rbridge.openTranscript', run: (parts) => openTranscript(parts) },
@@ -82,6 +93,8 @@ const COMMANDS: Command[] = [
             else if (node instanceof MessageNode) parts.variables.retry(node.parent);
         },
     },
+    // Background jobs: R: Run File as Background Job, Cancel Job, Copy Job Result… (jobs/jobCommands.ts).
+    ...JOB_COMMANDS,
 ];
 
 /** The ids of all commands, for the manifest check in the tests. */
@@ -222,6 +235,126 @@ async function restart(parts: Parts) {
     await parts.session.restart();
 }
 
+// ---------------------------------------------------------------------------
+// Detached sessions
+
+/**
+ * Asks which session, listing the registry's live sessions (workspace, R
+ * version, idle or busy, windows attached, age); undefined when none runs
+ * or the user escapes.
+ */
+async function pickSession(parts: Parts, placeHolder: string): Promise<SessionEntry | undefined> {
+    const sessions = listSessions();
+    if (sessions.length === 0) {
+        parts.notifier.status('No R session is running. Run some code to start one.');
+        return undefined;
+    }
+    const current = parts.session.attachedSession?.id;
+    const now = Date.now();
+    const items = sessions.map((entry) => ({ ...sessionRow(entry, now, current), entry }));
+    const picked = await vscode.window.showQuickPick(items, { placeHolder, matchOnDescription: true, matchOnDetail: true });
+    return picked?.entry;
+}
+
+/** The session a command's argument names (server or R pid, workspace folder, id), or undefined with a message. */
+function namedSession(parts: Parts, target: string): SessionEntry | undefined {
+    const entry = findSession(target);
+    if (!entry) parts.notifier.status(`No R session matches ${target}.`);
+    return entry;
+}
+
+/**
+ * R: Attach to Session…: this window lets go of its session (which keeps
+ * running) and attaches to the one picked, or to the one named by the
+ * argument (for scripts and tests). Resolves with the session attached.
+ */
+async function attachSession(parts: Parts, target: unknown) {
+    const entry = typeof target === 'string' ? namedSession(parts, target) : await pickSession(parts, 'Attach this window to an R session');
+    if (!entry) return undefined;
+    const refusal = attachRefusal(entry, parts.settings.trusted);
+    if (refusal) {
+        void parts.notifier.show('warning', refusal);
+        return undefined;
+    }
+    parts.console.show(true);
+    await parts.session.attach(entry);
+    return parts.session.attachedSession;
+}
+
+/** R: Detach from Session: this window lets go; R keeps running. Resolves whether it detached. */
+async function detachSession(parts: Parts) {
+    const entry = parts.session.attachedSession;
+    if (!entry) {
+        parts.notifier.status(
+            parts.session.isReady
+                ? "This window's R is not a detached session (rbridge.session.detached is off, or no folder is open): it stops with the window."
+                : 'This window is not attached to an R session.',
+        );
+        return false;
+    }
+    const detached = await parts.session.detach();
+    if (detached) parts.console.core.note(`Detached from the R session (process ${entry.pid}); it keeps running. Run code, or use "R: Attach to Session…", to attach again.`);
+    return detached;
+}
+
+/** R: Stop Session: ends R and its session (r/stopSession); the state becomes 'stopped'. */
+async function stopSession(parts: Parts) {
+    const { session } = parts;
+    if (session.state.kind === 'stopped') {
+        parts.notifier.status('No R session is attached to this window.');
+        return false;
+    }
+    await session.stop();
+    parts.console.core.note('The R session was stopped.');
+    return true;
+}
+
+type SessionAction = 'attach' | 'stop' | 'log';
+
+/**
+ * R: Show Sessions: the registry's live sessions; the one picked can be
+ * attached to, stopped, or its log opened. Scripts and tests may name the
+ * session and the action: `{ session: '12345', action: 'stop' }`.
+ * Resolves with the sessions listed.
+ */
+async function showSessions(parts: Parts, options: unknown) {
+    const given = typeof options === 'object' && options !== null ? (options as { session?: unknown; action?: unknown }) : {};
+    let entry: SessionEntry | undefined;
+    let action: SessionAction | undefined;
+    if (typeof given.session === 'string') {
+        entry = namedSession(parts, given.session);
+        action = given.action === 'attach' || given.action === 'stop' || given.action === 'log' ? given.action : undefined;
+    } else {
+        entry = await pickSession(parts, 'R sessions: pick one to attach to, stop, or see its log');
+    }
+    if (entry && !action) {
+        const attachedHere = parts.session.attachedSession?.id === entry.id;
+        const choices: { label: string; action: SessionAction }[] = [
+            ...(attachedHere ? [] : [{ label: '$(plug) Attach This Window', action: 'attach' as const }]),
+            { label: '$(debug-stop) Stop the Session', action: 'stop' },
+            { label: '$(output) Open Its Log', action: 'log' },
+        ];
+        action = (await vscode.window.showQuickPick(choices, { placeHolder: `${path.basename(entry.workspace)}: session ${entry.id}` }))?.action;
+    }
+    if (entry && action) {
+        switch (action) {
+            case 'attach':
+                await attachSession(parts, entry.id);
+                break;
+            case 'stop':
+                if (parts.session.attachedSession?.id === entry.id) await stopSession(parts);
+                else if (!(await terminateSession(entry.pid))) void parts.notifier.show('warning', `The R session ${entry.id} (process ${entry.pid}) did not stop.`);
+                break;
+            case 'log': {
+                const log = path.join(registryDir(), `${entry.id}.log`);
+                await vscode.window.showTextDocument(vscode.Uri.file(log), { preview: true });
+                break;
+            }
+        }
+    }
+    return listSessions();
+}
+
 function clearQueue(parts: Parts) {
     const cancelled = parts.session.clearQueue();
     parts.notifier.status(cancelled === 0 ? 'Nothing is queued.' : `Cancelled ${cancelled} queued ${cancelled === 1 ? 'execution' : 'executions'}.`);
@@ -231,7 +364,7 @@ function clearQueue(parts: Parts) {
 function showConsole(parts: Parts) {
     parts.console.show(false);
     const state = parts.session.state.kind;
-    if (state === 'stopped') {
+    if (state === 'stopped' || state === 'detached') {
         parts.explainTrust();
         void parts.session.start();
     }

@@ -20,7 +20,10 @@ import { Notifier } from './notifier';
 import { PlotsView } from './plots/plotsView';
 import { DataViews } from './dataView/dataViews';
 import { HelpPanel } from './help/helpPanel';
+import { Jobs } from './jobs/jobs';
 import { ConsoleCompletion } from './language/consoleCompletion';
+import { reattachText } from './detachedSessions';
+import { listSessions } from '../../common/sessions';
 import { registerRKeys } from './rKeys';
 import { RSession } from './session';
 import { Settings } from './settings';
@@ -37,14 +40,14 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
     const log = vscode.window.createOutputChannel('R Bridge', { log: true });
     const settings = new Settings();
     const notifier = new Notifier();
-    const session = new RSession(context.asAbsolutePath('dist/server.js'), settings, log);
+    const session = new RSession(context.asAbsolutePath('dist/server.js'), settings, log, context.globalState);
     activeSession = session;
     const completion = new ConsoleCompletion(() => session.languageClient);
 
     const rconsole = new RConsole(
         {
             execute: (code, echo) => {
-                if (session.state.kind === 'stopped') feedback.explainTrust();
+                if (notRunning(session)) feedback.explainTrust();
                 return session.execute({ code, origin: 'console', echo, stopOnError: settings.values.stopOnError });
             },
             interrupt: () => void session.interrupt(),
@@ -67,6 +70,7 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
         openSettings: () => Settings.open(),
         installR: () => vscode.env.openExternal(vscode.Uri.parse(INSTALL_R_URL)),
         manageTrust: () => vscode.commands.executeCommand('workbench.trust.manage'),
+        replaceSession: () => session.replaceIncompatibleSession(),
     };
     const feedback = new Feedback(
         {
@@ -89,10 +93,11 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
     const progress = new BusyProgress(session);
     const plots = new PlotsView(context.extensionUri, session, settings, notifier, log, context.globalState);
     const dataViews = new DataViews(context.extensionUri, session, log);
+    const jobs = new Jobs(session, notifier, log);
     const help = new HelpPanel(context.extensionUri, {
         help: async (params, token) => {
             // Asking for help is an explicit command: it starts R if needed.
-            if (session.state.kind === 'stopped') feedback.explainTrust();
+            if (notRunning(session)) feedback.explainTrust();
             await session.ensureKernel();
             // R that is still starting cannot answer yet (r/help needs a kernel): the page waits for it.
             await session.whenReady();
@@ -112,6 +117,7 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
         plots,
         dataViews,
         help,
+        jobs,
         errors,
         diagnostics,
         notifier,
@@ -147,6 +153,7 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
         plots,
         dataViews,
         help,
+        jobs,
         askedInput,
         ...registerCommands(parts),
         session.onShowHelp((p) => help.showPage(p)),
@@ -160,6 +167,17 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
             feedback.executed(record, errors.record(record.result));
         }),
         session.onDidChangeState((state) => feedback.stateChanged(state)),
+        session.onNote(({ text, style }) => rconsole.core.note(text, style)),
+        session.onDidAttach(() => statusBar.update()),
+        session.onDidAttach(({ info, reattached, backlog }) => {
+            if (!reattached || !info) return;
+            const state = session.state;
+            rconsole.core.note(reattachText(info, state.kind === 'idle' || state.kind === 'busy' ? state : {}));
+            // What was printed meanwhile, or what still runs, is in the console: show it (without taking the focus).
+            if (info.running || backlog > 0) rconsole.show(true);
+            // Plots drawn before the reload are still the session's.
+            plots.catchUp();
+        }),
         session.onNotice((p) => feedback.notice(p)),
         settings.onDidChange((names) => {
             if (Settings.affectsLaunch(names)) feedback.launchSettingsChanged(session.state);
@@ -179,7 +197,7 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
 
     const api: RBridgeApi = {
         kernelReady: async () => {
-            if (session.state.kind === 'stopped') await session.start();
+            if (notRunning(session)) await session.start();
             return session.whenReady();
         },
         state: () => session.state,
@@ -215,6 +233,7 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
             onDidChange: plots.onDidChange,
             onDidShowImage: plots.onDidShowImage,
         },
+        jobs: jobs.api(),
         dataViews: {
             list: () => dataViews.snapshots(),
             get: (viewId) => dataViews.view(viewId)?.snapshot(),
@@ -250,8 +269,14 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
             },
         },
         initializationOptions: () => session.initializationOptions,
+        sessions: {
+            attached: () => session.attachedSession,
+            info: () => session.sessionInfo,
+            list: () => listSessions(),
+            onDidAttach: session.onDidAttach,
+        },
         nextInitializationOptions: () => settings.initializationOptions(),
-        notices: { all: () => notifier.notices, onDidNotify: notifier.onDidNotify },
+        notices: { all: () => notifier.notices, onDidNotify: notifier.onDidNotify, answerWith: (answer) => (notifier.answer = answer) },
         onDidAskInput: askedInput.event,
         testing: {
             overrideTrust: (trusted) => {
@@ -260,6 +285,7 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
                 statusBar.update();
             },
             stop: () => session.stop(),
+            detach: () => session.detach(),
             mayStartAutomatically: () => mayStartAutomatically(settings.trusted),
             autoStart,
         },
@@ -267,8 +293,15 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
     return api;
 }
 
+/** No server runs for this window: never started, stopped, or let go of its detached session. */
+function notRunning(session: RSession): boolean {
+    return session.state.kind === 'stopped' || session.state.kind === 'detached';
+}
+
 export async function deactivate(): Promise<void> {
-    // Stops the server gently (R gets its shutdown) before VS Code goes.
+    // Over stdio, stops the server gently (R gets its shutdown) before VS
+    // Code goes; a detached session only loses this window (a reload
+    // attaches to it again).
     await activeSession?.dispose();
     activeSession = undefined;
 }

@@ -34,7 +34,9 @@ export type FeedbackAction =
     | 'openRPathSetting'
     | 'openSettings'
     | 'installR'
-    | 'manageTrust';
+    | 'manageTrust'
+    /** Stop the workspace's session that another version of R Bridge started, and start a new one. */
+    | 'replaceSession';
 
 export interface FeedbackPorts {
     /** A note in the console, on a line of its own. */
@@ -64,6 +66,7 @@ export const BUTTONS = {
     openSettings: ['Open Settings', 'openSettings'],
     installR: ['Install R', 'installR'],
     manageTrust: ['Manage Workspace Trust', 'manageTrust'],
+    replaceSession: ['Stop That Session', 'replaceSession'],
 } as const satisfies Record<string, readonly [string, FeedbackAction]>;
 
 type Button = (typeof BUTTONS)[keyof typeof BUTTONS];
@@ -83,7 +86,8 @@ export class Feedback {
         this.previous = state;
         switch (state.kind) {
             case 'idle':
-                if (before.kind === 'starting' || before.kind === 'restarting') {
+                // (A window attaching to a running session is told so by the session's own note.)
+                if ((before.kind === 'starting' && before.cause !== 'attach') || before.kind === 'restarting') {
                     const version = state.rVersion ? `R ${state.rVersion}` : 'R';
                     const cwd = this.context.cwd();
                     this.ports.note(`${version} is ready${cwd ? ` (working directory: ${cwd})` : ''}.`);
@@ -119,6 +123,10 @@ export class Feedback {
                 return;
             case 'serverGone':
                 this.serverGone(state);
+                return;
+            case 'incompatibleSession':
+                this.ports.note(state.reason, 'error');
+                this.offer('error', `${state.reason} Stop that session and start a new one?`, BUTTONS.replaceSession, BUTTONS.showLog);
                 return;
             case 'quit':
                 this.quit(state, followUp);
@@ -212,7 +220,7 @@ export class Feedback {
 
     /** A setting that shapes how R is launched changed (rPath, rArgs, ...). */
     launchSettingsChanged(state: SessionState): void {
-        if (state.kind === 'stopped') return;
+        if (state.kind === 'stopped' || state.kind === 'detached') return;
         if (state.kind === 'dead' && state.cause === 'startFailed') {
             // R could not start; the new settings may fix that: try at once.
             this.ports.act('retryStart');

@@ -23,6 +23,11 @@ export class Notifier implements vscode.Disposable {
     private readonly emitter = new vscode.EventEmitter<Notice>();
     private readonly kept: Notice[] = [];
     readonly onDidNotify = this.emitter.event;
+    /**
+     * For tests: answers notifications as a person clicking a button would
+     * (the button's label, or undefined to leave it on screen).
+     */
+    answer: ((notice: Notice) => string | undefined) | undefined;
 
     get notices(): readonly Notice[] {
         return this.kept;
@@ -30,7 +35,10 @@ export class Notifier implements vscode.Disposable {
 
     /** A notification; resolves with the button chosen, if any. */
     show(severity: Exclude<Severity, 'status'>, message: string, ...actions: string[]): Thenable<string | undefined> {
-        this.remember({ severity, message, actions });
+        const notice = { severity, message, actions };
+        this.remember(notice);
+        const chosen = this.answer?.(notice);
+        if (chosen !== undefined) return Promise.resolve(chosen);
         switch (severity) {
             case 'info':
                 return vscode.window.showInformationMessage(message, ...actions);

@@ -25,7 +25,24 @@
  * - **R cannot start** (not found, too old, no jsonlite): nothing is
  *   retried automatically; the user is told why, and the next explicit
  *   command (run, restart) tries again, with the settings as they are then.
+ *
+ * Detached sessions (`rbridge.session.detached`, the default with a
+ * workspace folder): the server runs as a session process of its own
+ * (`server.js --session`, common/sessions.ts) that outlives the window, and
+ * the client speaks LSP to it over its Unix socket. On start the window
+ * attaches to its workspace's live session if there is one started with the
+ * same workspace trust, else starts one. Letting go of the client
+ * (deactivate, R: Detach from Session) only detaches: R keeps running, with
+ * its variables and a running execution. What means "stop R" (R: Stop
+ * Session, and a restart that needs new launch settings) is r/stopSession.
+ * A session that ends while attached: if it ended in order (its registry
+ * entry is gone: another window's R: Stop Session, a signal, its idle
+ * timeout) the state is 'stopped' and nothing restarts; if it vanished (a
+ * crash, SIGKILL) the policy above applies and a new session is started.
  */
+import { randomBytes } from 'crypto';
+import * as fs from 'fs';
+import * as net from 'net';
 import * as vscode from 'vscode';
 import {
     CloseAction,
@@ -54,6 +71,7 @@ import {
     ExecuteParams,
     ExecuteRequest,
     ExecuteResult,
+    ExecutionResultNotification,
     ExecutionStateNotification,
     ExecutionStateParams,
     HelpParams,
@@ -85,16 +103,21 @@ import {
     RenderPlotRequest,
     RenderPlotResult,
     RestartRequest,
+    SessionInfoRequest,
+    SessionInfoResult,
     ShowHelpMatchesNotification,
     ShowHelpMatchesParams,
     ShowHelpNotification,
     ShowHelpParams,
+    StopSessionRequest,
     SymbolsChangedNotification,
     SymbolsChangedParams,
     VariablesParams,
     VariablesRequest,
     VariablesResult,
 } from '../../common/protocol';
+import { AttachError, SessionEntry, attachSocket, entryFile, listSessions, registryDir } from '../../common/sessions';
+import { processGone, sessionFor, spawnSession, terminateSession } from './detachedSessions';
 import { R_DOCUMENTS } from './language/documents';
 import { sameLaunch } from './launchOptions';
 import { SessionState, restartComing, stateFromStatus } from './sessionState';
@@ -102,7 +125,8 @@ import { Settings } from './settings';
 
 export type { DeadState, DeathCause, SessionState } from './sessionState';
 
-export type ExecutionOrigin = 'editor' | 'console' | 'variables' | 'help' | 'api';
+/** Where an execution came from; `session`: another window started it, and it was still running when this one attached. */
+export type ExecutionOrigin = 'editor' | 'console' | 'variables' | 'help' | 'api' | 'session';
 
 export interface ExecutionRequest {
     code: string;
@@ -133,6 +157,19 @@ export interface PendingExecution {
     /** R waits for a line of input it asked for (readline(), menu(), readLines(stdin())). */
     awaitingInput?: boolean;
     readonly cancellation: vscode.CancellationTokenSource;
+    /** Started by a window that went away (a reload): its answer comes as r/executionResult. */
+    adopted?: boolean;
+}
+
+/** This window attached to a detached session. */
+export interface AttachEvent {
+    entry: SessionEntry;
+    /** What r/sessionInfo said (undefined if the server did not answer it). */
+    info: SessionInfoResult | undefined;
+    /** The session was running before this window attached (a reload, another window's session). */
+    reattached: boolean;
+    /** How many pieces of output the session kept while no window was attached (they follow the event). */
+    backlog: number;
 }
 
 /** Restart the server automatically at most once in this window (see the policy above). */
@@ -141,6 +178,10 @@ const SERVER_CRASH_WINDOW_MS = 3 * 60 * 1000;
 const STOP_TIMEOUT_MS = 4000;
 /** How long console size changes are collected before R is told (a drag of the panel's edge is many). */
 const CONSOLE_DEBOUNCE_MS = 100;
+/** How long a detached session gets to stop R and exit after r/stopSession or SIGTERM. */
+const SESSION_STOP_MS = 8000;
+/** The launch options each detached session this extension started was started with, by session id. */
+const SESSION_LAUNCHES_KEY = 'rbridge.sessionLaunches';
 
 export class RSession implements vscode.Disposable {
     private client: LanguageClient | undefined;
@@ -158,6 +199,20 @@ export class RSession implements vscode.Disposable {
     private consoleTimer: ReturnType<typeof setTimeout> | undefined;
     /** The Plots view's size and background (r/plotSettings), sent to every server started. */
     private plotSettingsParams: PlotSettingsParams | undefined;
+    /** Execution ids are unique across windows: several may be attached to one session. */
+    private readonly executionPrefix = `vsc-${randomBytes(3).toString('hex')}`;
+    /** The detached session the client speaks to (undefined over stdio), and its socket. */
+    private attachedEntry: SessionEntry | undefined;
+    private attachedSocket: net.Socket | undefined;
+    private sessionInfoValue: SessionInfoResult | undefined;
+    /** Output of a session this window reattaches to, held until the console has said what it is. */
+    private heldOutput: OutputParams[] | undefined;
+    /** Sessions being stopped (server pids): never attached to meanwhile. */
+    private readonly stoppingSessions = new Set<number>();
+    /** The workspace's session that refused this window (another version of R Bridge). */
+    private incompatibleEntry: SessionEntry | undefined;
+    /** The session this window let go of (state 'detached'). */
+    private detachedFrom: SessionEntry | undefined;
 
     private readonly stateEmitter = new vscode.EventEmitter<SessionState>();
     private readonly outputEmitter = new vscode.EventEmitter<OutputParams>();
@@ -173,6 +228,8 @@ export class RSession implements vscode.Disposable {
     private readonly dataViewChangedEmitter = new vscode.EventEmitter<DataViewChangedParams>();
     private readonly showHelpEmitter = new vscode.EventEmitter<ShowHelpParams>();
     private readonly showHelpMatchesEmitter = new vscode.EventEmitter<ShowHelpMatchesParams>();
+    private readonly attachEmitter = new vscode.EventEmitter<AttachEvent>();
+    private readonly noteEmitter = new vscode.EventEmitter<{ text: string; style: 'info' | 'warning' | 'error' }>();
 
     readonly onDidChangeState = this.stateEmitter.event;
     readonly onOutput = this.outputEmitter.event;
@@ -198,6 +255,10 @@ export class RSession implements vscode.Disposable {
     readonly onShowHelp = this.showHelpEmitter.event;
     /** R code asked for help that matches several pages (??words): r/showHelpMatches. */
     readonly onShowHelpMatches = this.showHelpMatchesEmitter.event;
+    /** This window attached to a detached session (a new one, or one that was running: `reattached`). */
+    readonly onDidAttach = this.attachEmitter.event;
+    /** Something for the console about the session itself (stopped from elsewhere). */
+    readonly onNote = this.noteEmitter.event;
 
     /** Answers R's requests for a line of input (set by the extension). */
     inputHandler: ((params: InputParams, token: vscode.CancellationToken) => Promise<InputResult>) | undefined;
@@ -206,7 +267,24 @@ export class RSession implements vscode.Disposable {
         private readonly serverModule: string,
         private readonly settings: Settings,
         private readonly log: vscode.LogOutputChannel,
+        /** Where the launch options of the detached sessions started here are kept (global state). */
+        private readonly memento?: vscode.Memento,
     ) {}
+
+    /** The detached session this window is attached to (undefined over stdio, or when not attached). */
+    get attachedSession(): SessionEntry | undefined {
+        return this.attachedEntry;
+    }
+
+    /** What r/sessionInfo said when this window attached to a detached session. */
+    get sessionInfo(): SessionInfoResult | undefined {
+        return this.sessionInfoValue;
+    }
+
+    /** The workspace's session that refused this window as from another version of R Bridge, if one did. */
+    get incompatibleSession(): SessionEntry | undefined {
+        return this.incompatibleEntry;
+    }
 
     get state(): SessionState {
         return this.stateValue;
@@ -250,9 +328,70 @@ export class RSession implements vscode.Disposable {
         });
     }
 
-    /** Stops the server and R. */
+    /** Stops the server and R (a detached session too: r/stopSession). */
     stop(): Promise<void> {
         return this.serially(() => this.shutdown());
+    }
+
+    /**
+     * Lets go of a detached session, which keeps running (R: Detach from
+     * Session); the state becomes 'detached'. Resolves false when this
+     * window is not attached to one.
+     */
+    detach(): Promise<boolean> {
+        return this.serially(async () => {
+            const entry = this.attachedEntry;
+            if (!this.client || !entry) return false;
+            const state = this.stateValue;
+            const r = state.kind === 'idle' || state.kind === 'busy' ? { pid: state.pid, rVersion: state.rVersion } : {};
+            await this.release();
+            this.detachedFrom = entry;
+            this.setState({ kind: 'detached', ...r, workspace: entry.workspace });
+            return true;
+        });
+    }
+
+    /**
+     * Attaches this window to a detached session (R: Attach to Session…),
+     * letting go of the one it has (a detached session keeps running; R
+     * over stdio stops).
+     */
+    attach(entry: SessionEntry): Promise<void> {
+        return this.serially(async () => {
+            if (this.client && this.attachedEntry?.id === entry.id) return;
+            if (this.client) {
+                if (this.attachedEntry) await this.release();
+                else await this.shutdown();
+            }
+            await this.launch(entry);
+        });
+    }
+
+    /**
+     * The workspace's session refused this window (another version of R
+     * Bridge): stops it (SIGTERM, as `kill` would) and starts a new one.
+     */
+    replaceIncompatibleSession(): Promise<void> {
+        return this.serially(async () => {
+            const entry = this.incompatibleEntry;
+            if (entry) {
+                this.log.info(`stopping the incompatible session ${entry.id} (process ${entry.pid})`);
+                if (!(await terminateSession(entry.pid, SESSION_STOP_MS))) {
+                    this.log.warn(`the session process ${entry.pid} did not stop; killing it`);
+                    for (const pid of [entry.pid, entry.rPid]) {
+                        if (pid === undefined) continue;
+                        try {
+                            process.kill(pid, 'SIGKILL');
+                        } catch {
+                            // Gone already.
+                        }
+                    }
+                    await processGone(entry.pid, 2000);
+                }
+                this.incompatibleEntry = undefined;
+            }
+            if (!this.client) await this.launch();
+        });
     }
 
     /**
@@ -338,13 +477,60 @@ export class RSession implements vscode.Disposable {
         return next;
     }
 
-    private async launch(): Promise<void> {
+    /**
+     * Starts a server and its client. Over stdio, a server of its own;
+     * detached, `target` or the workspace's live session (attached), else a
+     * new session process. Resolves once the server answered `initialize`
+     * (and, for a session, r/sessionInfo).
+     */
+    private async launch(target?: SessionEntry): Promise<void> {
+        this.detachedFrom = undefined;
         const options = this.settings.initializationOptions();
         this.launchOptions = options;
-        const serverOptions: ServerOptions = {
-            module: this.serverModule,
-            transport: TransportKind.stdio,
-        };
+        const workspace = this.settings.workspaceFolder;
+        const sessionSettings = this.settings.session;
+        const detached = target !== undefined || (sessionSettings.detached && workspace !== undefined);
+        let serverOptions: ServerOptions;
+        let session: { entry: SessionEntry; socket: net.Socket; fresh: boolean } | undefined;
+        if (detached) {
+            this.setState({ kind: 'starting', cause: target ? 'attach' : 'initial' });
+            try {
+                session = await this.connectSession(target, target?.workspace ?? workspace!, options, sessionSettings.idleTimeoutMinutes);
+            } catch (e) {
+                if (e instanceof IncompatibleSessionError) {
+                    this.incompatibleEntry = e.entry;
+                    const version = e.serverVersion ? `R Bridge ${e.serverVersion}` : 'another version of R Bridge';
+                    this.setState({
+                        kind: 'dead',
+                        cause: 'incompatibleSession',
+                        reason: `The R session for ${e.entry.workspace} (process ${e.entry.pid}) was started by ${version} and cannot be attached: ${e.message}`,
+                    });
+                    return;
+                }
+                this.setState({ kind: 'dead', reason: `The R session could not be started: ${errorMessage(e)}`, cause: 'startFailed' });
+                return;
+            }
+            const { entry, socket, fresh } = session;
+            this.incompatibleEntry = undefined;
+            // R is there already: the console says "Reattached", not "R is ready".
+            if (!fresh) this.setState({ kind: 'starting', cause: 'attach' });
+            if (fresh) this.rememberLaunch(entry.id, options);
+            else this.launchOptions = this.launchOf(entry) ?? { ...options, workspaceTrusted: entry.trusted && options.workspaceTrusted === true };
+            serverOptions = () => {
+                // The socket comes paused (common/sessions.ts): it flows once the client's reader listens.
+                const resume = (event: string | symbol) => {
+                    if (event !== 'data') return;
+                    socket.off('newListener', resume);
+                    process.nextTick(() => socket.resume());
+                };
+                socket.on('newListener', resume);
+                return Promise.resolve({ reader: socket, writer: socket });
+            };
+            // The output kept while no window was attached follows `initialized`; the console first says where it comes from.
+            if (!fresh) this.heldOutput = [];
+        } else {
+            serverOptions = { module: this.serverModule, transport: TransportKind.stdio };
+        }
         const clientOptions: LanguageClientOptions = {
             // Completion, hover and signature help from the live session, for
             // R files and untitled R documents: the library keeps them in
@@ -353,7 +539,7 @@ export class RSession implements vscode.Disposable {
             documentSelector: R_DOCUMENTS,
             outputChannel: this.log,
             revealOutputChannelOn: RevealOutputChannelOn.Never,
-            initializationOptions: options,
+            initializationOptions: this.launchOptions,
             errorHandler: {
                 error: (_error, _message, count): ErrorHandlerResult => ({
                     action: (count ?? 0) <= 3 ? ErrorAction.Continue : ErrorAction.Shutdown,
@@ -367,6 +553,8 @@ export class RSession implements vscode.Disposable {
         };
         const client = new LanguageClient('rbridge', 'R Bridge', serverOptions, clientOptions);
         this.client = client;
+        this.attachedEntry = session?.entry;
+        this.attachedSocket = session?.socket;
         this.clientSubscriptions = [
             client.onNotification(OutputNotification, (p: OutputParams) => this.onOutputNotification(p)),
             client.onNotification(ConditionNotification, (p: ConditionParams) => this.conditionEmitter.fire(p)),
@@ -379,15 +567,21 @@ export class RSession implements vscode.Disposable {
             client.onNotification(DataViewChangedNotification, (p: DataViewChangedParams) => this.dataViewChangedEmitter.fire(p)),
             client.onNotification(ShowHelpNotification, (p: ShowHelpParams) => this.showHelpEmitter.fire(p)),
             client.onNotification(ShowHelpMatchesNotification, (p: ShowHelpMatchesParams) => this.showHelpMatchesEmitter.fire(p)),
+            client.onNotification(ExecutionResultNotification, (p: ExecuteResult) => this.onExecutionResult(p)),
             client.onRequest(InputRequest, (p: InputParams, token: vscode.CancellationToken) => this.onInput(p, token)),
         ];
-        this.setState({ kind: 'starting', cause: 'initial' });
-        this.log.info(`starting the server: ${JSON.stringify(options)}`);
+        if (!session) this.setState({ kind: 'starting', cause: 'initial' });
+        this.log.info(
+            session
+                ? `${session.fresh ? 'started' : 'attaching to'} the R session ${session.entry.id} (process ${session.entry.pid}) for ${session.entry.workspace}: ${JSON.stringify(this.launchOptions)}`
+                : `starting the server: ${JSON.stringify(options)}`,
+        );
         try {
             await client.start();
         } catch (e) {
             if (this.client !== client) return;
             this.disposeClient();
+            session?.socket.destroy();
             this.setState({ kind: 'dead', reason: `The R Bridge server could not be started: ${errorMessage(e)}`, cause: 'startFailed' });
             return;
         }
@@ -396,6 +590,134 @@ export class RSession implements vscode.Disposable {
         this.sendConsole();
         // And nothing of the Plots view: without its size, the first plot would come without a picture.
         this.sendPlotSettings();
+        if (session) await this.attached(client, session.entry);
+    }
+
+    /**
+     * The detached session to speak to, connected and past its handshake:
+     * `target`, else the workspace's live session started with the same
+     * trust, else a new session process. A session that cannot be reached
+     * (its process vanished) is passed over for a new one; one from another
+     * version of R Bridge is an IncompatibleSessionError.
+     */
+    private async connectSession(
+        target: SessionEntry | undefined,
+        workspace: string,
+        options: InitializationOptions,
+        idleTimeoutMinutes: number,
+    ): Promise<{ entry: SessionEntry; socket: net.Socket; fresh: boolean }> {
+        const trusted = options.workspaceTrusted === true;
+        const found = target ?? sessionFor(workspace, trusted, listSessions(), this.stoppingSessions);
+        if (found) {
+            try {
+                const { socket } = await attachSocket(found);
+                return { entry: found, socket, fresh: false };
+            } catch (e) {
+                if (e instanceof AttachError && e.reason === 'protocol') throw new IncompatibleSessionError(found, e);
+                if (target) throw e;
+                this.log.warn(`the R session ${found.id} (process ${found.pid}) cannot be attached (${errorMessage(e)}); starting a new one`);
+            }
+        }
+        const spawned = await spawnSession({ serverModule: this.serverModule, workspace, trusted, idleTimeoutMinutes });
+        const { socket } = await attachSocket(spawned);
+        const entry = listSessions({ clean: false }).find((s) => s.id === spawned.id) ?? {
+            ...spawned,
+            workspace,
+            trusted,
+            protocol: 0,
+            serverVersion: '',
+            started: new Date().toISOString(),
+            clients: 0,
+        };
+        return { entry, socket, fresh: true };
+    }
+
+    /**
+     * The client has started on a detached session: what the session is
+     * (r/sessionInfo), and after a reattach what this window missed (the
+     * console's note, the output kept meanwhile, a running execution, the
+     * variables).
+     */
+    private async attached(client: LanguageClient, entry: SessionEntry): Promise<void> {
+        let info: SessionInfoResult | undefined;
+        try {
+            info = await client.sendRequest(SessionInfoRequest, {});
+        } catch (e) {
+            this.log.warn(`r/sessionInfo failed: ${errorMessage(e)}`);
+        }
+        if (this.client !== client) return;
+        this.sessionInfoValue = info;
+        this.attachedEntry = listSessions({ clean: false }).find((s) => s.id === entry.id) ?? entry;
+        const reattached = info?.reattached === true;
+        if (reattached && info?.running) this.adopt(info.running);
+        const held = this.heldOutput ?? [];
+        this.heldOutput = undefined;
+        this.attachEmitter.fire({ entry: this.attachedEntry, info, reattached, backlog: held.length });
+        for (const p of held) this.onOutputNotification(p);
+        if (reattached) {
+            // The variables view knows nothing of this R yet: the server's list, as if R had just started.
+            try {
+                const { variables } = await client.sendRequest(VariablesRequest, {});
+                if (this.client === client) this.symbolsEmitter.fire({ added: variables, changed: [], removed: [], reset: true });
+            } catch (e) {
+                this.log.warn(`r/variables after attaching failed: ${errorMessage(e)}`);
+            }
+        }
+    }
+
+    /** An execution another window started, still running: this window shows it as its own until its answer (r/executionResult). */
+    private adopt(running: NonNullable<SessionInfoResult['running']>): void {
+        if (this.pendingExecutions.has(running.executionId)) return;
+        const pending: PendingExecution = {
+            executionId: running.executionId,
+            request: { code: running.codePreview, origin: 'session', echo: false, stopOnError: false },
+            state: 'running',
+            runningSince: Date.now() - running.elapsedMs,
+            cancellation: new vscode.CancellationTokenSource(),
+            adopted: true,
+        };
+        this.pendingExecutions.set(running.executionId, pending);
+        this.executionsEmitter.fire();
+        this.startedEmitter.fire(pending);
+    }
+
+    /** r/executionResult: the answer to an execution whose window went away. */
+    private onExecutionResult(result: ExecuteResult): void {
+        const pending = this.pendingExecutions.get(result.executionId);
+        if (!pending?.adopted) {
+            this.log.info(`r/executionResult for ${result.executionId} (started by another window): ${result.status}`);
+            return;
+        }
+        this.pendingExecutions.delete(result.executionId);
+        pending.cancellation.dispose();
+        const record: ExecutionRecord = { executionId: result.executionId, request: pending.request, result, wroteStderr: pending.wroteStderr === true };
+        this.lastRecord = record;
+        this.executionsEmitter.fire();
+        this.executedEmitter.fire(record);
+    }
+
+    /** Adopted executions are never answered once the client has gone: they are forgotten. */
+    private forgetAdopted(): void {
+        let any = false;
+        for (const [id, pending] of this.pendingExecutions) {
+            if (!pending.adopted) continue;
+            this.pendingExecutions.delete(id);
+            pending.cancellation.dispose();
+            any = true;
+        }
+        if (any) this.executionsEmitter.fire();
+    }
+
+    private rememberLaunch(id: string, options: InitializationOptions): void {
+        if (!this.memento) return;
+        const live = new Set(listSessions({ clean: false }).map((s) => s.id));
+        const kept = Object.entries(this.memento.get<Record<string, InitializationOptions>>(SESSION_LAUNCHES_KEY, {})).filter(([key]) => live.has(key));
+        void this.memento.update(SESSION_LAUNCHES_KEY, Object.fromEntries([...kept, [id, options]]));
+    }
+
+    /** The options a session this extension started was started with (its R's settings: a reattaching client's are ignored). */
+    private launchOf(entry: SessionEntry): InitializationOptions | undefined {
+        return this.memento?.get<Record<string, InitializationOptions>>(SESSION_LAUNCHES_KEY, {})[entry.id];
     }
 
     /**
@@ -454,23 +776,71 @@ export class RSession implements vscode.Disposable {
         });
     }
 
+    /** Stops R and the server: over stdio by stopping the client, a detached session with r/stopSession. */
     private async shutdown(): Promise<void> {
         const client = this.client;
+        const entry = this.attachedEntry;
+        if (!client && this.stateValue.kind === 'detached' && this.detachedFrom) {
+            // Let go of earlier: stopped from outside, as `kill` would.
+            const pid = this.detachedFrom.pid;
+            this.detachedFrom = undefined;
+            if (!(await terminateSession(pid, SESSION_STOP_MS))) this.log.warn(`the R session process ${pid} did not exit after SIGTERM`);
+            this.setState({ kind: 'stopped' });
+            return;
+        }
         if (!client) return;
+        if (!entry) {
+            await this.release();
+            this.setState({ kind: 'stopped' });
+            return;
+        }
+        const socket = this.attachedSocket;
+        this.disposeClient();
+        this.forgetKernel();
+        this.stoppingSessions.add(entry.pid);
+        try {
+            await client.sendRequest(StopSessionRequest, {});
+        } catch (e) {
+            this.log.warn(`r/stopSession failed (${errorMessage(e)}); stopping the session with SIGTERM`);
+            await terminateSession(entry.pid, SESSION_STOP_MS);
+        }
+        // The session closes the connection as it exits; what is left of the client goes.
+        await client.dispose(STOP_TIMEOUT_MS).catch((e: unknown) => this.log.warn(`closing the client: ${errorMessage(e)}`));
+        socket?.destroy();
+        // So that the next start does not find it in the registry, stopping.
+        if (await processGone(entry.pid, SESSION_STOP_MS)) this.stoppingSessions.delete(entry.pid);
+        else this.log.warn(`the R session process ${entry.pid} did not exit after r/stopSession`);
+        this.setState({ kind: 'stopped' });
+    }
+
+    /**
+     * Lets go of the server: over stdio it stops with R; a detached session
+     * only loses this client (LSP shutdown and exit detach) and R keeps
+     * running. The state is left to the caller.
+     */
+    private async release(): Promise<void> {
+        const client = this.client;
+        if (!client) return;
+        const socket = this.attachedSocket;
         this.disposeClient();
         try {
             await client.stop(STOP_TIMEOUT_MS);
         } catch (e) {
             this.log.warn(`stopping the server: ${errorMessage(e)}`);
         }
+        socket?.destroy();
         this.forgetKernel();
-        this.setState({ kind: 'stopped' });
     }
 
     private disposeClient(): void {
         for (const s of this.clientSubscriptions) s.dispose();
         this.clientSubscriptions = [];
         this.client = undefined;
+        this.attachedEntry = undefined;
+        this.attachedSocket = undefined;
+        this.sessionInfoValue = undefined;
+        this.heldOutput = undefined;
+        this.forgetAdopted();
     }
 
     /** The kernel is gone without a word from the server: forget its variables. */
@@ -480,8 +850,20 @@ export class RSession implements vscode.Disposable {
 
     private async onServerClosed(client: LanguageClient): Promise<void> {
         if (this.client !== client) return;
+        const entry = this.attachedEntry;
         this.disposeClient();
         this.forgetKernel();
+        if (entry && endedInOrder(entry)) {
+            // Stopped on purpose from elsewhere: another window's R: Stop
+            // Session, a signal, `rbridge stop`. Not a crash to recover from.
+            this.log.info(`the R session ${entry.id} (process ${entry.pid}) was stopped`);
+            this.noteEmitter.fire({
+                text: 'The R session was stopped outside this window (R: Stop Session in another window, or a signal). Run code or use "R: Restart R" to start a new one.',
+                style: 'warning',
+            });
+            this.setState({ kind: 'stopped' });
+            return;
+        }
         const now = Date.now();
         this.serverCrashes = this.serverCrashes.filter((t) => now - t < SERVER_CRASH_WINDOW_MS);
         this.serverCrashes.push(now);
@@ -519,6 +901,10 @@ export class RSession implements vscode.Disposable {
     }
 
     private onOutputNotification(p: OutputParams): void {
+        if (this.heldOutput) {
+            this.heldOutput.push(p);
+            return;
+        }
         if (p.stream === 'stderr' && p.executionId !== null) {
             const pending = this.pendingExecutions.get(p.executionId);
             if (pending) pending.wroteStderr = true;
@@ -561,7 +947,7 @@ export class RSession implements vscode.Disposable {
 
     /** Runs code; answers when R is done with it, whatever happened (never rejects). */
     async execute(request: ExecutionRequest): Promise<ExecuteResult> {
-        const executionId = `vsc-${this.nextExecution++}`;
+        const executionId = `${this.executionPrefix}-${this.nextExecution++}`;
         const pending: PendingExecution = { executionId, request, state: 'sent', cancellation: new vscode.CancellationTokenSource() };
         this.pendingExecutions.set(executionId, pending);
         this.executionsEmitter.fire();
@@ -692,9 +1078,13 @@ export class RSession implements vscode.Disposable {
         return send(client);
     }
 
+    /**
+     * The window goes (deactivate): over stdio the server and R stop; a
+     * detached session only loses this client, and R keeps running.
+     */
     async dispose(): Promise<void> {
         if (this.consoleTimer) clearTimeout(this.consoleTimer);
-        await this.stop();
+        await this.serially(() => this.release());
         for (const emitter of [
             this.stateEmitter,
             this.outputEmitter,
@@ -710,6 +1100,8 @@ export class RSession implements vscode.Disposable {
             this.dataViewChangedEmitter,
             this.showHelpEmitter,
             this.showHelpMatchesEmitter,
+            this.attachEmitter,
+            this.noteEmitter,
         ]) {
             emitter.dispose();
         }
@@ -723,4 +1115,29 @@ export function errorMessage(e: unknown): string {
 /** The JSON-RPC error code of a failed request, if it has one. */
 export function errorCode(e: unknown): number | undefined {
     return e instanceof ResponseError ? e.code : undefined;
+}
+
+/** The workspace's session was started by another version of R Bridge and refused the handshake. */
+class IncompatibleSessionError extends Error {
+    readonly serverVersion: string | undefined;
+    constructor(
+        readonly entry: SessionEntry,
+        cause: AttachError,
+    ) {
+        super(cause.message);
+        this.serverVersion = cause.serverVersion ?? (entry.serverVersion || undefined);
+    }
+}
+
+/**
+ * Whether a detached session that closed its connection ended in order: it
+ * removes its registry entry before it exits (r/stopSession, SIGTERM, its
+ * idle timeout); one that crashed or was killed leaves it behind.
+ */
+function endedInOrder(entry: SessionEntry): boolean {
+    try {
+        return !fs.existsSync(entryFile(registryDir(), entry.id));
+    } catch {
+        return false;
+    }
 }

@@ -10,10 +10,15 @@
 import type { KernelDeathCause, KernelStartCause, KernelStatusParams } from '../../common/protocol';
 
 /**
- * Why there is no R: the server's cause, or `serverGone` when the server
- * process itself stopped (R went with it).
+ * Why there is no R: the server's cause, `serverGone` when the server
+ * process itself stopped (R went with it), or `incompatibleSession` when the
+ * workspace's detached session comes from another version of R Bridge and
+ * refused this window.
  */
-export type DeathCause = KernelDeathCause | 'serverGone';
+export type DeathCause = KernelDeathCause | 'serverGone' | 'incompatibleSession';
+
+/** Why R is starting: the server's cause, or `attach` while this window attaches to a detached session. */
+export type StartCause = KernelStartCause | 'attach';
 
 export interface DeadState {
     kind: 'dead';
@@ -32,11 +37,16 @@ export interface DeadState {
 export type SessionState =
     /** No server: not started yet (or stopped). */
     | { kind: 'stopped' }
-    | { kind: 'starting'; cause: KernelStartCause }
+    | { kind: 'starting'; cause: StartCause }
     | { kind: 'restarting'; cause: KernelStartCause }
     | { kind: 'idle'; pid?: number; rVersion?: string }
     | { kind: 'busy'; pid?: number; rVersion?: string }
-    | DeadState;
+    | DeadState
+    /**
+     * This window let go of its detached session (R: Detach from
+     * Session): R keeps running without it. Running code attaches again.
+     */
+    | { kind: 'detached'; pid?: number; rVersion?: string; workspace?: string };
 
 /**
  * The state an r/kernelStatus announces, or undefined when the message is a

@@ -4,13 +4,25 @@
  * workspace trust. Nothing else in the extension calls getConfiguration.
  */
 import * as vscode from 'vscode';
-import type { InitializationOptions } from '../../common/protocol';
+import type { InitializationOptions, JobsOptions } from '../../common/protocol';
 import { DEFAULT_SETTINGS, LAUNCH_SETTINGS, RBridgeSettings, initializationOptions } from './launchOptions';
 
 export type SettingName = keyof RBridgeSettings;
 export type PipeOperator = '|>' | '%>%';
 /** When the Plots view opens by itself (`rbridge.plots.openOn`). */
 export type PlotsOpenOn = 'newPlot' | 'never';
+/** Detached sessions (`rbridge.session.*`). */
+export interface SessionSettings {
+    /** Start R as a detached session that outlives the window. */
+    detached: boolean;
+    /** Minutes a session with no window attached lives on (0: for ever). */
+    idleTimeoutMinutes: number;
+}
+/** Background jobs (`rbridge.jobs.*`). */
+export interface JobsSettings extends JobsOptions {
+    /** Jobs started from an editor get the session's global variables their code uses. */
+    copyGlobals: boolean;
+}
 export interface PlotsSettings {
     openOn: PlotsOpenOn;
     /** The plots' background, as R names colours (`rbridge.plots.background`). */
@@ -84,10 +96,42 @@ export class Settings implements vscode.Disposable {
 
     /** What the server is to be started with now. */
     initializationOptions(): InitializationOptions {
-        return initializationOptions(this.values, {
-            trusted: this.trusted,
-            workspaceFolder: vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath,
-        });
+        const { copyGlobals: _, ...jobs } = this.jobs;
+        return { ...initializationOptions(this.values, { trusted: this.trusted, workspaceFolder: this.workspaceFolder }), jobs };
+    }
+
+    /** File-system path of the first workspace folder on disk: what a detached session belongs to. */
+    get workspaceFolder(): string | undefined {
+        return vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
+    }
+
+    /**
+     * The background-job settings (`rbridge.jobs.*`): the server's `jobs`
+     * options, and whether jobs started from an editor get the session's
+     * variables. `plan` is R code: a machine setting, restricted in
+     * untrusted workspaces (package.json), so a workspace cannot set it.
+     */
+    get jobs(): JobsSettings {
+        const config = vscode.workspace.getConfiguration(SECTION);
+        const workers = config.get('jobs.workers');
+        const plan = config.get('jobs.plan');
+        const maxMb = config.get('jobs.maxResultSize');
+        return {
+            workers: typeof workers === 'number' && Number.isInteger(workers) && workers >= 1 ? workers : 2,
+            ...(typeof plan === 'string' && plan.trim() ? { plan: plan.trim() } : {}),
+            maxResultBytes: Math.round((typeof maxMb === 'number' && Number.isFinite(maxMb) && maxMb > 0 ? maxMb : 1024) * 1024 * 1024),
+            copyGlobals: booleanOr(config.get('jobs.copyGlobals'), false),
+        };
+    }
+
+    /** The detached-session settings (`rbridge.session.*`). */
+    get session(): SessionSettings {
+        const config = vscode.workspace.getConfiguration(SECTION);
+        const idle = config.get('session.idleTimeout');
+        return {
+            detached: booleanOr(config.get('session.detached'), true),
+            idleTimeoutMinutes: typeof idle === 'number' && Number.isFinite(idle) && idle >= 0 ? idle : 60,
+        };
     }
 
     /** Whether a change of these settings needs a new server (they shape how R is launched). */

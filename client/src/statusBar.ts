@@ -43,7 +43,7 @@ export class KernelStatusBar implements vscode.Disposable {
 
     private compute(): StatusView {
         const running = this.session.running;
-        return statusView(this.session.state, { running, count: this.session.pending.length }, Date.now(), this.trusted());
+        return statusView(this.session.state, { running, count: this.session.pending.length }, Date.now(), this.trusted(), this.session.attachedSession !== undefined);
     }
 
     update(): void {

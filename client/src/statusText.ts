@@ -15,14 +15,43 @@ export interface StatusView {
     alert?: boolean;
 }
 
-/** What the status bar says, from the session's state and its pending executions. */
+/**
+ * What the status bar says, from the session's state and its pending
+ * executions. `attached`: the window is attached to a detached session (one
+ * that outlives the window), which the text says (" · attached") and the
+ * tooltip explains.
+ */
 export function statusView(
+    state: SessionState,
+    pending: { running?: { runningSince?: number; awaitingInput?: boolean }; count: number },
+    now: number,
+    trusted: boolean,
+    attached = false,
+): StatusView {
+    const view = baseView(state, pending, now, trusted);
+    if (!attached || state.kind === 'stopped' || state.kind === 'detached' || state.kind === 'starting') return view;
+    return {
+        ...view,
+        text: `${view.text} · attached`,
+        tooltip: `${view.tooltip}\n\nAttached to a detached R session: it keeps running when this window reloads or closes. "R: Detach from Session" lets go of it; "R: Stop Session" ends it.`,
+    };
+}
+
+function baseView(
     state: SessionState,
     pending: { running?: { runningSince?: number; awaitingInput?: boolean }; count: number },
     now: number,
     trusted: boolean,
 ): StatusView {
     switch (state.kind) {
+        case 'detached': {
+            const what = [state.rVersion ? `R ${state.rVersion}` : 'R', state.pid ? `process ${state.pid}` : undefined].filter(Boolean).join(', ');
+            return {
+                kind: 'detached',
+                text: '$(debug-disconnect) R: detached',
+                tooltip: `This window let go of its R session (${what}${state.workspace ? `, ${state.workspace}` : ''}); R keeps running without it. Run code, or use "R: Attach to Session…", to attach again.`,
+            };
+        }
         case 'stopped':
             return {
                 kind: 'stopped',
@@ -32,6 +61,7 @@ export function statusView(
                     : 'R is not running: this workspace is not trusted, so R starts only when you ask (run code, or click here).',
             };
         case 'starting':
+            if (state.cause === 'attach') return { kind: 'starting', text: '$(loading~spin) R: attaching', tooltip: "Attaching to the workspace's R session." };
             return { kind: 'starting', text: '$(loading~spin) R: starting', tooltip: 'R is starting.' };
         case 'restarting':
             return { kind: 'restarting', text: '$(loading~spin) R: restarting', tooltip: 'R is restarting.' };

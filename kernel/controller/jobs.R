@@ -24,6 +24,10 @@ suppressPackageStartupMessages({
 # anything else printed goes to stderr.
 ctl_events <- stdout()
 sink(stderr())
+# Backends that keep files (future.batchtools' registries, ./.future by
+# default) keep them in the controller's private folder, not in the user's
+# working directory.
+options(future.cache.path = file.path(tempdir(), ".future"))
 ctl_commands <- file("stdin", open = "r", blocking = FALSE)
 
 ctl <- new.env()
@@ -33,6 +37,7 @@ ctl$pool <- NULL          # our cluster, when the plan is ours
 ctl$workers <- 2L
 ctl$own_plan <- TRUE
 ctl$dead <- integer()     # pool workers stopped or dead, started again when no job runs
+ctl$plan_error <- NULL    # why the plan given could not be used
 ctl$server_pid <- as.integer(commandArgs(trailingOnly = TRUE)[1])
 
 ctl_send <- function(event) {
@@ -103,10 +108,19 @@ ctl_revive_workers <- function() {
   plan(cluster, workers = ctl$pool)
 }
 
+# A plan that cannot be set, or a sequential one (it would run jobs inside
+# the controller, one at a time, deaf to everything else), fails every job
+# with the reason, rather than running it somewhere it was not meant to.
 ctl_set_plan <- function(expr) {
   ctl_stop_pool()
   ctl$own_plan <- FALSE
-  eval(parse(text = expr, keep.source = FALSE), envir = globalenv())
+  ctl$plan_error <- tryCatch({
+    eval(parse(text = expr, keep.source = FALSE), envir = globalenv())
+    if (inherits(plan("next"), "sequential")) {
+      "a sequential plan would run jobs inside the job controller, one at a time; choose multisession, cluster or a batchtools plan"
+    }
+  }, error = function(e) conditionMessage(e))
+  if (!is.null(ctl$plan_error)) ctl_send(list(event = "failed", op = "plan", message = ctl$plan_error))
 }
 
 ctl_capacity <- function() {
@@ -259,6 +273,10 @@ ctl_schedule <- function() {
     job <- ctl$jobs[[id]]
     if (!identical(job$state, "queued")) next
     if (ctl_running() >= ctl_capacity()) break
+    if (!is.null(ctl$plan_error)) {
+      ctl_state(job, "error", list(error = list(message = paste("the jobs' plan could not be set:", ctl$plan_error))))
+      next
+    }
     started <- tryCatch({
       ctl_ensure_pool()
       copied <- length(job$globals) > 0L
@@ -326,6 +344,7 @@ ctl_handle <- function(cmd) {
     clear = ctl_clear(cmd$jobId),
     workers = ctl_use_pool(cmd$workers),
     plan = ctl_set_plan(cmd$expr),
+    ping = ctl_send(list(event = "pong")),
     quit = ctl_quit(),
     stop("unknown command ", cmd$op)
   )

@@ -57,6 +57,9 @@ export class ClientHub implements SessionClient {
     private backlog: OutputParams[] = [];
     private backlogBytes = 0;
     private backlogDroppedBytes = 0;
+    /** Backlog bytes sent to a client and not yet told in r/sessionInfo; backlog bytes told before they were sent. */
+    private untoldBytes = 0;
+    private toldPendingBytes = 0;
     private dropped: DroppedExecution[] = [];
     private waitingInputs: WaitingInput[] = [];
     /** When the last client left (for the idle timeout); undefined while one is attached. */
@@ -89,6 +92,10 @@ export class ClientHub implements SessionClient {
         if (!first) void frontend.notify(KernelStatusNotification, session.attachStatus());
         const backlog = this.backlog;
         this.backlog = [];
+        // Told in r/sessionInfo, which a client asks for after this (or before:
+        // then it was told already).
+        this.untoldBytes += this.backlogBytes - this.toldPendingBytes;
+        this.toldPendingBytes = 0;
         this.backlogBytes = 0;
         for (const params of backlog) void frontend.notify(OutputNotification, params);
         const waiting = this.waitingInputs;
@@ -99,8 +106,10 @@ export class ClientHub implements SessionClient {
 
     /** What the next client is told of executions dropped while it was away; read once. */
     takeDropped(): { dropped: DroppedExecution[]; backlogBytes: number; backlogDroppedBytes: number } {
-        const result = { dropped: this.dropped, backlogBytes: this.backlogBytes, backlogDroppedBytes: this.backlogDroppedBytes };
+        const result = { dropped: this.dropped, backlogBytes: this.untoldBytes + this.backlogBytes - this.toldPendingBytes, backlogDroppedBytes: this.backlogDroppedBytes };
         this.dropped = [];
+        this.untoldBytes = 0;
+        this.toldPendingBytes = this.backlogBytes;
         this.backlogDroppedBytes = 0;
         return result;
     }

@@ -16,7 +16,8 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Frame } from 'playwright-core';
-import { ProbeConnection, ProbeEvent, ROOT, Session, Workbench, normalize, readManifest, workbenchSuite } from './harness';
+import { ProbeConnection, ProbeEvent, ROOT, Session, Workbench, normalize, readManifest, stopSessions, workbenchSuite } from './harness';
+import { isRunning } from '../support/procs';
 
 /** The probe forwards the API's events; these tell the session's state whatever the event is called. */
 export function stateOf(event: ProbeEvent): string | undefined {
@@ -393,7 +394,8 @@ describe('R Bridge in VS Code, driven from the keyboard', function () {
     it('a long run: one ellipsis in the notification, and status bar names without icon ids', async () => {
         const names = async () =>
             session.page.locator('.part.statusbar .statusbar-item').evaluateAll((items) => items.map((item) => item.getAttribute('aria-label') ?? ''));
-        const idle = await wb.waitFor(names, (labels) => labels.includes('R: idle'), 'the accessible name "R: idle"');
+        // (" · attached": R runs as a detached session, which the status bar says.)
+        const idle = await wb.waitFor(names, (labels) => labels.includes('R: idle · attached'), 'the accessible name "R: idle · attached"');
         session.log.write('test', `status bar names: ${JSON.stringify(idle)}`);
         await wb.openFile('long.R');
         await session.page.keyboard.press('Control+Shift+Enter');
@@ -1001,5 +1003,170 @@ describe('R Bridge in VS Code, driven from the keyboard', function () {
         await session.page.keyboard.press('Tab');
         await wb.waitFor(() => wb.statusBar(), (items) => items.some((i) => /R: idle/.test(i)), '"R: idle" again', 60_000);
         await session.page.keyboard.press('Control+W');
+    });
+});
+
+describe('R survives a window reload (a detached session)', function () {
+    this.timeout(180_000);
+    let step = 0;
+    const suite = workbenchSuite('reload', () => ({ name: 'reload' }));
+    const shot = (name: string) => suite.wb.screenshot(`reload-${String(++step).padStart(2, '0')}-${name}`);
+
+    /** The console's rows as text, without the empty rows below the prompt. */
+    const consoleRows = async () => (await suite.wb.terminalText()).replace(/\s+$/, '').split('\n');
+
+    async function focusConsole(): Promise<void> {
+        await suite.wb.runCommand(commandTitle(/showConsole/));
+        await suite.session.page.locator('.part.panel .terminal-wrapper.active .xterm.focus').waitFor({ timeout: 10_000 });
+    }
+
+    async function typeInConsole(line: string): Promise<void> {
+        const { wb, session } = suite;
+        await wb.waitFor(async () => (await consoleRows()).pop() ?? '', (row) => /^> ?$/.test(row), 'the console prompt "> "');
+        await session.page.locator('.part.panel .terminal-wrapper.active .xterm.focus').waitFor({ timeout: 10_000 });
+        await session.page.keyboard.type(line);
+        await session.page.keyboard.press('Enter');
+    }
+
+    /** R's process id, as R itself prints it in the console (the last one printed). */
+    async function rPidFromConsole(marker: string): Promise<number> {
+        await typeInConsole(`cat("${marker}", Sys.getpid(), "\\n")`);
+        const pattern = new RegExp(`^${marker} (\\d+) ?$`, 'm');
+        const text = await suite.wb.waitFor(() => suite.wb.terminalText(), (t) => pattern.test(t), `R's pid after "${marker}"`, 30_000);
+        return Number(pattern.exec(text)![1]);
+    }
+
+    async function variablesShowX(what: string): Promise<string[]> {
+        const view = variablesView();
+        await suite.wb.runCommand(`${view.container}: Focus on ${view.name} View`);
+        return suite.wb.waitFor(() => suite.wb.treeRows(view.name), (rows) => rows.some((row) => /^x numeric .*42$/.test(row)), what, 30_000);
+    }
+
+    it('runs x <- 42, reloads the window, and finds x, its value and the same R process again', async () => {
+        const { session, wb, probe } = suite;
+        await wb.openFile('analysis.R');
+        await probe.request('activate', {}, 60_000);
+        await wb.waitFor(() => wb.statusBar(), (items) => items.some((i) => /R: idle · attached/.test(i)), '"R: idle · attached" in the status bar', 60_000);
+        await focusConsole();
+        await typeInConsole('x <- 42');
+        const pidBefore = await rPidFromConsole('pid-before');
+        const rowsBefore = await variablesShowX('x in the variables view before the reload');
+        session.log.write('test', `before the reload: R pid ${pidBefore}, variables ${JSON.stringify(rowsBefore)}`);
+        await shot('before-reload');
+
+        // Developer: Reload Window, from the command palette: a new extension host, R Bridge activated again.
+        const connections = session.probeServer!.count;
+        const reloaded = session.page.waitForEvent('framenavigated', { predicate: (frame) => frame === session.page.mainFrame(), timeout: 30_000 });
+        await wb.runCommand('Developer: Reload Window');
+        await reloaded;
+        await wb.ready();
+        const probeAfter = await session.probe(connections, 60_000);
+        // The editor of analysis.R comes back with the window and activates R Bridge; the probe makes sure.
+        await probeAfter.request('activate', {}, 60_000);
+        await wb.waitFor(() => wb.statusBar(), (items) => items.some((i) => /R: idle · attached/.test(i)), '"R: idle · attached" after the reload', 60_000);
+
+        const rowsAfter = await variablesShowX('x in the variables view after the reload, without running anything');
+        session.log.write('test', `after the reload: variables ${JSON.stringify(rowsAfter)}`);
+        await focusConsole();
+        const note = await wb.waitFor(() => wb.terminalText(), (t) => /Reattached to R session/.test(t), 'the console to say it reattached');
+        assert.match(note, new RegExp(`Reattached to R session \\(R [\\d.]+, pid ${pidBefore}\\)`));
+        assert.doesNotMatch(note, /is ready/, 'R was not started again: no "R is ready" in the new window');
+        await typeInConsole('x');
+        await wb.waitFor(() => wb.terminalText(), (t) => /^> x\n\[1\] 42 ?$/m.test(t), '"x" to print [1] 42', 30_000);
+        const pidAfter = await rPidFromConsole('pid-after');
+        session.log.write('test', `after the reload: R pid ${pidAfter}`);
+        assert.strictEqual(pidAfter, pidBefore, 'the same R process before and after the reload');
+        await shot('after-reload');
+    });
+
+    it('leaves no R session behind: every session of the run is in its own registry, stopped at the end', async () => {
+        const { session } = suite;
+        const entries = fs.readdirSync(session.runtimeDir).filter((f) => f.endsWith('.json'));
+        assert.strictEqual(entries.length, 1, `one session for the workspace, through the reload: ${entries.join(', ')}`);
+        const entry = JSON.parse(fs.readFileSync(path.join(session.runtimeDir, entries[0]), 'utf8')) as { pid: number; rPid: number };
+        assert.ok(isRunning(entry.pid) && isRunning(entry.rPid), 'the session runs while the window is open');
+        const stopped = await stopSessions(session.runtimeDir);
+        assert.deepStrictEqual(stopped, [entry.pid]);
+        assert.ok(!isRunning(entry.pid) && !isRunning(entry.rPid), 'the session and its R are gone');
+        assert.deepStrictEqual(fs.readdirSync(session.runtimeDir).filter((f) => /\.(json|sock|secret)$/.test(f)), [], 'the session removed its files');
+    });
+});
+
+describe('Background jobs: the Jobs view, driven from the keyboard', function () {
+    this.timeout(180_000);
+    let step = 0;
+    const suite = workbenchSuite('jobs', () => ({ name: 'jobs' }));
+    const shot = (name: string) => suite.wb.screenshot(`jobs-${String(++step).padStart(2, '0')}-${name}`);
+    /** The Jobs view's rows ("job.R 1 s · 37% bootstrap sample 3 of 8 · host (pid 12)"). */
+    const jobRows = () => suite.wb.treeRows('Jobs');
+
+    it('runs examples/job.R as a background job: the Jobs view shows its progress, then done', async () => {
+        const { session, wb, probe } = suite;
+        await wb.openFile('job.R');
+        await probe.request('activate', {}, 60_000);
+        await wb.waitFor(() => wb.statusBar(), (items) => items.some((i) => /R: idle/.test(i)), '"R: idle" in the status bar', 60_000);
+        await wb.runCommand('R: Run File as Background Job');
+        // The view opens by itself (below Variables) with the job's row.
+        const running = await wb.waitFor(
+            jobRows,
+            (rows) => rows.some((row) => /^job\.R \d+ s · \d+% bootstrap sample \d of 8\b/.test(row)),
+            'job.R running with its progress in the Jobs view',
+            60_000,
+        );
+        session.log.write('test', `jobs while running: ${JSON.stringify(running)}`);
+        const status = await wb.waitFor(
+            () => wb.statusBar(),
+            (items) => items.some((i) => /R job job\.R/.test(i)),
+            'the job’s progress in the status bar',
+            10_000,
+        );
+        session.log.write('test', `status bar: ${JSON.stringify(status)}`);
+        await shot('running');
+        const done = await wb.waitFor(jobRows, (rows) => rows.some((row) => /^job\.R done in \d+\.\d s · data\.frame, \d/.test(row)), 'job.R done', 60_000);
+        session.log.write('test', `jobs when done: ${JSON.stringify(done)}`);
+        await wb.waitFor(() => wb.statusBar(), (items) => !items.some((i) => /R job job\.R: \d+%/.test(i)), 'the progress to leave the status bar', 10_000);
+        // The row's buttons show under the mouse: Show Output, Copy Result and Clear for a done job.
+        const row = session.page.locator('.part.sidebar .pane:has(.pane-header:has-text("Jobs")) .monaco-list-row', { hasText: 'job.R' }).first();
+        await row.hover();
+        const buttons = await wb.waitFor(
+            async () => (await row.locator('.actions .action-label').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''))).filter((t) => t),
+            (labels) => labels.length >= 3,
+            'the buttons of the done row',
+            10_000,
+        );
+        session.log.write('test', `row buttons: ${JSON.stringify(buttons)}`);
+        assert.deepStrictEqual(buttons, ['Copy Job Result to Global Environment', 'Show Job Output', 'Clear Job']);
+        await shot('done');
+    });
+
+    it('copies the result to the global environment under the name offered, and the Variables view shows it', async () => {
+        const { session, wb } = suite;
+        await wb.runCommand('R: Copy Job Result to Global Environment');
+        // One job has a result: no question which, only the name, with a syntactic one from the file's name.
+        const input = session.page.locator('.quick-input-widget input');
+        await wb.waitFor(async () => input.inputValue().catch(() => ''), (value) => value === 'job', 'the name "job" offered', 10_000);
+        // A name R cannot take is refused in the box.
+        await session.page.keyboard.type('2 slopes');
+        await wb.waitFor(
+            async () => normalize((await session.page.locator('.quick-input-widget .quick-input-message').innerText().catch(() => '')) ?? ''),
+            (text) => /not a syntactic R name/.test(text),
+            'the box to refuse "2 slopes"',
+            10_000,
+        );
+        await shot('name-refused');
+        await session.page.keyboard.press('Control+A');
+        await session.page.keyboard.type('boot_slopes');
+        await session.page.keyboard.press('Enter');
+        const view = variablesView();
+        const rows = await wb.waitFor(
+            () => wb.treeRows(view.name),
+            (r) => r.some((row) => /^boot_slopes data\.frame \[8 × 2\]/.test(row)),
+            'boot_slopes in the Variables view',
+            30_000,
+        );
+        session.log.write('test', `variables: ${JSON.stringify(rows)}`);
+        const jobs = await wb.waitFor(jobRows, (r) => r.some((row) => /→ boot_slopes$/.test(row)), 'the job row to say where its result went', 10_000);
+        session.log.write('test', `jobs: ${JSON.stringify(jobs)}`);
+        await shot('result-in-variables');
     });
 });

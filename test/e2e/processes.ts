@@ -5,6 +5,8 @@
  * or pty host), and killed on exit if nobody stopped it. The process tree is
  * read by test/support/procs.ts. Also the hard deadline of a whole run.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { descendantsOf, isRunning } from '../support/procs';
 import { sleep } from '../support/time';
 import type { Log } from './log';
@@ -79,4 +81,37 @@ export function armDeadline(ms: number, log?: Log): NodeJS.Timeout {
     }, ms);
     timer.unref();
     return timer;
+}
+
+/**
+ * Stops every detached R session (server.js --session) whose registry
+ * entry is in `dir` (the RBRIDGE_RUNTIME_DIR a run gave its code-server):
+ * they run in process groups of their own, outside code-server's, so that
+ * they survive a window reload, and stopping code-server does not reach
+ * them. SIGTERM first (a session then stops its R and removes its files),
+ * SIGKILL to the session and its R after a grace period. Resolves with the
+ * server pids it found running.
+ */
+export async function stopSessions(dir: string, graceMs = 8000): Promise<number[]> {
+    let names: string[];
+    try {
+        names = fs.readdirSync(dir);
+    } catch {
+        return [];
+    }
+    const found: { pid: number; rPid?: number }[] = [];
+    for (const name of names.filter((n) => n.endsWith('.json'))) {
+        try {
+            const entry = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as { pid?: unknown; rPid?: unknown };
+            if (typeof entry.pid === 'number' && isRunning(entry.pid)) found.push({ pid: entry.pid, rPid: typeof entry.rPid === 'number' ? entry.rPid : undefined });
+        } catch {
+            // Half written or not an entry: nothing to stop.
+        }
+    }
+    signal(found.map((f) => f.pid), undefined, 'SIGTERM');
+    const deadline = Date.now() + graceMs;
+    while (found.some((f) => isRunning(f.pid)) && Date.now() < deadline) await sleep(50);
+    const left = found.flatMap((f) => [f.pid, ...(f.rPid ? [f.rPid] : [])]).filter(isRunning);
+    signal(left, undefined, 'SIGKILL');
+    return found.map((f) => f.pid);
 }

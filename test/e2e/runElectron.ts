@@ -14,7 +14,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { runTests } from '@vscode/test-electron';
-import { ROOT, SUITE_ENTRY } from './harness';
+import { ROOT, SUITE_ENTRY, stopSessions } from './harness';
 import type { SuiteResult } from './runVSCodeTests';
 
 async function main(): Promise<number> {
@@ -30,12 +30,15 @@ async function main(): Promise<number> {
     const workspace = path.join(runDir, 'workspace');
     fs.cpSync(path.join(ROOT, 'examples'), workspace, { recursive: true });
     const resultFile = path.join(runDir, 'result.json');
+    // The suite's detached R sessions register here and are stopped at the end (they outlive VS Code by design).
+    const runtimeDir = path.join(runDir, 'rt');
+    fs.mkdirSync(runtimeDir, { mode: 0o700 });
     try {
         const code = await runTests({
             version,
             extensionDevelopmentPath: ROOT,
             extensionTestsPath: SUITE_ENTRY,
-            extensionTestsEnv: { RBRIDGE_TEST_RESULT: resultFile },
+            extensionTestsEnv: { RBRIDGE_TEST_RESULT: resultFile, RBRIDGE_RUNTIME_DIR: runtimeDir },
             launchArgs: [
                 workspace,
                 '--user-data-dir', path.join(runDir, 'user-data'),
@@ -52,6 +55,7 @@ async function main(): Promise<number> {
         process.stderr.write(`runElectron: ${error instanceof Error ? error.message : String(error)}\n`);
         return 1;
     } finally {
+        await stopSessions(runtimeDir);
         fs.rmSync(runDir, { recursive: true, force: true });
     }
 }

@@ -14,6 +14,7 @@ import { CodeServer } from './codeServer';
 import { Log } from './log';
 import { extensionId, extensionRoot } from './manifest';
 import { ProbeConnection, ProbeServer, writeProbeExtension } from './probe';
+import { stopSessions } from './processes';
 
 export interface SessionOptions {
     /** Names the log file (.test-output/logs/NAME.log) and the temporary folder. */
@@ -58,6 +59,8 @@ export class Session {
         readonly page: Page,
         private readonly payload: [string, string][],
         private readonly socketDir: string | undefined,
+        /** The registry of detached R sessions (RBRIDGE_RUNTIME_DIR) of this run's code-server. */
+        readonly runtimeDir: string,
     ) {}
 
     /** The workbench URL for a folder, with this session's development-mode payload. */
@@ -89,7 +92,12 @@ export class Session {
             for (const c of cleanups.reverse()) await c();
         };
         try {
-            const env: Record<string, string> = { ...options.env };
+            // Detached R sessions register here, not in the user's runtime
+            // folder: this run finds only its own, and close() stops them all.
+            const runtimeDir = path.join(runDir, 'rt');
+            fs.mkdirSync(runtimeDir, { mode: 0o700 });
+            cleanups.push(async () => void (await stopSessions(runtimeDir)));
+            const env: Record<string, string> = { RBRIDGE_RUNTIME_DIR: runtimeDir, ...options.env };
             let probeServer: ProbeServer | undefined;
             let probeFolder: string | undefined;
             let socketDir: string | undefined;
@@ -154,7 +162,7 @@ export class Session {
             if (options.initScript) await page.addInitScript(options.initScript);
             log.write('harness', `opening ${url}`);
             await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
-            return new Session(options, log, runDir, workspace, server, probeServer, browser, context, page, payload, socketDir);
+            return new Session(options, log, runDir, workspace, server, probeServer, browser, context, page, payload, socketDir, runtimeDir);
         } catch (error) {
             await undo();
             log.close();
@@ -177,6 +185,9 @@ export class Session {
         this.probeServer?.close();
         if (this.socketDir) fs.rmSync(this.socketDir, { recursive: true, force: true });
         await this.server.stop();
+        // Detached sessions outlive code-server by design: stopped here, so that no R is left behind.
+        const sessions = await stopSessions(this.runtimeDir);
+        if (sessions.length) this.log.write('harness', `stopped ${sessions.length} detached R session(s): ${sessions.join(', ')}`);
         this.log.write('harness', 'stopped');
         this.log.close();
         if (!process.env.RBRIDGE_E2E_KEEP) fs.rmSync(this.runDir, { recursive: true, force: true });

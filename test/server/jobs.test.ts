@@ -243,6 +243,33 @@ describe('background jobs (real R and future workers)', function () {
         assert.strictEqual(jobOutput(b, job), 'on batchtools\n[1] 42\n');
         await b.request('r/job/result', { jobId: job, assignTo: 'answer' });
         assert.strictEqual(await b.run('cat(answer)'), '42');
+        // batchtools' registry went to the controller's private folder, not the working directory.
+        assert.strictEqual(await b.run('cat(file.exists(".future"))'), 'FALSE');
+    });
+
+    it('fails jobs with the reason when the plan given cannot be set, or would run them inside the controller', async () => {
+        const c = await start({ init: { jobs: { plan: 'future::plan(no_such_strategy)' } } });
+        const info = await ended(c, await startJob(c, { code: '1' }));
+        assert.strictEqual(info.state, 'error');
+        assert.match(info.error!.message, /plan could not be set: .*no_such_strategy/);
+        const s = await start({ init: { jobs: { plan: 'future::plan(future::sequential)' } } });
+        const sequential = await ended(s, await startJob(s, { code: '1' }));
+        assert.match(sequential.error!.message, /sequential plan would run jobs inside the job controller/);
+    });
+
+    it('stops a controller stuck waiting for workers out of reach and fails its jobs with the reason; the console is never held up', async () => {
+        // parallelly waits for an unreachable host's worker far longer than this (3 s here, 30 s by default).
+        const c = await start({
+            env: { RBRIDGE_JOBS_UNRESPONSIVE_MS: '3000' },
+            init: { jobs: { plan: 'future::plan(future::cluster, workers = "host.invalid")' } },
+        });
+        const t0 = performance.now();
+        const stuck = await ended(c, await startJob(c, { code: '1' }), 30000);
+        assert.strictEqual(stuck.state, 'error');
+        assert.match(stuck.error!.message, /did not answer for 3 s .*out of reach/);
+        assert.ok(performance.now() - t0 < 15000, `reported after ${performance.now() - t0} ms`);
+        // The console was never held up.
+        assert.strictEqual(await c.run('cat("still here")'), 'still here');
     });
 
     it('leaves no controller or worker behind when the session ends', async () => {

@@ -153,7 +153,8 @@ describe('detached sessions (real R)', function () {
         const b = await client(session);
         await b.waitFor(() => b.textOf('away') === 'while away\n' && b.textOf('away', 'stderr') === 'to stderr\n', 5000, 'the backlog');
         const info = (await b.request<SessionInfoResult>('r/sessionInfo')).result!;
-        assert.ok(info.backlogBytes === 0 && info.backlogDroppedBytes === 0, JSON.stringify(info));
+        assert.deepStrictEqual([info.backlogBytes, info.backlogDroppedBytes], ['while away\n'.length + 'to stderr\n'.length, 0], JSON.stringify(info));
+        assert.strictEqual((await b.request<SessionInfoResult>('r/sessionInfo')).result!.backlogBytes, 0, 'told once');
     });
 
     it('serves two clients at once: output goes to both, each gets its own answers', async () => {

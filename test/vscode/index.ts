@@ -41,7 +41,9 @@ export async function run(): Promise<void> {
     await import('./plots.test.js');
     await import('./dataView.test.js');
     await import('./language.test.js');
+    await import('./jobs.test.js');
     await import('./lifecycle.test.js');
+    await import('./sessions.test.js');
 
     const failures: { title: string; error?: string }[] = [];
     const counts = await new Promise<{ passed: number; failed: number; pending: number }>((resolve) => {

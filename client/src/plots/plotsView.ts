@@ -332,6 +332,11 @@ export class PlotsView implements vscode.Disposable {
         this.session.setPlotSettings({ ...this.size, background: this.settings.plots.background });
     }
 
+    /** This window attached to a session that was running: its plots are the session's history. */
+    catchUp(): void {
+        void this.reconcile();
+    }
+
     /** The history the server keeps, after the page (re)loaded: plots missed or gone are put right. */
     private async reconcile(): Promise<void> {
         if (!this.session.isReady) return;

@@ -43,6 +43,8 @@ function killGroup(pid: number): void {
 export class JobController {
     private child: ChildProcess | undefined;
     private stopping = false;
+    /** Why it was stopped, when that was a failure (it stopped answering). */
+    private failure: string | undefined;
     /** A private folder (0700) for results on their way to the session. */
     readonly dir: string;
     readonly ready: Promise<void>;
@@ -111,7 +113,7 @@ export class JobController {
             const reason = signal ? `killed by ${signal}` : `exit code ${code}`;
             rejectReady(new Error(`the job controller exited (${reason}) before it was ready: ${stderrTail.trim().slice(-500)}`));
             this.removeDir();
-            this.events.exited(`the job controller stopped (${reason})`, this.stopping);
+            this.events.exited(this.failure ?? `the job controller stopped (${reason})`, this.stopping);
         });
     }
 
@@ -123,9 +125,10 @@ export class JobController {
         this.child?.stdin?.write(`${JSON.stringify(command)}\n`);
     }
 
-    /** Stops the controller and its workers at once. */
-    stop(): void {
-        this.stopping = true;
+    /** Stops the controller and its workers at once; with a reason, the stop is reported as a failure. */
+    stop(reason?: string): void {
+        this.stopping = reason === undefined;
+        if (reason !== undefined) this.failure = reason;
         const child = this.child;
         if (!child?.pid) return;
         killGroup(child.pid);

@@ -11,7 +11,7 @@
  * `finishing` (ended in R, its output still on its way). A request is
  * `queued`, then `running`; it is sent only while R runs nothing else.
  */
-import { CancellationToken, CancellationTokenSource } from 'vscode-jsonrpc';
+import { CancellationToken, CancellationTokenSource, Disposable } from 'vscode-jsonrpc';
 import type {
     ConditionParams,
     ExecuteParams,
@@ -73,6 +73,8 @@ export interface Execution {
     interruptedAt?: number;
     /** Sent ahead, cancelled after the kernel had claimed it: interrupt it once it runs. */
     interruptWhenRunning?: boolean;
+    /** The listener on its client's going away (a token that lives as long as the client): removed when it ends. */
+    abandonListener?: Disposable;
 }
 
 export interface KernelRequest {
@@ -235,7 +237,7 @@ export class WorkQueue {
                 return;
             }
             token?.onCancellationRequested(() => this.cancel(exec));
-            abandoned?.onCancellationRequested(() => {
+            exec.abandonListener = abandoned?.onCancellationRequested(() => {
                 if (exec.phase === 'queued' || exec.phase === 'ahead') this.cancel(exec);
             });
             this.idsInUse.add(exec.id);
@@ -544,6 +546,7 @@ export class WorkQueue {
 
     private finish(exec: Execution, answer: ExecuteResult): void {
         clearInterval(exec.interruptTimer);
+        exec.abandonListener?.dispose();
         this.idsInUse.delete(exec.id);
         this.events.executionState({ executionId: exec.id, state: 'done' });
         exec.resolve(answer);

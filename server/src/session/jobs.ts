@@ -34,6 +34,13 @@ import type { RequestOptions } from './executions';
 export const JOB_OUTPUT_KEEP_BYTES = 256 * 1024;
 const DEFAULT_MAX_RESULT_BYTES = 1024 ** 3;
 const JOB_NOT_FOUND = -32602;
+/**
+ * The controller answers a ping between any two polls; one that has not
+ * answered for this long is stuck (a plan whose workers cannot be reached
+ * keeps it waiting inside R) and is stopped.
+ */
+const PING_MS = 5000;
+const UNRESPONSIVE_MS = Number(process.env.RBRIDGE_JOBS_UNRESPONSIVE_MS) || 30_000;
 
 /** What the jobs need of the session: callbacks only, no import back. */
 export interface JobsHost {
@@ -68,6 +75,8 @@ export class Jobs {
     private readonly jobs = new Map<string, Job>();
     private lastId = 0;
     private controller: JobController | undefined;
+    private pinger: NodeJS.Timeout | undefined;
+    private lastAnswer = 0;
 
     constructor(
         private readonly host: JobsHost,
@@ -165,8 +174,32 @@ export class Jobs {
 
     /** The session ends: the controller and its workers stop. */
     dispose(): void {
+        clearInterval(this.pinger);
+        this.pinger = undefined;
         this.controller?.stop();
         this.controller = undefined;
+    }
+
+    /** While jobs are active, the controller must answer; one stuck inside R is stopped with the reason. */
+    private watch(): void {
+        this.lastAnswer = performance.now();
+        if (this.pinger) return;
+        this.pinger = setInterval(() => {
+            const controller = this.controller;
+            if (!controller?.alive || !this.active) {
+                clearInterval(this.pinger);
+                this.pinger = undefined;
+                return;
+            }
+            if (performance.now() - this.lastAnswer > UNRESPONSIVE_MS) {
+                controller.stop(
+                    `the job controller did not answer for ${Math.round(UNRESPONSIVE_MS / 1000)} s and was stopped: the plan's workers may be out of reach (a cluster host that does not answer keeps it waiting); its jobs are lost`,
+                );
+                return;
+            }
+            controller.send({ op: 'ping' });
+        }, Math.min(PING_MS, UNRESPONSIVE_MS / 3));
+        this.pinger.unref();
     }
 
     // -----------------------------------------------------------------------
@@ -215,6 +248,7 @@ export class Jobs {
         this.host.state(this.infoOf(job));
         try {
             this.ensureController().send(command);
+            this.watch();
         } catch (e) {
             this.end(job, 'error', { message: `the job controller could not be started: ${(e as Error).message}` });
         }
@@ -231,6 +265,8 @@ export class Jobs {
     }
 
     private onEvent(event: Record<string, unknown>): void {
+        this.lastAnswer = performance.now();
+        if (event.event === 'pong') return;
         const job = typeof event.jobId === 'string' ? this.jobs.get(event.jobId) : undefined;
         switch (event.event) {
             case 'state': {
