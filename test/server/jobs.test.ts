@@ -140,6 +140,19 @@ describe('background jobs (real R and future workers)', function () {
         assert.deepStrictEqual(docInfo.error!.traceback, [{ call: 'stop("here")', file: uri, line: 13 }]);
     });
 
+    it('a console busy with a long execution does not hold up a job’s progress and output', async () => {
+        const c = await start();
+        const busy = c.execute('Sys.sleep(4)');
+        await c.waitFor(() => c.lastStatus()?.state === 'busy', 10000, 'the console busy');
+        const jobId = await startJob(c, { code: 'p <- progressr::progressor(steps = 2)\nfor (i in 1:2) { cat("tick", i, "\\n"); Sys.sleep(0.2); p() }' });
+        const info = await ended(c, jobId);
+        assert.strictEqual(info.state, 'done');
+        assert.strictEqual(c.lastStatus()?.state, 'busy', 'the job ran to its end while the console was still busy');
+        assert.strictEqual(jobOutput(c, jobId), 'tick 1 \ntick 2 \n');
+        assert.strictEqual(c.notifications.filter((n) => n.method === 'r/job/progress').length, 3);
+        assert.strictEqual((await busy).status, 'ok');
+    });
+
     it('rbridge_job() in R code: globals found as future finds them, the result assigned when asked', async () => {
         const c = await start();
         const result = await c.execute('n <- 5; rbridge_job(sum(seq_len(n)) * 2, name = "doubled", resultName = "doubled")');

@@ -41,8 +41,15 @@ export function statFields(pid: number | 'self'): string[] {
 // ---------------------------------------------------------------------------
 // The registry of processes started
 
-/** Servers, R processes and other programs started by this test or benchmark process. */
-const started = new Set<number>();
+/**
+ * Servers, R processes and other programs started by this test or benchmark
+ * process. One registry for the whole process: every test file is a bundle
+ * with its own copy of this module, and they share it through a global.
+ */
+const REGISTRY = Symbol.for('rbridge.tests.startedProcesses');
+const shared = globalThis as unknown as Record<symbol, Set<number> | undefined>;
+const firstCopy = shared[REGISTRY] === undefined;
+const started: Set<number> = (shared[REGISTRY] ??= new Set<number>());
 
 /** Registers a child process; it leaves the registry when it exits. Returns the child. */
 export function track<T extends ChildProcess>(child: T): T {
@@ -77,9 +84,11 @@ export function killEverythingStarted(): number {
 }
 
 // A run that ends (or is stopped by a deadline) leaves nothing behind.
-process.on('exit', () => {
-    killEverythingStarted();
-});
+if (firstCopy) {
+    process.on('exit', () => {
+        killEverythingStarted();
+    });
+}
 
 // ---------------------------------------------------------------------------
 // The process tree
