@@ -69,7 +69,8 @@ trust=(--disable-workspace-trust)
 [ "${RBRIDGE_WORKSPACE_TRUST:-off}" = on ] && trust=()
 
 # code-server runs in a process group of its own, so that Ctrl+C here stops
-# it together with its extension host, the language server and R.
+# it together with its extension host. R runs in a detached session of the
+# examples folder (it outlives a reload of the page); it is stopped too.
 setsid node "$entry" "${common[@]}" --auth none --bind-addr "127.0.0.1:$port" \
   --disable-telemetry --disable-update-check --disable-getting-started-override \
   "${trust[@]}" "$root/examples" >"$state/code-server.log" 2>&1 &
@@ -80,6 +81,7 @@ stop() {
   for _ in $(seq 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -KILL -- "-$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
+  node "$root/dist/cli.js" stop-session "$root/examples" >/dev/null 2>&1 || true
 }
 trap 'stop; exit 130' INT TERM
 trap stop EXIT
