@@ -1,96 +1,45 @@
 /**
  * The R session as clients see it: one kernel at a time, started, restarted
  * and stopped through one serial chain, with its lifecycle as one tagged
- * union. The session routes; the work itself is elsewhere:
- * executions.ts (the queue of executions and kernel requests, interrupts),
- * output.ts (batching and flow control of R's output), variables.ts (the
- * cache of the global environment), plots.ts (the plots R keeps),
- * dataViews.ts (the data viewer), language.ts (completion, hover and
- * signature help), help.ts, jobs.ts (background jobs, in an R of their own),
+ * union. The session routes; the work itself is elsewhere: executions.ts
+ * (the queue of executions and kernel requests, interrupts), output.ts
+ * (batching and flow control of R's output), capabilities.ts (variables,
+ * plots, the data viewer, completion, help, background jobs, warm-up),
  * restartPolicy.ts.
  */
 import { CancellationToken } from 'vscode-jsonrpc';
-import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type {
-    ConditionParams,
     ConsoleParams,
-    ShowHelpMatchesParams,
-    ShowHelpParams,
-    DataViewChangedParams,
-    DataViewInfo,
     ExecuteParams,
     ExecuteResult,
-    ExecutionStateParams,
-    InputParams,
-    InputResult,
-    JobInfo,
-    JobOutputParams,
-    JobProgressParams,
-    JobsOptions,
     InterruptResult,
     KernelDeathCause,
     KernelStartCause,
     KernelState,
     KernelStatusParams,
-    OutputParams,
-    PlotParams,
-    PlotsChangedParams,
     RestartResult,
     StatusResult,
-    SymbolsChangedParams,
     VariablesParams,
     VariablesResult,
 } from '../../../common/protocol';
 import { KernelNotRunningError, KernelStartFailedError, RBusyError } from '../../../common/protocol';
 import { StreamMerger } from '../kernel/outputStream';
-import { ExitInfo, Kernel, KernelFactory, KernelOptions, KernelProcess, KernelStartError } from '../kernel/process';
+import { ExitInfo, Kernel, KernelFactory, KernelProcess, KernelStartError } from '../kernel/process';
 import type { FromKernel } from '../kernel/wire';
+import { Capabilities } from './capabilities';
+import type { DataViews } from './dataViews';
 import { SessionError } from './errors';
 import { RequestOptions, WorkQueue } from './executions';
+import type { Help } from './help';
+import type { Jobs } from './jobs';
+import type { Language } from './language';
 import { OutputBatcher } from './output';
-import { DataViews } from './dataViews';
-import { Help } from './help';
-import { Jobs } from './jobs';
-import { Language } from './language';
-import { Plots } from './plots';
+import type { Plots } from './plots';
 import { RESTART_WINDOW_MS, RestartPolicy } from './restartPolicy';
-import { Variables } from './variables';
-import { Warmup } from './warmup';
+import type { SessionClient, SessionOptions } from './types';
 
 export { SessionError } from './errors';
-
-/** How the session reaches its client; server.ts implements it over JSON-RPC. */
-export interface SessionClient {
-    output(params: OutputParams): Promise<void>;
-    executionState(params: ExecutionStateParams): void;
-    condition(params: ConditionParams): void;
-    symbolsChanged(params: SymbolsChangedParams): void;
-    kernelStatus(params: KernelStatusParams): void;
-    plot(params: PlotParams): void;
-    plotsChanged(params: PlotsChangedParams): void;
-    dataViewOpen(params: DataViewInfo): void;
-    dataViewChanged(params: DataViewChangedParams): void;
-    showHelp(params: ShowHelpParams): void;
-    showHelpMatches(params: ShowHelpMatchesParams): void;
-    jobState(params: JobInfo): void;
-    jobOutput(params: JobOutputParams): void;
-    jobProgress(params: JobProgressParams): void;
-    input(params: InputParams, token: CancellationToken): Promise<InputResult>;
-    log(message: string): void;
-}
-
-export interface SessionOptions extends Omit<KernelOptions, 'profile'> {
-    autoRestart: boolean;
-    workspaceTrusted: boolean;
-    /** Makes the kernels; a real R process unless a test gives a fake. */
-    createKernel?: KernelFactory;
-    /** The client shows help pages itself (r/showHelp). */
-    helpViewer?: boolean;
-    /** The documents the client keeps in sync, for the language features. */
-    document?: (uri: string) => TextDocument | undefined;
-    /** Background jobs: workers, plan, result limit. */
-    jobs?: JobsOptions;
-}
+export type { SessionClient, SessionOptions } from './types';
 
 type Lifecycle =
     | { kind: 'new' }
@@ -110,14 +59,13 @@ export class Session {
     /** A requested restart is stopping the kernel: 'dead' is not announced, the next state is the new kernel's. */
     private stopping = false;
     private readonly restarts = new RestartPolicy();
-    private readonly variables: Variables;
-    /** The capabilities' requests go straight to them (server.ts). */
+    private readonly capabilities: Capabilities;
+    /** The capabilities' requests go straight to them (frontend.ts). */
     readonly plots: Plots;
     readonly dataViews: DataViews;
     readonly language: Language;
     readonly help: Help;
     readonly jobs: Jobs;
-    private readonly warmup: Warmup;
     private readonly output: OutputBatcher;
     private readonly work: WorkQueue;
     private readonly createKernel: KernelFactory;
@@ -145,69 +93,19 @@ export class Session {
             requireKernel();
             if (this.work.runningCode) throw new SessionError(RBusyError, `R is busy running code; ${then}`);
         };
-        this.variables = new Variables({
-            request,
-            idle: () => this.life.kind === 'running' && !this.work.busy,
-            requireKernel,
-            symbolsChanged: (params) => {
-                client.symbolsChanged(params);
-                this.dataViews.symbolsChanged(params);
-                this.language.symbolsChanged(params);
-            },
-            log: (message) => client.log(message),
-        });
-        this.dataViews = new DataViews({
-            request,
-            requireKernel,
-            requireIdle: () => requireIdle('the data view is updated when it is done.'),
-            executionId: (seq) => this.work.origin(seq, 0).executionId,
-            open: (params) => client.dataViewOpen(params),
-            changed: (params) => client.dataViewChanged(params),
-            log: (message) => client.log(message),
-        });
-        this.language = new Language({
-            request,
-            canAsk: () => this.life.kind === 'running' && !this.work.runningCode,
-            globals: () => this.variables.globals(),
-            document: (uri) => options.document?.(uri),
-            log: (message) => client.log(message),
-        });
-        this.help = new Help(
-            {
-                request,
-                requireIdle: () => requireIdle('help is shown when it is done.'),
-                executionId: (seq) => this.work.origin(seq, 0).executionId,
-                showHelp: (params) => client.showHelp(params),
-                showMatches: (params) => client.showHelpMatches(params),
-                log: (message) => client.log(message),
-            },
-            options.helpViewer ?? false,
-        );
-        this.plots = new Plots({
-            request,
-            requireKernel,
-            origin: (seq, line) => this.work.origin(seq, line),
-            plot: (params) => client.plot(params),
-            plotsChanged: (params) => client.plotsChanged(params),
-            log: (message) => client.log(message),
-        });
-        this.jobs = new Jobs(
+        this.capabilities = new Capabilities(
             {
                 request,
                 requireKernel,
-                state: (params) => client.jobState(params),
-                output: (params) => client.jobOutput(params),
-                progress: (params) => client.jobProgress(params),
-                log: (message) => client.log(message),
+                requireIdle,
+                idle: () => this.life.kind === 'running' && !this.work.busy,
+                canAsk: () => this.life.kind === 'running' && !this.work.runningCode,
+                origin: (seq, line) => this.work.origin(seq, line),
             },
-            { rPath: options.rPath, cwd: options.cwd ?? process.cwd(), env: options.env, kernelDir: options.kernelDir, trusted: options.workspaceTrusted },
-            options.jobs,
+            options,
+            client,
         );
-        this.warmup = new Warmup({
-            request: (method, params, token, options) => this.work.request(method, params, token, options),
-            idle: () => this.life.kind === 'running' && !this.work.busy,
-            log: (message) => client.log(message),
-        });
+        ({ plots: this.plots, dataViews: this.dataViews, language: this.language, help: this.help, jobs: this.jobs } = this.capabilities);
         this.work = new WorkQueue({
             executionState: (params) => client.executionState(params),
             condition: (params) => client.condition(params),
@@ -217,8 +115,8 @@ export class Session {
             unresponsive: () => this.client.kernelStatus({ ...this.statusFacts(), reason: UNRESPONSIVE_REASON, notice: 'unresponsive' }),
             changed: () => {
                 this.announce();
-                this.variables.describeWhenIdle();
-                this.warmup.whenIdle();
+                this.capabilities.variables.describeWhenIdle();
+                this.capabilities.warmup.whenIdle();
             },
             log: (message) => client.log(message),
         });
@@ -254,7 +152,7 @@ export class Session {
     async dispose(): Promise<void> {
         if (this.disposed) return;
         this.disposed = true;
-        this.jobs.dispose();
+        this.capabilities.dispose();
         this.cancelAutomaticRestart();
         this.work.cancelWaiting();
         this.work.revokeAll();
@@ -315,10 +213,7 @@ export class Session {
             this.work.detach();
             this.work.failSent('kernelDied', reason, 'cancelled');
             this.work.cancelWaiting();
-            this.variables.clear();
-            this.plots.kernelGone();
-            this.language.kernelGone();
-            this.dataViews.kernelGone(`R was restarted: the data view's object is gone.`);
+            this.capabilities.kernelGone(`R was restarted: the data view's object is gone.`);
             if (kernel) {
                 kernel.kill(reason);
                 await kernel.exited;
@@ -360,10 +255,7 @@ export class Session {
         });
         this.work.failSent('kernelDied', reason);
         this.work.failWaiting('kernelDied', reason);
-        this.variables.clear();
-        this.plots.kernelGone();
-        this.language.kernelGone();
-        this.dataViews.kernelGone(`R is gone (${reason}): the data view's object went with it.`);
+        this.capabilities.kernelGone(`R is gone (${reason}): the data view's object went with it.`);
     }
 
     private cancelAutomaticRestart(): void {
@@ -424,30 +316,20 @@ export class Session {
     // Messages from the kernel
 
     private onMessage(kernel: Kernel, message: FromKernel): void {
-        if (
-            this.work.onMessage(message) ||
-            this.plots.onMessage(message) ||
-            this.dataViews.onMessage(message) ||
-            this.help.onMessage(message) ||
-            this.jobs.onMessage(message)
-        ) {
-            return;
-        }
+        if (this.work.onMessage(message) || this.capabilities.onMessage(message)) return;
         switch (message.kind) {
             case 'ready':
                 this.life = { kind: 'running', kernel };
-                this.variables.apply(message.symbols, true);
+                this.capabilities.kernelReady(message.symbols);
                 this.client.log(`R ${kernel.hello?.rVersion} ready (pid ${kernel.pid}, rlang ${kernel.hello?.rlang ? 'available' : 'not installed'})`);
                 this.announce({ pid: kernel.pid });
                 // A new R learns the console's settings before anything else runs.
                 if (Object.keys(this.console).length) this.applyConsole(true);
-                this.plots.kernelReady();
-                this.help.kernelReady();
                 this.work.attach(kernel);
-                this.warmup.started();
+                this.capabilities.warmup.started();
                 break;
             case 'symbols':
-                this.variables.apply(message.symbols, false);
+                this.capabilities.variables.apply(message.symbols, false);
                 break;
             case 'log':
                 this.client.log(`kernel: ${message.text}`);
@@ -492,6 +374,6 @@ export class Session {
     // Variables (variables.ts)
 
     variablesRequest(params: VariablesParams, token?: CancellationToken): Promise<VariablesResult> {
-        return this.variables.request(params, token);
+        return this.capabilities.variables.request(params, token);
     }
 }
