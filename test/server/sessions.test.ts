@@ -55,6 +55,15 @@ s.on('data', (d) => {
 });
 `;
 
+/** Polls `done` every 20 ms until it holds; fails after `ms`. */
+async function waitUntil(done: () => boolean, ms: number, what: string): Promise<void> {
+    const t0 = Date.now();
+    while (!done()) {
+        if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+        await sleep(20);
+    }
+}
+
 describe('detached sessions (real R)', function () {
     this.timeout(60000);
     let registry: string;
@@ -149,7 +158,8 @@ describe('detached sessions (real R)', function () {
         await a.waitFor(() => a.lastStatus()?.state === 'busy', 5000, 'busy');
         clients.splice(clients.indexOf(a), 1);
         await a.stop();
-        await sleep(1500);
+        // The execution ends with no client attached (the registry follows R's state).
+        await a.waitFor(() => listSessions()[0]?.clients === 0 && listSessions()[0]?.state === 'idle', 10000, 'R idle with no client');
         const b = await client(session);
         await b.waitFor(() => b.textOf('away') === 'while away\n' && b.textOf('away', 'stderr') === 'to stderr\n', 5000, 'the backlog');
         const info = (await b.request<SessionInfoResult>('r/sessionInfo')).result!;
@@ -181,6 +191,7 @@ describe('detached sessions (real R)', function () {
         socket.pause();
         // 60 MB: more than the server lets wait for a client (about 12 MB).
         const result = b.execute({ code: 'for (i in 1:60) cat(strrep("x", 1e6), "\\n")', executionId: 'flood' });
+        // Time for all of it to go through, were nothing holding it back.
         await sleep(2000);
         const before = b.textOf('flood').length;
         assert.ok(before < 40_000_000, `the output waited for the stalled client (${before} bytes went through)`);
@@ -278,7 +289,19 @@ describe('detached sessions (real R)', function () {
         assert.deepStrictEqual(left, [], 'the stale files are gone');
         // A socket whose server died without cleaning up cannot be attached: a clear error.
         process.kill(session.pid, 'SIGKILL');
-        await sleep(100);
+        // Gone and reaped (a zombie still answers signal 0, as a live process does).
+        await waitUntil(
+            () => {
+                try {
+                    process.kill(session.pid, 0);
+                    return false;
+                } catch {
+                    return true;
+                }
+            },
+            5000,
+            'the server gone',
+        );
         await assert.rejects(attachSocket(session), (e: AttachError) => e.reason === 'unreachable');
         assert.deepStrictEqual(listSessions(), []);
     });
@@ -292,13 +315,13 @@ describe('detached sessions (real R)', function () {
         await c.waitFor(() => c.lastStatus()?.state === 'busy', 5000, 'busy');
         clients.splice(clients.indexOf(c), 1);
         await c.stop();
+        // Past the timeout (1.2 s), with R still busy: nothing may happen.
         await sleep(1800);
         assert.ok(isRunning(session.pid), 'a busy session is not stopped');
         const t0 = Date.now();
         while (isRunning(session.pid) && Date.now() - t0 < 10000) await sleep(50);
         assert.ok(!isRunning(session.pid), 'the idle session stopped');
-        await sleep(200);
-        assert.ok(!isRunning(rPid), 'R stopped with it');
+        await waitUntil(() => !isRunning(rPid), 3000, 'R stopped with it');
         assert.deepStrictEqual(fs.readdirSync(registry).filter((f) => f.startsWith(session.id)), [], 'its files are gone');
     });
 
