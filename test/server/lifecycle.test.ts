@@ -80,6 +80,26 @@ describe('kernel death, restart and start-up failures', function () {
         assert.ok(reset.length >= 2, 'the variables were reset when R died and when it came back');
     });
 
+    it('announces a new R as idle, with its pid, at its start and after a restart (not busy with its own first requests)', async () => {
+        // With the help viewer and plot settings, the capabilities have requests of their own for each new R.
+        const client = await start({ init: { helpViewer: true } });
+        await client.connection.sendNotification('r/plotSettings', { width: 400, height: 300 });
+        // The settings reach this R first (an execution queued behind them ends after them).
+        await client.run('1');
+        client.statuses.splice(0);
+        await client.connection.sendRequest(RestartRequest, {});
+        assert.deepStrictEqual(
+            client.statuses.filter((s) => !s.notice).map((s) => `${s.state}${s.pid ? ' pid' : ''}`).slice(0, 2),
+            ['restarting', 'idle pid'],
+        );
+    });
+
+    it('announces a new R as idle, with its pid, at its first start', async () => {
+        const client = await start();
+        const states = () => client.statuses.filter((s) => !s.notice).map((s) => `${s.state}${s.pid ? ' pid' : ''}`);
+        assert.deepStrictEqual(states().slice(0, 2), ['starting', 'idle pid']);
+    });
+
     it('restarts on request: fresh state, pending executions end, variables reset', async () => {
         const client = await start();
         const firstPid = client.lastStatus()!.pid!;

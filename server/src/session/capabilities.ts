@@ -117,9 +117,12 @@ export class Capabilities {
         return this.plots.onMessage(message) || this.dataViews.onMessage(message) || this.help.onMessage(message) || this.jobs.onMessage(message);
     }
 
-    /** A new R is ready (`symbols`: its global environment), before anything runs in it. */
-    kernelReady(symbols: SymbolsChangedParams): void {
-        this.variables.apply(symbols, true);
+    /**
+     * A new R is ready, and its state announced: their first requests join
+     * the queue. (Queued before the announcement, they would make the new R
+     * look busy from the start.)
+     */
+    kernelReady(): void {
         this.plots.kernelReady();
         this.help.kernelReady();
     }

@@ -320,11 +320,12 @@ export class Session {
         switch (message.kind) {
             case 'ready':
                 this.life = { kind: 'running', kernel };
-                this.capabilities.kernelReady(message.symbols);
+                this.capabilities.variables.apply(message.symbols, true);
                 this.client.log(`R ${kernel.hello?.rVersion} ready (pid ${kernel.pid}, rlang ${kernel.hello?.rlang ? 'available' : 'not installed'})`);
                 this.announce({ pid: kernel.pid });
                 // A new R learns the console's settings before anything else runs.
                 if (Object.keys(this.console).length) this.applyConsole(true);
+                this.capabilities.kernelReady();
                 this.work.attach(kernel);
                 this.capabilities.warmup.started();
                 break;
