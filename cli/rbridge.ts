@@ -1086,6 +1086,16 @@ function listCommand(json: boolean): void {
     else process.stderr.write('rbridge: no R session is running\n');
 }
 
+/** Ends a session command that failed: status 2 for a session problem (said as such), else 1 with `what`. */
+function sessionCommandFailed(e: unknown, what: string): never {
+    if (e instanceof SessionProblem) {
+        sessionProblem(e);
+        process.exit(2);
+    }
+    process.stderr.write(`rbridge: ${what}: ${(e as Error).message ?? e}\n`);
+    process.exit(1);
+}
+
 /** Handlers for a connection that only asks the session something: it hears nothing. */
 const QUIET: ConnectionHandlers = {
     output: () => undefined,
@@ -1114,12 +1124,7 @@ async function stopCommand(target: string | undefined): Promise<void> {
         }
         await server.stopSession();
     } catch (e) {
-        if (e instanceof SessionProblem) {
-            sessionProblem(e);
-            process.exit(2);
-        }
-        process.stderr.write(`rbridge: the session could not be stopped: ${(e as Error).message ?? e}\n`);
-        process.exit(1);
+        sessionCommandFailed(e, 'the session could not be stopped');
     }
     if (!(await waitForExit(entry.pid, 8000))) {
         process.stderr.write(`rbridge: R session ${entry.id} was asked to stop, but its server (pid ${entry.pid}) is still running\n`);
@@ -1155,12 +1160,7 @@ async function jobsCommand(options: CliOptions): Promise<void> {
             await server.shutdown();
         }
     } catch (e) {
-        if (e instanceof SessionProblem) {
-            sessionProblem(e);
-            process.exit(2);
-        }
-        process.stderr.write(`rbridge: the jobs could not be listed: ${(e as Error).message ?? e}\n`);
-        process.exit(1);
+        sessionCommandFailed(e, 'the jobs could not be listed');
     }
     if (options.json) process.stdout.write(JSON.stringify(jobs, null, 2) + '\n');
     else if (jobs.length) process.stdout.write(formatJobs(jobs));

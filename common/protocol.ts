@@ -681,11 +681,11 @@ export interface SessionInfoResult {
     reattached: boolean;
     /** The execution running now; its output and its result (r/executionResult) reach every attached client. */
     running?: { executionId: string; codePreview: string; elapsedMs: number };
-    /** Executions dropped because their client went away, since the last client attached. */
+    /** Executions dropped because their client went away; told once, to the first client that asks. */
     dropped: DroppedExecution[];
-    /** Output that arrived while no client was attached and was kept (bounded): it follows as r/output. */
+    /** Output printed while no client was attached that this client was sent (as r/output) when it attached. */
     backlogBytes: number;
-    /** Output that arrived while no client was attached and did not fit in the bound. */
+    /** Output printed while no client was attached that did not fit in the bound. */
     backlogDroppedBytes: number;
     /** Minutes without a client after which an idle session stops (0: never). */
     idleTimeoutMinutes: number;

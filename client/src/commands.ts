@@ -292,8 +292,14 @@ async function detachSession(parts: Parts) {
         );
         return false;
     }
+    // R's own pid, as the reattach note and the sessions picker give it.
+    const before = parts.session.state;
+    const rPid = before.kind === 'idle' || before.kind === 'busy' ? before.pid : entry.rPid;
     const detached = await parts.session.detach();
-    if (detached) parts.console.core.note(`Detached from the R session (process ${entry.pid}); it keeps running. Run code, or use "R: Attach to Session…", to attach again.`);
+    if (detached) {
+        const which = rPid ? `R pid ${rPid}` : `session ${entry.id}`;
+        parts.console.core.note(`Detached from the R session (${which}); it keeps running. Run code, or use "R: Attach to Session…", to attach again.`);
+    }
     return detached;
 }
 

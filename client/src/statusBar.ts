@@ -17,6 +17,7 @@ export class KernelStatusBar implements vscode.Disposable {
     private current: StatusView;
     private contextBusy: boolean | undefined;
     private contextRunning: boolean | undefined;
+    private contextDetached: boolean | undefined;
 
     constructor(private readonly session: RSession, private readonly trusted: () => boolean) {
         this.main.name = 'R Kernel';
@@ -64,6 +65,12 @@ export class KernelStatusBar implements vscode.Disposable {
             this.ticker = undefined;
         }
         this.setContext(busy, this.session.isReady);
+        // The Variables view says a detached window's R still runs (package.json, viewsWelcome).
+        const detached = this.session.state.kind === 'detached';
+        if (detached !== this.contextDetached) {
+            this.contextDetached = detached;
+            void vscode.commands.executeCommand('setContext', 'rbridge.detached', detached);
+        }
     }
 
     private setContext(busy: boolean, running: boolean): void {

@@ -81,7 +81,7 @@ export class SessionHost implements FrontendHost {
 
     sessionInfo(frontend: Frontend): SessionInfoResult {
         const running = this.session?.status().running;
-        const away = this.hub.takeDropped();
+        const away = this.hub.awayReport(frontend);
         return {
             mode: this.options.mode,
             ...(this.options.id ? { id: this.options.id } : {}),

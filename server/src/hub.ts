@@ -57,9 +57,8 @@ export class ClientHub implements SessionClient {
     private backlog: OutputParams[] = [];
     private backlogBytes = 0;
     private backlogDroppedBytes = 0;
-    /** Backlog bytes sent to a client and not yet told in r/sessionInfo; backlog bytes told before they were sent. */
-    private untoldBytes = 0;
-    private toldPendingBytes = 0;
+    /** The backlog each client was sent when it attached (bytes kept, bytes that did not fit). */
+    private readonly received = new WeakMap<Frontend, { bytes: number; droppedBytes: number }>();
     private dropped: DroppedExecution[] = [];
     private waitingInputs: WaitingInput[] = [];
     /** When the last client left (for the idle timeout); undefined while one is attached. */
@@ -91,12 +90,10 @@ export class ClientHub implements SessionClient {
         this.lastLeft = undefined;
         if (!first) void frontend.notify(KernelStatusNotification, session.attachStatus());
         const backlog = this.backlog;
+        this.received.set(frontend, { bytes: this.backlogBytes, droppedBytes: this.backlogDroppedBytes });
         this.backlog = [];
-        // Told in r/sessionInfo, which a client asks for after this (or before:
-        // then it was told already).
-        this.untoldBytes += this.backlogBytes - this.toldPendingBytes;
-        this.toldPendingBytes = 0;
         this.backlogBytes = 0;
+        this.backlogDroppedBytes = 0;
         for (const params of backlog) void frontend.notify(OutputNotification, params);
         const waiting = this.waitingInputs;
         this.waitingInputs = [];
@@ -104,14 +101,17 @@ export class ClientHub implements SessionClient {
         this.onClientsChanged();
     }
 
-    /** What the next client is told of executions dropped while it was away; read once. */
-    takeDropped(): { dropped: DroppedExecution[]; backlogBytes: number; backlogDroppedBytes: number } {
-        const result = { dropped: this.dropped, backlogBytes: this.untoldBytes + this.backlogBytes - this.toldPendingBytes, backlogDroppedBytes: this.backlogDroppedBytes };
+    /**
+     * What a client is told of the time no client was attached: the
+     * executions dropped (told once, to the first client that asks) and the
+     * backlog it was sent when it attached (or will be sent, if it asks
+     * before `initialized`).
+     */
+    awayReport(frontend: Frontend): { dropped: DroppedExecution[]; backlogBytes: number; backlogDroppedBytes: number } {
+        const dropped = this.dropped;
         this.dropped = [];
-        this.untoldBytes = 0;
-        this.toldPendingBytes = this.backlogBytes;
-        this.backlogDroppedBytes = 0;
-        return result;
+        const backlog = this.received.get(frontend) ?? { bytes: this.backlogBytes, droppedBytes: this.backlogDroppedBytes };
+        return { dropped, backlogBytes: backlog.bytes, backlogDroppedBytes: backlog.droppedBytes };
     }
 
     remove(frontend: Frontend): void {
@@ -140,7 +140,7 @@ export class ClientHub implements SessionClient {
     }
 
     private broadcast<P>(type: NotificationType<P>, params: P): void {
-        for (const f of this.frontends) if (f.ready && !f.closed) void f.notify(type, params);
+        for (const f of this.attached) void f.notify(type, params);
     }
 
     // SessionClient

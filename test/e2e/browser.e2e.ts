@@ -16,7 +16,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { Frame } from 'playwright-core';
-import { ProbeConnection, ProbeEvent, ROOT, Session, Workbench, normalize, readManifest, stopSessions, workbenchSuite } from './harness';
+import { ProbeConnection, ProbeEvent, ROOT, Session, Workbench, clearScreenshots, normalize, readManifest, stopSessions, workbenchSuite } from './harness';
 import { isRunning } from '../support/procs';
 
 /** The probe forwards the API's events; these tell the session's state whatever the event is called. */
@@ -1077,6 +1077,92 @@ describe('R survives a window reload (a detached session)', function () {
         session.log.write('test', `after the reload: R pid ${pidAfter}`);
         assert.strictEqual(pidAfter, pidBefore, 'the same R process before and after the reload');
         await shot('after-reload');
+    });
+
+    it('lists the session with R: Show Sessions, detaches with R: Detach from Session, and attaches again from R: Attach to Session…', async () => {
+        const { session, wb } = suite;
+        // Screenshots of this test: sessions-NN-*.png.
+        clearScreenshots('sessions-');
+        let sessionsStep = 0;
+        const sessionsShot = (name: string) => wb.screenshot(`sessions-${String(++sessionsStep).padStart(2, '0')}-${name}`);
+        const folder = path.basename(session.workspace);
+        const quickInput = session.page.locator('.quick-input-widget');
+        const placeholder = async () => (await quickInput.locator('input').getAttribute('placeholder', { timeout: 2_000 }).catch(() => null)) ?? '';
+        /** The quick pick's rows as a person reads them: label, description and detail on one line. */
+        const pickRows = async () =>
+            (await quickInput.locator('.quick-input-list .monaco-list-row').allInnerTexts()).map((t) => normalize(t).replace(/\s+/g, ' ').trim());
+        const view = variablesView();
+        const variablesShowY = async (what: string) => {
+            await wb.runCommand(`${view.container}: Focus on ${view.name} View`);
+            return wb.waitFor(() => wb.treeRows(view.name), (rows) => rows.some((row) => /^y numeric .*7$/.test(row)), what, 30_000);
+        };
+
+        // R runs, attached (the console starts it when the test runs on its own).
+        await focusConsole();
+        await wb.waitFor(() => wb.statusBar(), (items) => items.some((i) => /R: idle · attached/.test(i)), '"R: idle · attached" in the status bar', 60_000);
+        await typeInConsole('y <- 7');
+        await typeInConsole('cat("r-version", format(getRversion()), "\\n")');
+        const version = /^r-version (\d+\.\d+\.\d+) ?$/m.exec(
+            await wb.waitFor(() => wb.terminalText(), (t) => /^r-version \d+\.\d+\.\d+ ?$/m.test(t), "R's version in the console", 30_000),
+        )![1];
+        const pidBefore = await rPidFromConsole('pid-sessions-before');
+        await variablesShowY('y in the variables view');
+
+        // 1. R: Show Sessions: a quick pick with this workspace's session, its folder and R version.
+        await wb.runCommand(commandTitle(/showSessions/));
+        await wb.waitFor(placeholder, (p) => /^R sessions:/.test(p), 'the sessions quick pick', 10_000);
+        const listed = await wb.waitFor(
+            pickRows,
+            (rows) => rows.some((row) => row.startsWith(folder) && row.includes(`R ${version}`)),
+            `a row of the workspace "${folder}" with R ${version} in the sessions quick pick`,
+            10_000,
+        );
+        session.log.write('test', `R: Show Sessions lists ${JSON.stringify(listed)}`);
+        assert.strictEqual(listed.length, 1, `one session in the run's registry: ${JSON.stringify(listed)}`);
+        assert.match(listed[0], /this window/, 'the row says it is the session of this window');
+        assert.match(listed[0], new RegExp(`R process ${pidBefore}\\b`), "the row names R's process");
+        await sessionsShot('show');
+        await session.page.keyboard.press('Escape');
+        await quickInput.waitFor({ state: 'hidden', timeout: 10_000 });
+
+        // 2. R: Detach from Session: the window lets go, R keeps running.
+        await wb.runCommand(commandTitle(/detachSession/));
+        const detached = await wb.waitFor(
+            () => wb.statusBar(),
+            // "detached" does not contain "attached": no item may say it.
+            (items) => items.some((i) => /R: detached/.test(i)) && !items.some((i) => /attached/.test(i)),
+            '"R: detached" in the status bar, "attached" gone',
+            30_000,
+        );
+        session.log.write('test', `status bar after detaching: ${JSON.stringify(detached.filter((i) => /R\b/.test(i)))}`);
+        // The console (still in the panel) says so; not focused through R: Show Console, which would attach again.
+        await wb.waitFor(() => wb.terminalText(), (t) => t.includes(`Detached from the R session (R pid ${pidBefore})`), 'the console to say it detached', 10_000);
+        // The Variables view says R still runs and offers to attach (not "R is not running").
+        const welcome = session.page.locator(`.part.sidebar .pane:has(.pane-header:has-text("${variablesView().name}")) .welcome-view-content`);
+        await welcome.getByText('This window is detached from its R session').waitFor({ timeout: 10_000 });
+        assert.strictEqual(await welcome.getByText('R is not running').count(), 0, 'the view does not say R stopped');
+        await sessionsShot('detached');
+
+        // 3. R: Attach to Session…: the session's row picked with a click; the same R, y still there.
+        await wb.runCommand(commandTitle(/attachSession/));
+        await wb.waitFor(placeholder, (p) => /^Attach this window to an R session/.test(p), 'the attach quick pick', 10_000);
+        const offered = await wb.waitFor(
+            pickRows,
+            (rows) => rows.some((row) => row.startsWith(folder) && row.includes(`R ${version}`)),
+            `the workspace's session offered to attach to`,
+            10_000,
+        );
+        session.log.write('test', `R: Attach to Session… offers ${JSON.stringify(offered)}`);
+        await quickInput.locator('.quick-input-list .monaco-list-row', { hasText: `R ${version}` }).first().click();
+        await quickInput.waitFor({ state: 'hidden', timeout: 10_000 });
+        await wb.waitFor(() => wb.statusBar(), (items) => items.some((i) => /R: idle · attached/.test(i)), '"R: idle · attached" again', 60_000);
+        await focusConsole();
+        const pidAfter = await rPidFromConsole('pid-sessions-after');
+        session.log.write('test', `R pid before detaching ${pidBefore}, after attaching again ${pidAfter}`);
+        assert.strictEqual(pidAfter, pidBefore, 'the same R process before detaching and after attaching again');
+        const rows = await variablesShowY('y in the variables view after attaching again');
+        session.log.write('test', `variables after attaching again: ${JSON.stringify(rows)}`);
+        await sessionsShot('reattached');
     });
 
     it('leaves no R session behind: every session of the run is in its own registry, stopped at the end', async () => {

@@ -147,7 +147,7 @@ suite('Detached sessions: attach, detach, reattach, stop', () => {
         assert.strictEqual(r.state().kind, 'detached');
         assert.match(r.status().view.text, /R: detached/);
         assert.match(r.status().view.tooltip, new RegExp(`process ${pid}`));
-        await consoleShows(r, /Detached from the R session \(process \d+\); it keeps running/);
+        await consoleShows(r, /Detached from the R session \(R pid \d+\); it keeps running/);
         // Detaching again: nothing to let go of.
         assert.strictEqual(await vscode.commands.executeCommand('rbridge.detachSession'), false);
 

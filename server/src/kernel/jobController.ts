@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as readline from 'readline';
+import { killProcessTree, ownProcessGroup } from './platform';
 
 export interface ControllerOptions {
     rPath: string;
@@ -31,14 +32,6 @@ export interface ControllerEvents {
 /** Process groups of live controllers, killed when the server exits. */
 const liveGroups = new Set<number>();
 let exitHookInstalled = false;
-
-function killGroup(pid: number): void {
-    try {
-        process.kill(-pid, 'SIGKILL');
-    } catch {
-        // Gone already.
-    }
-}
 
 export class JobController {
     private child: ChildProcess | undefined;
@@ -68,7 +61,7 @@ export class JobController {
             cwd: options.cwd,
             env,
             stdio: ['pipe', 'pipe', 'pipe'],
-            detached: true,
+            detached: ownProcessGroup,
         });
         this.child = child;
         this.pid = child.pid;
@@ -76,7 +69,7 @@ export class JobController {
         if (!exitHookInstalled) {
             exitHookInstalled = true;
             process.on('exit', () => {
-                for (const pid of liveGroups) killGroup(pid);
+                for (const pid of liveGroups) killProcessTree(pid, 'SIGKILL');
             });
         }
         child.stdin!.on('error', () => undefined);
@@ -106,7 +99,7 @@ export class JobController {
         child.on('error', (e) => rejectReady(new Error(`the job controller could not be started (${options.rPath}): ${e.message}`)));
         child.on('exit', (code, signal) => {
             if (child.pid) {
-                killGroup(child.pid);
+                killProcessTree(child.pid, 'SIGKILL');
                 liveGroups.delete(child.pid);
             }
             this.child = undefined;
@@ -131,7 +124,7 @@ export class JobController {
         if (reason !== undefined) this.failure = reason;
         const child = this.child;
         if (!child?.pid) return;
-        killGroup(child.pid);
+        killProcessTree(child.pid, 'SIGKILL');
     }
 
     private removeDir(): void {

@@ -28,7 +28,7 @@ import type {
 import { ControllerOptions, JobController } from '../kernel/jobController';
 import type { FromKernel } from '../kernel/wire';
 import { SessionError } from './errors';
-import type { RequestOptions } from './executions';
+import { preview, RequestOptions } from './executions';
 
 /** Output kept per job: its first and its last this many bytes. */
 export const JOB_OUTPUT_KEEP_BYTES = 256 * 1024;
@@ -89,7 +89,7 @@ export class Jobs {
 
     async start(params: JobStartParams, token?: CancellationToken): Promise<JobStartResult> {
         if (!params.code && !params.file) throw new SessionError(-32602, "r/job/start: 'code' or 'file' is required");
-        const name = params.name || (params.file ? path.basename(params.file) : firstLine(params.code!));
+        const name = params.name || (params.file ? path.basename(params.file) : preview(params.code!));
         const job = this.add(name, params.file);
         job.resultName = params.resultName;
         job.uri = params.uri;
@@ -117,7 +117,7 @@ export class Jobs {
     onMessage(message: FromKernel): boolean {
         if (message.kind !== 'job') return false;
         const info = message.info as { code?: string; name?: string; globalsFile?: string; packages?: string[]; resultName?: string };
-        const job = this.add(info.name || firstLine(info.code ?? ''));
+        const job = this.add(info.name || preview(info.code ?? ''));
         job.resultName = info.resultName;
         this.send(job, { op: 'start', jobId: job.info.jobId, name: job.info.name, code: info.code, globalsFile: info.globalsFile, packages: info.packages ?? [] });
         return true;
@@ -399,10 +399,6 @@ export class Jobs {
     }
 }
 
-function firstLine(code: string): string {
-    const line = code.trim().split('\n', 1)[0] ?? '';
-    return line.length > 60 ? `${line.slice(0, 59)}…` : line;
-}
 
 /** The longest start of `text` of at most `max` UTF-8 bytes. */
 function cutBytes(text: string, max: number): string {
