@@ -1083,6 +1083,62 @@ async function jobsSection(): Promise<void> {
  * executions through the session's socket against a stdio server, in
  * alternating blocks in the same run.
  */
+/**
+ * 15: R's browser. A step (`n` answered → the next stop reported, R having
+ * run one line) and the round trip of `1+1` while a document has
+ * breakpoints (the kernel then looks for functions to put them in after
+ * each execution) against none, with 1,000 globals.
+ */
+async function debugSection(): Promise<void> {
+    const client = await startServer(serverCwd);
+    try {
+        const stops: number[] = [];
+        let answers: string[] = [];
+        client.onServerRequest = () => {
+            stops.push(performance.now());
+            return { result: { text: answers.shift() ?? 'c' } };
+        };
+        const steps = 40;
+        const body = Array.from({ length: steps }, (_, i) => `  x <- ${i}`).join('\n');
+        checkOk(await client.executeReply({ code: `stepper <- function() {\n  browser()\n${body}\n}` }), 'define');
+        const durations: number[] = [];
+        for (let round = 0; round < 3; round++) {
+            stops.length = 0;
+            answers = Array.from({ length: steps }, () => 'n');
+            checkOk(await client.executeReply({ code: 'stepper()' }), 'stepper()');
+            for (let i = 2; i < stops.length; i++) durations.push(stops[i] - stops[i - 1]);
+        }
+        const step = median(durations);
+        row({
+            section: '15',
+            measure: 'Browser step: `n` answered → next stop reported (median)',
+            result: ms(step),
+            target: '≤ 100 ms to the editor (bench:vscode)',
+            baseline: `p90 ${ms(percentile(durations, 90))}`,
+            verdict: verdict(step <= 100),
+        });
+        checkOk(await client.executeReply({ code: 'for (i in 1:1000) assign(paste0("g", i), i); helper <- function(v) {\n  v + 1\n}' }), 'globals');
+        const without = (await roundTrips(client, 30, 300)).rtts;
+        const uri = 'file:///bench/breakpoints.R';
+        const set = await client.request('r/setBreakpoints', { uri, text: 'helper <- function(v) {\n  v + 1\n}', breakpoints: [{ line: 1 }] });
+        if (set.error) throw new Error(`r/setBreakpoints failed: ${set.error.message}`);
+        const withBreakpoints = (await roundTrips(client, 30, 300)).rtts;
+        await client.request('r/setBreakpoints', { uri, breakpoints: [] });
+        const ratio = median(withBreakpoints) / median(without);
+        row({
+            section: '15',
+            measure: 'Round trip `1+1` with breakpoints set (1,000 globals)',
+            result: ms(median(withBreakpoints)),
+            target: '≤ 1.2× without',
+            baseline: `without ${ms(median(without))}`,
+            ratio: `${fmt(ratio)}×`,
+            verdict: verdict(ratio <= 1.2),
+        });
+    } finally {
+        await bench.stopServer(client, 'debugging');
+    }
+}
+
 async function sessionsSection(): Promise<void> {
     const registry = privateRegistry();
     const stdio = await startServer(serverCwd);
@@ -1225,6 +1281,7 @@ export async function main(): Promise<void> {
         await section('12 Completion and help', languageSection);
         await section('13 Detached sessions', sessionsSection);
         await section('14 Background jobs', jobsSection);
+        await section('15 Debugging', debugSection);
         await section('8 Against a baseline revision', baselineSection);
     } finally {
         clearTimeout(watchdog);

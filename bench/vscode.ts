@@ -28,6 +28,12 @@
  *     whether the page, the view and the extension host stay responsive
  *     (an animation frame, a probe round trip) right after the picture
  *     arrives.
+ *  6. `n` typed at R's browser prompt (`Browse[1]> ` in the console) to the
+ *     editor's highlight of the line R runs next moved to the next line:
+ *     the Enter key and the highlight's new place in the editor's DOM are
+ *     timed inside the page as in 2 (a MutationObserver on the editor),
+ *     then the next animation frame; the extension host's view (R stopped
+ *     again, the highlight set) comes from the probe.
  *
  * Medians over 20 runs (15 for plots) after warm-up runs; every process is
  * stopped at the end, and a hard deadline stops a stuck run.
@@ -52,6 +58,10 @@ const SCATTER_LINE = 'plot(rnorm(2e5), rnorm(2e5), pch = ".")';
 /** "Does not freeze": an animation frame or a probe round trip right after the picture arrives comes within this. */
 const RESPONSIVE_MS = 100;
 const PLOTS_FILE = 'bench-plots.R';
+const BROWSE_RUNS = Number(process.env.RBRIDGE_BENCH_BROWSE_RUNS ?? 20);
+const BROWSE_WARMUP = 3;
+const TARGET_BROWSE_STEP_MS = 100;
+const BROWSE_FILE = 'bench-browse.R';
 const RESULTS = path.join(ROOT, 'bench', 'vscode.md');
 
 /**
@@ -97,6 +107,44 @@ const PAGE_SCRIPT = `
         new MutationObserver(() => check(rows)).observe(rows, { childList: true, subtree: true, characterData: true });
     };
     setInterval(attach, 200);
+
+    // R's browser: the line of the editor that carries an extension's
+    // whole-line decoration (R Bridge's highlight of the line R runs next,
+    // the only one in the window): Monaco draws it as a .cdr element of a
+    // "ced-" class in the line's overlay, whose top is that of the line's
+    // number in the margin. 0: none on screen.
+    const highlightedLine = () => {
+        for (const editor of document.querySelectorAll('.part.editor .monaco-editor')) {
+            const d = editor.querySelector('.view-overlays .cdr[class*="ced-"]');
+            if (!d) continue;
+            for (const row of editor.querySelectorAll('.margin-view-overlays > div')) {
+                if (row.style.top !== d.parentElement.style.top) continue;
+                const n = row.querySelector('.line-numbers');
+                return n ? Number(n.textContent.trim()) : -1;
+            }
+            return -1;
+        }
+        return 0;
+    };
+    const browse = { expected: 0, keyAt: 0, domAt: 0, paintAt: 0, observer: null };
+    state.browse = browse;
+    state.highlightedLine = highlightedLine;
+    const checkBrowse = () => {
+        if (!browse.keyAt || browse.domAt || highlightedLine() !== browse.expected) return;
+        browse.domAt = now();
+        requestAnimationFrame(() => { browse.paintAt = now(); });
+    };
+    // Armed before each Enter: the highlight is expected on line \`expected\` (1-based) next.
+    state.browseReset = (expected) => {
+        browse.expected = expected; browse.keyAt = 0; browse.domAt = 0; browse.paintAt = 0;
+        if (!browse.observer) {
+            browse.observer = new MutationObserver(checkBrowse);
+            browse.observer.observe(document.querySelector('.part.editor'), { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['style', 'class'] });
+        }
+    };
+    document.addEventListener('keydown', (e) => {
+        if (e.key === 'Enter' && !e.ctrlKey && !e.shiftKey && browse.expected && !browse.keyAt && e.target.closest && e.target.closest('.terminal-wrapper')) browse.keyAt = now();
+    }, true);
 })();
 `;
 
@@ -234,6 +282,17 @@ interface PlotResults {
     scatter: PlotRun[];
     /** The view frame's clock minus the page's, and how precisely that is known. */
     skew?: { skew: number; uncertainty: number };
+}
+
+/** One `n` at the browser prompt: epoch milliseconds, from the page and the probe. */
+interface BrowseRun {
+    keyAt: number;
+    domAt: number;
+    paintAt: number;
+    /** browser.onDidStop: R stopped at the next line (the extension took in r/input). */
+    stopped?: number;
+    /** browser.onDidHighlight: the extension set the highlight on the editor. */
+    highlighted?: number;
 }
 
 interface Row {
@@ -573,6 +632,75 @@ async function measurePlots(session: Session, wb: Workbench, log: (s: string) =>
     await wb.screenshot('bench-vscode-scatter');
 }
 
+/** The browser file: a function whose every line after browser() is one step, then the call. */
+function browseFileText(): string {
+    const steps = Array.from({ length: BROWSE_WARMUP + BROWSE_RUNS + 2 }, (_, i) => `  x <- ${i + 1}`);
+    return ['bench_stepper <- function() {', '  browser()', ...steps, '}', 'bench_stepper()', ''].join('\n');
+}
+
+/**
+ * `n` at R's browser prompt to the editor's highlight on the next line:
+ * bench-browse.R is run with Ctrl+Shift+Enter, R stops at browser() (line
+ * 2), the console has the focus, and each run types `n` and Enter there.
+ * In the window of the other measures, after them.
+ */
+async function measureBrowse(session: Session, wb: Workbench, log: (s: string) => void): Promise<BrowseRun[]> {
+    const page = session.page;
+    const probe = await session.probe(session.probeServer!.count - 1);
+    await wb.openFile(BROWSE_FILE);
+    let from = probe.events.length;
+    await page.keyboard.press('Control+Shift+Enter');
+    await probe.waitForEvent((e) => e.event === 'browser.onDidHighlight' && (e.data as { line?: number } | undefined)?.line === 1, 30_000, 'the highlight on browser()', from);
+    await wb.waitFor(() => page.evaluate('window.__rbBench.highlightedLine()') as Promise<number>, (line) => line === 2, 'line 2 highlighted in the editor', 10_000);
+    // The console keeps the keyboard at each stop; made sure of once.
+    await probe.request('executeCommand', { name: 'workbench.action.terminal.focus' });
+    await page.locator('.part.panel .terminal-wrapper.active .xterm.focus').waitFor({ timeout: 10_000 });
+    const runs: BrowseRun[] = [];
+    for (let i = 0; i < BROWSE_WARMUP + BROWSE_RUNS; i++) {
+        // Line i + 2 (1-based) is highlighted now (browser() is line 2); `n` moves it one down.
+        const expected = i + 3;
+        await page.evaluate(`window.__rbBench.browseReset(${expected})`);
+        from = probe.events.length;
+        await page.keyboard.type('n');
+        await page.keyboard.press('Enter');
+        await page.waitForFunction('window.__rbBench.browse.paintAt > 0', undefined, { timeout: 10_000 });
+        const times = (await page.evaluate('({ keyAt: __rbBench.browse.keyAt, domAt: __rbBench.browse.domAt, paintAt: __rbBench.browse.paintAt })')) as PageTimes;
+        const highlighted = await probe.waitForEvent(
+            (e) => e.event === 'browser.onDidHighlight' && (e.data as { line?: number } | undefined)?.line === expected - 1,
+            10_000,
+            `the highlight on line ${expected}`,
+            from,
+        );
+        const stopped = probe.events.slice(from).find((e) => e.event === 'browser.onDidStop');
+        if (i >= BROWSE_WARMUP) runs.push({ ...times, stopped: stopped?.time, highlighted: highlighted.time });
+        log(`browse ${i < BROWSE_WARMUP ? `warm-up ${i + 1}` : `run ${i - BROWSE_WARMUP + 1}`}: highlight on line ${expected} painted after ${fmt(times.paintAt - times.keyAt)} ms (DOM ${fmt(times.domAt - times.keyAt)} ms, set by the extension ${fmt(highlighted.time - times.keyAt)} ms)`);
+        // The console's prompt comes with the stop; a moment for it to be drawn before the next key.
+        await sleep(150);
+    }
+    await wb.screenshot('bench-vscode-browse');
+    // c: R runs to the end and leaves the browser.
+    from = probe.events.length;
+    await page.keyboard.type('c');
+    await page.keyboard.press('Enter');
+    await probe.waitForEvent((e) => e.event === 'onDidExecute', 30_000, 'the browsed run to end', from);
+    return runs;
+}
+
+/** The rows of the browser measure. */
+function browseRows(runs: BrowseRun[]): Row[] {
+    if (!runs.length) return [];
+    const since = (at: (r: BrowseRun) => number | undefined) => runs.map((r) => (at(r) ?? NaN) - r.keyAt).filter((v) => Number.isFinite(v));
+    return [
+        summarize('`n` at a browser prompt → the editor highlight moved (painted)', since((r) => r.paintAt), {
+            max: TARGET_BROWSE_STEP_MS,
+            text: `≤ ${TARGET_BROWSE_STEP_MS} ms`,
+        }),
+        summarize('`n` → the highlight on the next line in the editor DOM', since((r) => r.domAt)),
+        summarize('`n` → R stopped at the next line (r/input in the extension host)', since((r) => r.stopped)),
+        summarize('`n` → the highlight set on the editor (extension host)', since((r) => r.highlighted)),
+    ].filter((row) => row.n > 0);
+}
+
 /** The rows of the plot measures. */
 function plotRows(results: PlotResults): Row[] {
     const rows: Row[] = [];
@@ -700,7 +828,7 @@ function plotBreakdown(rows: Row[], results: PlotResults): string[] {
     return out;
 }
 
-function report(m: Machine, rows: Row[], plots: { rows: Row[]; results?: PlotResults }, seconds: number, incomplete?: string): string {
+function report(m: Machine, rows: Row[], plots: { rows: Row[]; results?: PlotResults }, browse: Row[], seconds: number, incomplete?: string): string {
     const line = (r: Row) =>
         `| ${r.measure} | ${fmt(r.median)} ms | ${fmt(r.p90)} ms | ${fmt(r.min)}–${fmt(r.max)} ms | ${r.n} | ${r.target ?? '—'} | ${r.verdict === 'NOT MET' ? '**NOT MET**' : r.verdict ?? 'info'} |`;
     const header = ['| Measure | Median | p90 | Range | Runs | Target | Verdict |', '|---|---|---|---|---|---|---|'];
@@ -723,6 +851,7 @@ function report(m: Machine, rows: Row[], plots: { rows: Row[]; results?: PlotRes
         '',
         ...breakdown(rows),
         ...(plots.rows.length ? ['## Plots', '', ...header, ...plots.rows.map(line), '', ...(plots.results ? plotBreakdown(plots.rows, plots.results) : [])] : []),
+        ...(browse.length ? ["## R's browser", '', ...header, ...browse.map(line), ''] : []),
         '## How it is measured',
         '',
         '- **Activation to idle kernel**: each run opens a new, empty folder in the page, which gives a new window and',
@@ -761,6 +890,13 @@ function report(m: Machine, rows: Row[], plots: { rows: Row[]; results?: PlotRes
         "  view's frame also times its own next animation frame after the picture's load. Each must come within",
         `  ${RESPONSIVE_MS} ms in every run ("does not freeze"). Long tasks (50 ms or more, the Long Tasks API) on both main`,
         '  threads during each run are listed for information.',
+        `- **\`n\` at a browser prompt**: \`${BROWSE_FILE}\` holds a function with \`browser()\` and then one line per step; it`,
+        "  is run with Ctrl+Shift+Enter, R stops at `browser()` and the console (which has the focus) shows `Browse[1]> `.",
+        '  Each run types `n` and presses Enter there: the page records the keydown of Enter in the terminal and the moment',
+        "  the editor's DOM shows R Bridge's line highlight (the whole-line decoration, the only extension decoration in",
+        "  the window) on the next line (a MutationObserver on the editor part), then the next animation frame: that is",
+        `  "moved". ${BROWSE_WARMUP} warm-up runs are not counted. From the probe: \`browser.onDidStop\` (R stopped, the extension has`,
+        "  the r/input) and `browser.onDidHighlight` (the extension set the decoration).",
         skew
             ? `- The view's frame and the workbench's page are timed on the same clock; measured, the frame's clock is ${fmt(skew.skew)} ms ahead of the page's (± ${fmt(skew.uncertainty)} ms).`
             : '',
@@ -783,6 +919,7 @@ async function main(): Promise<number> {
         workspaceFiles: {
             'bench.R': Array.from({ length: WARMUP + RUNS + 20 }, () => '1+1').join('\n') + '\n',
             [PLOTS_FILE]: plotsFileText(),
+            [BROWSE_FILE]: browseFileText(),
         },
         initScript: PAGE_SCRIPT,
     });
@@ -792,6 +929,7 @@ async function main(): Promise<number> {
     const wb = new Workbench(session.page, session.log);
     const rows: Row[] = [];
     const plots: { rows: Row[]; results: PlotResults } = { rows: [], results: { runs: [], scatter: [] } };
+    let browse: BrowseRun[] = [];
     let incomplete: string | undefined;
     try {
         await wb.ready();
@@ -810,6 +948,7 @@ async function main(): Promise<number> {
         rows.push(summarize('Ctrl+Enter → execution answered (extension host)', keys.answered));
         if (keys.written.length) rows.push(summarize('Ctrl+Enter → `[1] 2` written to the console (extension host)', keys.written));
         await measurePlots(session, wb, log, plots.results);
+        browse = await measureBrowse(session, wb, log);
     } catch (error) {
         incomplete = error instanceof Error ? error.message : String(error);
         log(`bench:vscode: ${incomplete}`);
@@ -818,9 +957,10 @@ async function main(): Promise<number> {
     }
     // What was measured, also of an incomplete run.
     plots.rows = plotRows(plots.results);
-    fs.writeFileSync(RESULTS, report(machine, rows, plots, (Date.now() - started) / 1000, incomplete));
+    const browseTable = browseRows(browse);
+    fs.writeFileSync(RESULTS, report(machine, rows, plots, browseTable, (Date.now() - started) / 1000, incomplete));
     log('');
-    for (const r of [...rows, ...plots.rows]) log(`${r.measure}: median ${fmt(r.median)} ms, p90 ${fmt(r.p90)} ms (${r.n} runs)${r.verdict ? ` — ${r.verdict}` : ''}`);
+    for (const r of [...rows, ...plots.rows, ...browseTable]) log(`${r.measure}: median ${fmt(r.median)} ms, p90 ${fmt(r.p90)} ms (${r.n} runs)${r.verdict ? ` — ${r.verdict}` : ''}`);
     log(`written to ${path.relative(ROOT, RESULTS)}`);
     return incomplete ? 1 : 0;
 }

@@ -127,6 +127,10 @@ class Cli {
 
     /** What the terminal shows after the last line break of R's output, for the next prompt. */
     private tail = '';
+    /** R's own prompt while the terminal reads R an answer (readline(), `Browse[1]> `), without the output before it. */
+    private answering: string | undefined;
+    /** Ctrl+C at R's browser prompt: stops reading its answer (R stays stopped, and the server asks again). */
+    private leaveBrowserRead: (() => void) | undefined;
     private readonly blocked = new Set<NodeJS.WriteStream>();
 
     /** The job `rbridge job` follows. */
@@ -371,17 +375,34 @@ class Cli {
         else if (prompt) this.write('stdout', prompt);
         const abort = new AbortController();
         const subscription = token.onCancellationRequested(() => abort.abort());
+        if (lines.interactive) this.answering = p.prompt;
+        // Ctrl+C at the browser's prompt ends this read at once, so that
+        // what is typed next waits for the question the server asks again
+        // (after its interrupt) instead of answering this one, which it
+        // withdraws; this request is answered once withdrawn.
+        let left = false;
+        const leave = () => {
+            left = true;
+            abort.abort();
+        };
+        if (p.kind === 'browser') this.leaveBrowserRead = leave;
         try {
-            // An answer: never kept in the history; Ctrl+D ends only this read.
+            // An answer: Ctrl+D ends only this read. Kept out of the history
+            // (a password, a menu choice), except what is typed at R's
+            // browser (`n`, `where`, R code), which R's console keeps too.
             const line = await lines.read(prompt, abort.signal, 'answer');
             if (lines.interactive) this.tail = '';
+            if (line !== null && p.kind === 'browser') lines.addHistory(line);
             return line === null ? { text: '', eof: true } : { text: line };
         } catch (e) {
             // The server cancelled the request (an interrupt ended the code
             // that asked); it ignores whatever is answered now.
-            if (e instanceof ReadCancelled) return { text: '', eof: true };
-            throw e;
+            if (!(e instanceof ReadCancelled)) throw e;
+            if (left && !token.isCancellationRequested) await new Promise<void>((resolve) => token.onCancellationRequested(() => resolve()));
+            return { text: '', eof: true };
         } finally {
+            this.answering = undefined;
+            if (this.leaveBrowserRead === leave) this.leaveBrowserRead = undefined;
             subscription.dispose();
         }
     }
@@ -392,6 +413,18 @@ class Cli {
     private write(stream: 'stdout' | 'stderr', text: string): void {
         this.wipeProgress();
         const lines = this.lines;
+        if (this.answering !== undefined && lines?.interactive && lines.waiting) {
+            // R's output that arrives while its question shows (what R
+            // printed just before asking, such as the browser's `debug at
+            // #4: x <- 1`, may come a moment after the question): the prompt
+            // row goes, the output takes its place, and the prompt follows
+            // it with what has been typed, as in R's console.
+            lines.hidePrompt();
+            process.stdout.write(this.tail);
+            this.put(stream, text);
+            lines.reprompt(this.promptPrefix() + this.answering);
+            return;
+        }
         if (this.attachedTo && lines?.interactive && lines.waiting) {
             // Output of other clients' code (or from before we attached)
             // while the prompt shows: it goes above the prompt, which is
@@ -891,6 +924,7 @@ class Cli {
                 this.lines.clearLine();
                 this.tail = '';
             }
+            this.leaveBrowserRead?.();
             this.server.interrupt();
             return;
         }

@@ -173,6 +173,12 @@ export interface VariablesParams {
     count?: number;
     /** Re-describe the whole global environment in the kernel. */
     refresh?: boolean;
+    /**
+     * While R browses: the locals of this frame (BrowserFrame.index), or
+     * with `path` the children of one of them (path[0] names the local).
+     * An error (BrowserNotStoppedError) when R is not stopped in the browser.
+     */
+    frame?: number;
 }
 export interface VariablesResult {
     variables: Variable[];
@@ -187,6 +193,9 @@ export interface VariablesResult {
 export const VariablesRequest = new RequestType<VariablesParams, VariablesResult, void>('r/variables');
 /** The largest page of children r/variables returns, and the default `count` for a `path`. */
 export const MAX_VARIABLES_PAGE = 1000;
+
+/** Error code of r/variables and r/evaluate with a `frame` when R is not stopped in the browser. */
+export const BrowserNotStoppedError = -32806;
 
 /** Error code for requests that need a kernel when there is none. */
 export const KernelNotRunningError = -32802;
@@ -309,6 +318,42 @@ export const KernelStatusNotification = new NotificationType<KernelStatusParams>
 export interface InputParams {
     executionId: string;
     prompt: string;
+    /**
+     * 'browser': R stopped in its debugger (`browser()`, `debug()`,
+     * `debugonce()`, `trace(..., browser)`, `recover()` after its frame
+     * selection, a breakpoint) and waits at `Browse[n]> ` for a command
+     * (`n`, `s`, `f`, `c`, `Q`, `where`, `help`) or an R expression,
+     * evaluated in the frame. The fields below say where it stands.
+     * Absent: a line of input for readline(), menu(), readLines(stdin()),
+     * or R's own question (quit()'s "Save workspace image?").
+     */
+    kind?: 'browser';
+    /** The n of `Browse[n]>`: R's browser level. */
+    level?: number;
+    /** Function frames on the stack; the browsed frame is frame `depth` (0: R browses at the top level). */
+    depth?: number;
+    /** The browsed frame's call, deparsed on one line ('' at the top level). */
+    call?: string;
+    /** Where R stands in that frame: the expression it runs next, when R has its source. */
+    uri?: string;
+    range?: Range;
+    /** The stack, outermost call first (`frames[depth - 1]` is the browsed frame). */
+    frames?: BrowserFrame[];
+    /** The breakpoint that stopped R here (an id from r/setBreakpoints). */
+    breakpointId?: number;
+}
+
+/** A function frame on the stack while R browses. */
+export interface BrowserFrame {
+    /** As sys.frame() counts: 1 is the outermost call. Pass it as `frame` to r/variables and r/evaluate. */
+    index: number;
+    /** The call, deparsed on one line and cut to 200 characters. */
+    call: string;
+    /** The name the function was called by (`f`, `stats::lm`); '' for an anonymous one. */
+    name: string;
+    /** Where this frame stands in its source: the call into the next frame, or for the browsed frame the expression it runs next. */
+    uri?: string;
+    range?: Range;
 }
 export interface InputResult {
     text: string;
@@ -822,6 +867,76 @@ export interface JobClearResult {
 /** Forget ended jobs (and the results their workers kept). */
 export const JobClearRequest = new RequestType<JobClearParams, JobClearResult, void>('r/job/clear');
 
+// ---------------------------------------------------------------------------
+// Debugging (see docs/protocol.md, "Debugging")
+
+export interface EvaluateParams {
+    /** R code, evaluated as typed at R's console: its value printed as R prints it. */
+    expression: string;
+    /**
+     * While R browses: evaluate in this frame (BrowserFrame.index; default
+     * the browsed frame). Otherwise the global environment, as a kernel
+     * request that waits its turn behind the executions sent before it.
+     */
+    frame?: number;
+    /** 'hover': only look a name up (no call is evaluated, a promise is not forced). */
+    context?: 'hover' | 'repl' | 'watch';
+}
+export interface EvaluateResult {
+    /** What R printed: the value as the console shows it, and any output of the evaluation (cut to 64 KiB). */
+    value: string;
+    /** class() of the value, joined with '/'; '' when there is none (an error). */
+    type: string;
+    /** The error the evaluation raised, when it did (value then holds R's message). */
+    error?: boolean;
+    /** Set when the value is a local of the frame with children: its path for r/variables (with `frame`). */
+    path?: string[];
+    /** How many children it has (0 when none). */
+    children?: number;
+}
+/** Evaluates an expression for a debugger's console, watch or hover. */
+export const EvaluateRequest = new RequestType<EvaluateParams, EvaluateResult, void>('r/evaluate');
+
+export interface SourceBreakpoint {
+    /** 0-based line in the document. */
+    line: number;
+    /** R code evaluated in the function's frame when the line is reached: R stops only when it is TRUE. */
+    condition?: string;
+}
+export interface SetBreakpointsParams {
+    uri: string;
+    /** Every breakpoint of the document: those not listed are removed. */
+    breakpoints: SourceBreakpoint[];
+    /** The document's text, when the client has it unsaved; else the server reads the file. */
+    text?: string;
+}
+export interface Breakpoint {
+    /** Unique in the session; an r/input of kind 'browser' names the one that stopped R. */
+    id: number;
+    line: number;
+    /** True once a function R has defined from this document holds the line (it then stops R there). */
+    verified: boolean;
+    /** Why it is not verified yet. */
+    message?: string;
+}
+export interface SetBreakpointsResult {
+    breakpoints: Breakpoint[];
+}
+/**
+ * Sets the breakpoints of a document. They take effect in the functions R
+ * defines from it (code run from the document or a selection of it, and
+ * source() of the file), and in those already defined; changed while R is
+ * stopped, they are honoured from the next stop.
+ */
+export const SetBreakpointsRequest = new RequestType<SetBreakpointsParams, SetBreakpointsResult, void>('r/setBreakpoints');
+
+export interface BreakpointsChangedParams {
+    uri: string;
+    breakpoints: Breakpoint[];
+}
+/** Breakpoints became verified (R defined a function that holds them), or not any more. */
+export const BreakpointsChangedNotification = new NotificationType<BreakpointsChangedParams>('r/breakpointsChanged');
+
 export const allMethods = [
     ExecuteRequest.method,
     InterruptRequest.method,
@@ -866,4 +981,7 @@ export const allMethods = [
     JobResultRequest.method,
     JobOutputRequest.method,
     JobClearRequest.method,
+    EvaluateRequest.method,
+    SetBreakpointsRequest.method,
+    BreakpointsChangedNotification.method,
 ];

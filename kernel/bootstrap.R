@@ -18,7 +18,7 @@ local({
   # the execution path: their functions are left to R's JIT instead of
   # being compiled while R is idle (see compile_round()).
   core <- c("wire.R", "describe.R", "symbols.R", "input.R", "exec.R", "repl.R", "requests.R")
-  capabilities <- c("plots.R", "dataview.R", "language.R", "help.R", "jobs.R")
+  capabilities <- c("plots.R", "dataview.R", "language.R", "help.R", "jobs.R", "debug.R")
   cold <- character(0)
   for (file in c(core, capabilities, "main.R")) {
     before <- ls(kernel)

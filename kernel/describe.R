@@ -246,8 +246,7 @@ variable_json <- function(v) {
 
 # Children of the value at `path` (list elements, data.frame columns,
 # environment members, S4 slots), paged. `start` is 0-based.
-resolve_path <- function(path) {
-  env <- globalenv()
+resolve_path <- function(path, env = globalenv()) {
   name <- path[[1L]]
   if (!exists(name, envir = env, inherits = FALSE)) stop("no variable named '", name, "'")
   kind <- binding_kinds(env, name)
@@ -273,8 +272,8 @@ child_value <- function(x, segment) {
   .subset2(x, index)
 }
 
-children <- function(path, start, count) {
-  x <- resolve_path(path)
+children <- function(path, start, count, env = globalenv()) {
+  x <- resolve_path(path, env)
   start <- max(0L, as.integer(start))
   count <- max(0L, as.integer(count))
   vars <- list()

@@ -22,14 +22,16 @@ discard_interrupt <- function() {
   tryCatch(allowInterrupts(Sys.sleep(0)), interrupt = function(e) NULL)
 }
 
-exec_request <- function(id, flags, code) {
+# `breaks`: the breakpoints in the code, when it came from a document that
+# has some ("id:line,..."; see pause_before()); NA for none.
+exec_request <- function(id, flags, code, breaks = NA_character_) {
   if (bitwAnd(flags, FLAG_CLAIM) && !claim(id)) {
     end_of_output(id)
     write_frame("done", id, c("cancelled", 0L))
     return(invisible())
   }
   current_exec$id <- id
-  start_run(id, code, bitwAnd(flags, FLAG_STOP_ON_ERROR) != 0L, bitwAnd(flags, FLAG_ECHO) != 0L)
+  start_run(id, code, bitwAnd(flags, FLAG_STOP_ON_ERROR) != 0L, bitwAnd(flags, FLAG_ECHO) != 0L, breaks)
 }
 
 no_targets <- function(e) character(0)

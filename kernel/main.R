@@ -136,7 +136,7 @@ serve_frames <- function() {
 
 handle <- function(frame) {
   switch(frame$kind,
-    exec = exec_request(frame$id, as.integer(frame$fields[1L]), body_text(frame$body)),
+    exec = exec_request(frame$id, as.integer(frame$fields[1L]), body_text(frame$body), frame$fields[2L]),
     request = handle_request(frame$id, frame$fields[1L], frame$body),
     # Input replies and cancellations that arrive after the code that asked
     # has ended are stale.

@@ -88,7 +88,10 @@ install_repl <- function() {
     suspendInterrupts(resume(feeds))
     invisible(.Last.value)
   }
-  state$tools <- list(resume = resume_call, View = view_function, rbridge_job = job_function)
+  state$tools <- list(
+    resume = resume_call, View = view_function, rbridge_job = job_function,
+    .rbridge_browse = browse_tool, .rbridge_breakpoint = breakpoint_tool, .rbridge_pause = pause_tool
+  )
   attach_tools()
   # R's stdin, opened for writing too (on Linux, /proc/self/fd/0 opens the
   # pipe itself), close-on-exec; NULL where that cannot be done.
@@ -125,7 +128,13 @@ ensure_hooks <- function() {
 # R calls it after what is typed at the browser's prompt too: that is not
 # the end of an expression of the execution.
 after_top_level <- function(expr, value, ok, visible) {
+  if (is_pause_call(expr)) {
+    tryCatch(suspendInterrupts(resume_paused()), error = function(e) log_line("the kernel failed after a pause: ", conditionMessage(e)))
+    return(TRUE)
+  }
   if (is_resume_call(expr) || is.null(state$run) || !isTRUE(state$run$fed) || in_browser()) return(TRUE)
+  # Functions this expression defined get their document's breakpoints.
+  if (length(debug_state$documents)) instrument_new(state$run$id, if (is_source_call(expr)) NULL else state$run$targets)
   tryCatch(suspendInterrupts(expression_done()), error = function(e) {
     log_line("the kernel failed after an expression: ", conditionMessage(e))
   })
@@ -228,7 +237,7 @@ serve_until_fed <- function() {
 # Starts execution `id` of `code`: a syntax error ends it at once; else its
 # first group of lines goes to R's loop. Returns "fed" when R's loop must
 # run.
-start_run <- function(id, code, stop_on_error, echo) {
+start_run <- function(id, code, stop_on_error, echo, breaks = NA_character_) {
   if (grepl("\r", code, fixed = TRUE)) code <- gsub("\r\n?", "\n", code)
   parsed <- parse_code(code)
   if (inherits(parsed$exprs, "error")) {
@@ -251,6 +260,7 @@ start_run <- function(id, code, stop_on_error, echo) {
   run$detail <- ""
   run$fed <- FALSE
   run$warnings <- 0L
+  if (!is.na(breaks)) run$breaks <- parse_breaks(breaks)
   # Bookkeeping must never cost the user their execution.
   run$targets <- tryCatch(assignment_targets(parsed$exprs, code), error = no_targets)
   state$run <- run
@@ -312,7 +322,11 @@ advance <- function() {
     # group or execution (or sent while R was idle): it must not stop this
     # one. The server repeats an interrupt that is still wanted.
     discard_interrupt()
-    joined <- if (group$simple && run$stop && !run$echo) join_groups(run, group)
+    # A breakpoint on this expression (or a step at the top level): R's browser first.
+    if (length(run$breaks) || isTRUE(run$step_top)) {
+      if (pause_before(run, group)) return(TRUE)
+    }
+    joined <- if (group$simple && run$stop && !run$echo && !length(run$breaks)) join_groups(run, group)
     hand_over(run, group$from, joined$to %||% group$to, joined$text)
     return(TRUE)
   }
@@ -429,6 +443,9 @@ end_execution <- function(id, status, line, detail, targets) {
   check_plots(id)
   symbols <- tryCatch(symbol_changes(targets), error = symbols_failed)
   if (!is.null(symbols)) write_frame("symbols", id, body = symbols)
+  # Functions the execution defined, however (source(), load(), ...), get
+  # their document's breakpoints (reported as changed after the next one).
+  if (length(debug_state$documents)) instrument_new(id, state$changed_names)
   # The markers and the answer go out last and together, so that the
   # server can answer as soon as it has seen them.
   end_of_output(id)

@@ -120,6 +120,7 @@ symbol_changes <- function(suspects = character(0)) {
   suspects <- c(suspects, before$envs)
   if (!length(suspects) && identical(now$names, before$names) && identical(now$kinds, before$kinds) &&
     identical(now$addresses, before$addresses)) {
+    state$changed_names <- character(0)
     return(NULL)
   }
   env <- globalenv()
@@ -146,6 +147,8 @@ symbol_changes <- function(suspects = character(0)) {
   now$pending <- intersect(before$pending, now$names)
   deadline <- proc.time()[[3L]] + DESCRIBE_BUDGET
   fresh <- c(added, changed)
+  # For breakpoints (kernel/debug.R): the functions an execution defined.
+  state$changed_names <- now$names[fresh]
   done <- 0L
   for (i in fresh) {
     if (done >= DESCRIBE_ALWAYS && proc.time()[[3L]] > deadline) break

@@ -8,12 +8,12 @@
 # The hot path (exec in, done out) never calls jsonlite: headers are plain text
 # and the body of an exec frame is the code itself.
 
-PROTOCOL_VERSION <- 6L
+PROTOCOL_VERSION <- 7L
 
 # The frame kinds each way, as server/src/kernel/wire.ts declares them
 # (test/protocolDoc.test.ts checks that the two lists agree).
 TO_KERNEL_KINDS <- c("config", "exec", "request", "reply", "cancel", "shutdown")
-FROM_KERNEL_KINDS <- c("hello", "ready", "symbols", "cond", "input", "done", "response", "failed", "log", "bye", "plot", "plots", "view", "help", "job")
+FROM_KERNEL_KINDS <- c("hello", "ready", "symbols", "cond", "input", "done", "response", "failed", "log", "bye", "plot", "plots", "view", "help", "job", "browser", "breakpoints")
 
 # Flags of an exec frame (ExecFlags in wire.ts).
 FLAG_STOP_ON_ERROR <- 1L

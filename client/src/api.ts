@@ -18,6 +18,9 @@ import type { ViewSize } from './plots/protocol';
 import type { AttachEvent, ExecutionRecord, PendingExecution, SessionState } from './session';
 import type { StatusView } from './statusText';
 import type { VariablesTreeProvider } from './variablesTree';
+import type { BrowserStop } from './debug/browserStops';
+import type { Highlight } from './debug/currentLine';
+import type { RDebugAdapter } from './debug/adapter';
 
 export interface RBridgeApi {
     /**
@@ -65,6 +68,20 @@ export interface RBridgeApi {
     };
     /** The variables view's data provider: getChildren()/getTreeItem() give the rows the view shows. */
     readonly variablesTree: VariablesTreeProvider;
+    /** R's browser (`Browse[n]> ` in the console): where R stops, and the line the editor highlights. */
+    readonly browser: {
+        /** The stop R waits at, if any. */
+        current(): BrowserStop | undefined;
+        /** Whether R is in its browser (stopped, or running a step between two stops). */
+        browsing(): boolean;
+        /** The line the editor highlights as the one R runs next. */
+        highlight(): Highlight | undefined;
+        readonly onDidStop: vscode.Event<BrowserStop>;
+        /** R left the browser. */
+        readonly onDidExit: vscode.Event<void>;
+        /** The highlight moved to a line (in the editors showing it), or went. */
+        readonly onDidHighlight: vscode.Event<Highlight | undefined>;
+    };
     /** The Plots view: its history, what it shows, and its size. */
     readonly plots: {
         /** The history, oldest first. */
@@ -168,6 +185,11 @@ export interface RBridgeApi {
         readonly onDidNotify: vscode.Event<Notice>;
         /** Answers notifications from now on as a click on a button would (undefined: leave them to the user). */
         answerWith(answer: ((notice: Notice) => string | undefined) | undefined): void;
+    };
+    /** VS Code's debugger for R (debug/). */
+    readonly debug: {
+        /** A new debug adapter for the session, as VS Code gets for a debug session of type 'r': speak DAP to it with handleMessage. */
+        createAdapter(): RDebugAdapter;
     };
     /** R asked for input: where the question went. */
     readonly onDidAskInput: vscode.Event<{ prompt: string; via: 'console' | 'inputBox' }>;

@@ -2,7 +2,8 @@
  * A long execution gets a progress notification with a Cancel button,
  * after about 2 s, so that a user who ran something slow sees that R is
  * working and can stop it without looking for the console. It stays while R
- * works through the queue and goes when nothing is pending; Cancel
+ * works through the queue and goes when nothing is pending, or while R
+ * waits for the user (an answer to readline(), its browser); Cancel
  * interrupts R (and drops what was queued).
  */
 import * as vscode from 'vscode';
@@ -33,7 +34,12 @@ export class BusyProgress implements vscode.Disposable {
         this.subscriptions.push(
             session.onDidStartExecution((execution) => this.arm(execution.executionId)),
             session.onDidChangeExecutions(() => {
+                const running = this.session.running;
                 if (this.session.pending.length === 0) this.end();
+                // R waits for the user (readline(), its browser): nothing to cancel; when
+                // the answer sends it on, a long run shows again after the delay.
+                else if (running?.awaitingInput) this.end();
+                else if (running && !this.shown && !this.armed) this.arm(running.executionId);
                 else this.report();
             }),
             this.changeEmitter,
@@ -57,7 +63,8 @@ export class BusyProgress implements vscode.Disposable {
         if (this.armed) clearTimeout(this.armed.timer);
         const timer = setTimeout(() => {
             this.armed = undefined;
-            if (this.session.running?.executionId === executionId) this.show();
+            const running = this.session.running;
+            if (running?.executionId === executionId && !running.awaitingInput) this.show();
         }, this.delayMs);
         this.armed = { executionId, timer };
     }

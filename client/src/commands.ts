@@ -25,6 +25,8 @@ import { attachRefusal, sessionRow, terminateSession } from './detachedSessions'
 import { openTranscriptDocument } from './transcriptDocument';
 import { MessageNode, MoreNode, VariableNode, VariablesTreeProvider } from './variablesTree';
 import { JOB_COMMANDS } from './jobs/jobCommands';
+import type { BrowserStops } from './debug/browserStops';
+import { debugFile } from './debug/debugging';
 import type { Jobs } from './jobs/jobs';
 
 /** The parts of the extension that commands act on. */
@@ -38,6 +40,8 @@ export interface Parts {
     help: HelpPanel;
     /** Background jobs (jobs/). */
     jobs: Jobs;
+    /** R's browser stops (debug/browserStops.ts): code run from an editor then goes to the browser's prompt. */
+    browserStops: BrowserStops;
     errors: ErrorLocations;
     diagnostics: RunDiagnostics;
     notifier: Notifier;
@@ -56,6 +60,8 @@ const COMMANDS: Command[] = [
     { id: 'rbridge.runFile', run: (parts) => runWholeFile(parts) },
     { id: 'rbridge.runFromTop', run: (parts) => runLineRange(parts, 'fromTop') },
     { id: 'rbridge.runToEnd', run: (parts) => runLineRange(parts, 'toEnd') },
+    // VS Code's debugger on the file (debug/debugging.ts); the editor title's Run menu passes the file.
+    { id: 'rbridge.debugFile', run: (parts, target) => debugFile(parts, target) },
     { id: 'rbridge.interrupt', run: (parts) => interrupt(parts) },
     { id: 'rbridge.restart', run: (parts) => restart(parts) },
     { id: 'rbridge.attachSession', run: (parts, target) => attachSession(parts, target) },
@@ -128,6 +134,10 @@ export async function run(parts: Parts, code: string, origin: ExecutionOrigin, w
     if (where) parts.diagnostics.linesRun(where.uri, where.range);
     // As if it had been typed at the prompt: Up in the console brings the run back, whole.
     if (origin === 'editor') parts.console.core.addHistory(code);
+    // R waits at its browser's prompt: code from an editor is typed there, as
+    // in R's console, and runs in the browsed frame (a block of lines answers
+    // this prompt and the reads that follow).
+    if (origin === 'editor' && parts.browserStops.answer(code.replace(/\r?\n$/, ''))) return undefined;
     const settings = parts.settings.values;
     await parts.console.whenOpen(CONSOLE_OPEN_WAIT_MS);
     return parts.session.execute({
@@ -178,7 +188,11 @@ function runSelection(parts: Parts) {
 function runWholeFile(parts: Parts) {
     const editor = activeEditor(parts);
     if (!editor) return undefined;
-    const document = editor.document;
+    return runDocument(parts, editor.document);
+}
+
+/** Runs a whole document, as Run File does (R: Debug File runs its program so too). */
+export function runDocument(parts: Parts, document: vscode.TextDocument) {
     if (!document.getText().trim()) {
         parts.notifier.status('The file is empty: nothing to run.');
         return undefined;

@@ -10,7 +10,7 @@ import * as vscode from 'vscode';
 import type { InputParams, InputResult } from '../../common/protocol';
 import { RBridgeApi } from './api';
 import { BusyProgress } from './busyProgress';
-import { Parts, registerCommands, run } from './commands';
+import { Parts, registerCommands, run, runDocument } from './commands';
 import { RConsole } from './console/consoleTerminal';
 import { RunDiagnostics } from './diagnostics';
 import { ErrorLocations } from './errorLocations';
@@ -30,6 +30,9 @@ import { Settings } from './settings';
 import { KernelStatusBar } from './statusBar';
 import { TranscriptDocuments } from './transcriptDocument';
 import { VariablesTreeProvider } from './variablesTree';
+import { BrowserStops, isBrowserStop } from './debug/browserStops';
+import { Debugging } from './debug/debugging';
+import { CurrentLine } from './debug/currentLine';
 
 const HISTORY_KEY = 'rbridge.consoleHistory';
 const INSTALL_R_URL = 'https://cloud.r-project.org';
@@ -87,7 +90,9 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
     );
     const errors = new ErrorLocations((terminal) => terminal === rconsole.terminalInstance);
     const diagnostics = new RunDiagnostics();
-    const variables = new VariablesTreeProvider(session);
+    const browserStops = new BrowserStops();
+    const currentLine = new CurrentLine(browserStops, vscode.Uri.file(context.asAbsolutePath('media/currentLine.svg')));
+    const variables = new VariablesTreeProvider(session, browserStops);
     const treeView = vscode.window.createTreeView('rbridge.variables', { treeDataProvider: variables, showCollapseAll: true });
     const statusBar = new KernelStatusBar(session, () => settings.trusted);
     const progress = new BusyProgress(session);
@@ -123,14 +128,33 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
         notifier,
         log,
         explainTrust: () => feedback.explainTrust(),
+        browserStops,
     };
+
+    // VS Code's debugger for R: the debug type 'r', its adapter, and the breakpoints R keeps.
+    const debugging = new Debugging({
+        session,
+        browserStops,
+        notifier,
+        log,
+        trusted: () => settings.trusted,
+        explainTrust: () => feedback.explainTrust(),
+        runDocument: (document) => runDocument(parts, document),
+    });
 
     // R asks for a line: in the console when it is there, else in an input box.
     session.inputHandler = (params: InputParams, token: vscode.CancellationToken): Promise<InputResult> => {
+        // R's browser: the console, the editor, the variables view and the debugger all hear of it; the first answer wins.
+        if (isBrowserStop(params)) return browserStops.handle(params, token, (t) => askInput(params, t));
+        return askInput(params, token);
+    };
+    const askInput = (params: InputParams, token: vscode.CancellationToken): Promise<InputResult> => {
         if (rconsole.exists) {
-            rconsole.show(false);
+            // Under VS Code's debugger the focus stays where the user steps from (the editor, the toolbar).
+            rconsole.show(isBrowserStop(params) && vscode.debug.activeDebugSession?.type === 'r');
             askedInput.fire({ prompt: params.prompt, via: 'console' });
-            return rconsole.core.requestInput(params.prompt, token);
+            // At R's browser prompt the console keeps what is typed in its history, as R's console does.
+            return rconsole.core.requestInput(params.prompt, token, { browser: isBrowserStop(params) });
         }
         askedInput.fire({ prompt: params.prompt, via: 'inputBox' });
         return askWithInputBox(params, token);
@@ -155,6 +179,10 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
         help,
         jobs,
         askedInput,
+        browserStops,
+        currentLine,
+        browserStops.onDidAnswerElsewhere(({ command }) => rconsole.core.answeredElsewhere(command)),
+        session.onDidExecute(() => browserStops.executionEnded()),
         ...registerCommands(parts),
         session.onShowHelp((p) => help.showPage(p)),
         session.onShowHelpMatches((p) => help.showMatches(p.query, p.matches)),
@@ -221,6 +249,14 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
             terminal: () => rconsole.terminalInstance,
         },
         variablesTree: variables,
+        browser: {
+            current: () => browserStops.current,
+            browsing: () => browserStops.browsing,
+            highlight: () => currentLine.current,
+            onDidStop: browserStops.onDidStop,
+            onDidExit: browserStops.onDidExit,
+            onDidHighlight: currentLine.onDidMove,
+        },
         plots: {
             list: () => plots.list,
             current: () => plots.current,
@@ -278,6 +314,7 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
         nextInitializationOptions: () => settings.initializationOptions(),
         notices: { all: () => notifier.notices, onDidNotify: notifier.onDidNotify, answerWith: (answer) => (notifier.answer = answer) },
         onDidAskInput: askedInput.event,
+        debug: { createAdapter: () => debugging.createAdapter() },
         testing: {
             overrideTrust: (trusted) => {
                 settings.overrideTrust(trusted);

@@ -69,6 +69,11 @@ import {
     DataViewInfo,
     DataViewOpenNotification,
     ExecuteParams,
+    EvaluateParams,
+    EvaluateResult,
+    SetBreakpointsParams,
+    SetBreakpointsResult,
+    BreakpointsChangedParams,
     ExecuteRequest,
     ExecuteResult,
     ExecutionResultNotification,
@@ -80,6 +85,9 @@ import {
     InitializationOptions,
     InputParams,
     InputRequest,
+    EvaluateRequest,
+    SetBreakpointsRequest,
+    BreakpointsChangedNotification,
     InputResult,
     InterruptRequest,
     InterruptResult,
@@ -227,6 +235,7 @@ export class RSession implements vscode.Disposable {
     private readonly dataViewOpenEmitter = new vscode.EventEmitter<DataViewInfo>();
     private readonly dataViewChangedEmitter = new vscode.EventEmitter<DataViewChangedParams>();
     private readonly showHelpEmitter = new vscode.EventEmitter<ShowHelpParams>();
+    private readonly breakpointsChangedEmitter = new vscode.EventEmitter<BreakpointsChangedParams>();
     private readonly showHelpMatchesEmitter = new vscode.EventEmitter<ShowHelpMatchesParams>();
     private readonly attachEmitter = new vscode.EventEmitter<AttachEvent>();
     private readonly noteEmitter = new vscode.EventEmitter<{ text: string; style: 'info' | 'warning' | 'error' }>();
@@ -253,6 +262,8 @@ export class RSession implements vscode.Disposable {
     readonly onDataViewChanged = this.dataViewChangedEmitter.event;
     /** R code asked for a help page (?topic, help(topic)): r/showHelp. */
     readonly onShowHelp = this.showHelpEmitter.event;
+    /** r/breakpointsChanged: breakpoints became verified (or not). */
+    readonly onDidChangeBreakpoints = this.breakpointsChangedEmitter.event;
     /** R code asked for help that matches several pages (??words): r/showHelpMatches. */
     readonly onShowHelpMatches = this.showHelpMatchesEmitter.event;
     /** This window attached to a detached session (a new one, or one that was running: `reattached`). */
@@ -566,6 +577,7 @@ export class RSession implements vscode.Disposable {
             client.onNotification(DataViewOpenNotification, (p: DataViewInfo) => this.dataViewOpenEmitter.fire(p)),
             client.onNotification(DataViewChangedNotification, (p: DataViewChangedParams) => this.dataViewChangedEmitter.fire(p)),
             client.onNotification(ShowHelpNotification, (p: ShowHelpParams) => this.showHelpEmitter.fire(p)),
+            client.onNotification(BreakpointsChangedNotification, (p: BreakpointsChangedParams) => this.breakpointsChangedEmitter.fire(p)),
             client.onNotification(ShowHelpMatchesNotification, (p: ShowHelpMatchesParams) => this.showHelpMatchesEmitter.fire(p)),
             client.onNotification(ExecutionResultNotification, (p: ExecuteResult) => this.onExecutionResult(p)),
             client.onRequest(InputRequest, (p: InputParams, token: vscode.CancellationToken) => this.onInput(p, token)),
@@ -1062,6 +1074,16 @@ export class RSession implements vscode.Disposable {
         return this.request((client) => client.sendRequest(type, params as never, token));
     }
 
+    /** r/evaluate: an expression for the debugger (in a frame while R browses, else in the global environment). */
+    evaluate(params: EvaluateParams, token?: vscode.CancellationToken): Promise<EvaluateResult> {
+        return this.request((client) => client.sendRequest(EvaluateRequest, params, token));
+    }
+
+    /** r/setBreakpoints: every breakpoint of one document. */
+    setBreakpoints(params: SetBreakpointsParams): Promise<SetBreakpointsResult> {
+        return this.request((client) => client.sendRequest(SetBreakpointsRequest, params));
+    }
+
     /** r/help: a help page, or the pages that match. While R runs code the server answers RBusyError at once. */
     help(params: HelpParams, token?: vscode.CancellationToken): Promise<HelpResult> {
         return this.request((client) => client.sendRequest(HelpRequest, params, token));
@@ -1099,6 +1121,7 @@ export class RSession implements vscode.Disposable {
             this.dataViewOpenEmitter,
             this.dataViewChangedEmitter,
             this.showHelpEmitter,
+            this.breakpointsChangedEmitter,
             this.showHelpMatchesEmitter,
             this.attachEmitter,
             this.noteEmitter,

@@ -19,9 +19,18 @@
  * changed is redrawn; a newer run cancels such a request still waiting.
  * Those rows that are collapsed forget their children, so that expanding
  * them asks R again.
+ *
+ * While R stops in its browser (`Browse[n]> `, debug/browserStops.ts) in a
+ * function, the view lists that frame's locals instead, under a header row
+ * that says which frame ("Browsing f(1)", "frame 1 of 1"), with the global
+ * environment as one row to expand below them. Each stop (each `n`) lists
+ * the locals afresh, children included (an answer about an earlier stop is
+ * dropped), and when R leaves the browser the view lists the global
+ * environment again.
  */
 import * as vscode from 'vscode';
 import {
+    BrowserNotStoppedError,
     KernelNotRunningError,
     KernelStartFailedError,
     MAX_VARIABLES_PAGE,
@@ -29,6 +38,8 @@ import {
     Variable,
 } from '../../common/protocol';
 import { compareNames } from '../../common/names';
+import type { BrowserStop, BrowserStops } from './debug/browserStops';
+import { frameHeader } from './debug/browserText';
 import { isViewable } from './dataView/viewable';
 import { formatBytes, pathExpression } from './rNames';
 import { RSession, errorCode, errorMessage } from './session';
@@ -49,10 +60,16 @@ export class VariableNode {
     generation = 0;
     loading: Promise<VariableTreeNode[]> | undefined;
 
-    constructor(public variable: Variable, readonly parent: VariableNode | undefined) {}
+    /** For a local of the frame R browses (and what lies inside it): the frame's index, as r/variables takes it. */
+    readonly frame: number | undefined;
+
+    constructor(public variable: Variable, readonly parent: VariableNode | undefined, frame?: number) {
+        this.frame = parent ? parent.frame : frame;
+    }
 
     get id(): string {
-        return JSON.stringify(this.variable.path);
+        // A local and a global of the same name are different rows.
+        return (this.frame === undefined ? '' : `frame ${this.frame}:`) + JSON.stringify(this.variable.path);
     }
 
     /** Whether the value is an environment (R6 and reference class objects included). */
@@ -108,7 +125,49 @@ export class MessageNode {
     constructor(readonly parent: VariableNode, readonly text: string, readonly reason: 'notRunning' | 'failed') {}
 }
 
-export type VariableTreeNode = VariableNode | MoreNode | MessageNode;
+/** While R browses: the row above the frame's locals that says which frame they are. */
+export class FrameNode {
+    readonly kind = 'frame';
+    constructor(readonly scope: FrameScope) {}
+}
+
+/** While R browses: the global environment as one row, below the frame's locals. */
+export class GlobalsNode {
+    readonly kind = 'globals';
+}
+
+export type VariableTreeNode = VariableNode | MoreNode | MessageNode | FrameNode | GlobalsNode;
+
+/** The variables of a frame as R listed them at a stop (frame 0: the global environment). */
+export interface Listing {
+    frame: number;
+    /** The rows, once listed. */
+    nodes: VariableNode[] | undefined;
+    total: number;
+    loading: Promise<void> | undefined;
+    /** Why they could not be listed. */
+    error: string | undefined;
+}
+
+/** The frame R browses, whose locals the view lists. */
+export interface FrameScope {
+    stop: BrowserStop;
+    /** The frame's index (as sys.frame() counts), for r/variables. */
+    index: number;
+    locals: Listing;
+    /**
+     * The global environment as it is at the stop, listed when its row is
+     * expanded (the list r/symbolsChanged keeps is that of the end of the
+     * last run: what the code that browses assigned is not in it yet).
+     */
+    globals: Listing;
+    /** Cancels the listings when R moves on. */
+    source: vscode.CancellationTokenSource;
+}
+
+function listing(frame: number): Listing {
+    return { frame, nodes: undefined, total: 0, loading: undefined, error: undefined };
+}
 
 interface InFlight {
     source: vscode.CancellationTokenSource;
@@ -133,9 +192,13 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
     private readonly expanded = new Set<string>();
     /** The view, once watched: while it is hidden, nothing is asked of R for it. */
     private view: vscode.TreeView<VariableTreeNode> | undefined;
+    /** While R browses in a function: the frame the view lists. */
+    private scope: FrameScope | undefined;
+    private readonly globalsNode = new GlobalsNode();
     private readonly subscriptions: vscode.Disposable[] = [];
 
-    constructor(private readonly session: RSession) {
+    constructor(private readonly session: RSession, stops?: BrowserStops) {
+        if (stops) this.subscriptions.push(stops.onDidStop((stop) => this.browse(stop)), stops.onDidExit(() => this.leave()));
         this.subscriptions.push(
             session.onSymbolsChanged((p) => this.apply(p)),
             session.onDidExecute(() => {
@@ -174,6 +237,83 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
         return this.roots.get(name);
     }
 
+    /** While R browses in a function: the stop whose frame the view lists. */
+    get browsing(): BrowserStop | undefined {
+        return this.scope?.stop;
+    }
+
+    /**
+     * The top level changed as a whole: the view is told, unless R browses
+     * (the global environment's row then lists what R has at the stop, and
+     * the view lists the top level again when R leaves the browser).
+     */
+    private rootsChanged(): void {
+        if (!this.scope) this.changeEmitter.fire(undefined);
+    }
+
+    // -----------------------------------------------------------------------
+    // R's browser
+
+    /** R stopped (again): the view lists the browsed frame's locals, asked afresh. */
+    private browse(stop: BrowserStop): void {
+        const index = stop.depth ?? 0;
+        // At the top level, the frame is the global environment itself.
+        if (index <= 0) {
+            this.leave();
+            return;
+        }
+        this.endScope();
+        this.scope = { stop, index, locals: listing(index), globals: listing(0), source: new vscode.CancellationTokenSource() };
+        this.cancelStale();
+        this.changeEmitter.fire(undefined);
+    }
+
+    /** R left the browser: the view lists the global environment again. */
+    private leave(): void {
+        if (!this.scope) return;
+        this.endScope();
+        this.cancelStale();
+        this.changeEmitter.fire(undefined);
+    }
+
+    private endScope(): void {
+        const scope = this.scope;
+        if (!scope) return;
+        this.scope = undefined;
+        scope.source.cancel();
+        scope.source.dispose();
+    }
+
+    /** The rows of the top level while R browses: the header, the locals, the global environment. */
+    private frameRows(scope: FrameScope): VariableTreeNode[] {
+        return [new FrameNode(scope), ...(scope.locals.nodes ?? []), this.globalsNode];
+    }
+
+    /**
+     * The rows of a listing of the stop's, asked of R the first time (once).
+     * When R has moved on by the time they come, the rows of where it
+     * stands now (`again`).
+     */
+    private rowsOf(scope: FrameScope, list: Listing, rows: () => VariableTreeNode[], again: () => VariableTreeNode[] | Promise<VariableTreeNode[]>): VariableTreeNode[] | Promise<VariableTreeNode[]> {
+        if (list.nodes) return rows();
+        list.loading ??= this.list(scope, list);
+        return list.loading.then(() => (this.scope === scope ? rows() : again()));
+    }
+
+    private async list(scope: FrameScope, list: Listing): Promise<void> {
+        try {
+            const result = await this.session.variables({ frame: list.frame, count: MAX_VARIABLES_PAGE }, scope.source.token);
+            list.nodes = result.variables.map((v) => new VariableNode(v, undefined, list.frame));
+            list.total = result.total;
+        } catch (e) {
+            list.nodes = [];
+            // Not stopped any more (a command was typed meanwhile): the next stop, or the exit, lists again.
+            list.error = errorCode(e) === BrowserNotStoppedError ? 'R is running' : `cannot list them: ${errorMessage(e)}`;
+        } finally {
+            list.loading = undefined;
+        }
+    }
+
     private apply(p: SymbolsChangedParams): void {
         if (p.reset) {
             this.roots.clear();
@@ -181,11 +321,12 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
             this.rootLimit = ROOT_PAGE;
             for (const v of p.added) this.roots.set(v.name, new VariableNode(v, undefined));
             this.sortedRoots = undefined;
-            this.changeEmitter.fire(undefined);
+            this.rootsChanged();
             return;
         }
         let structural = false;
         const changed: VariableNode[] = [];
+        // (While R browses, the view shows no row of this list: what changes is told when R leaves the browser.)
         for (const name of p.removed) {
             const node = this.roots.get(name);
             if (!node) continue;
@@ -217,8 +358,8 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
         this.cancelStale();
         if (structural) {
             this.sortedRoots = undefined;
-            this.changeEmitter.fire(undefined);
-        } else if (changed.length) {
+            this.rootsChanged();
+        } else if (changed.length && !this.scope) {
             this.changeEmitter.fire(changed);
         }
     }
@@ -228,10 +369,13 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
         return this.sortedRoots;
     }
 
-    /** Whether a row is still shown: its root is in the list, and no value above it changed since it was made. */
+    /** Whether a row is still shown: its root is in the list (of globals, or of the browsed frame's locals), and no value above it changed since it was made. */
     private isCurrent(node: VariableNode): boolean {
         for (let row = node; ; row = row.parent) {
-            if (!row.parent) return this.roots.get(row.variable.name) === row;
+            if (!row.parent) {
+                if (row.frame === undefined) return this.roots.get(row.variable.name) === row;
+                return !!this.scope && (this.scope.locals.nodes?.includes(row) || this.scope.globals.nodes?.includes(row) || false);
+            }
             if (!row.parent.page?.children.includes(row)) return false;
         }
     }
@@ -256,7 +400,7 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
         const request: InFlight = { source, generation: node.generation, purpose };
         this.inFlight.set(node, request);
         try {
-            return await this.session.variables({ path: node.variable.path, start, count }, source.token);
+            return await this.session.variables({ path: node.variable.path, start, count, frame: node.frame }, source.token);
         } finally {
             if (this.inFlight.get(node) === request) this.inFlight.delete(node);
             source.dispose();
@@ -267,7 +411,10 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
     // TreeDataProvider
 
     getChildren(element?: VariableTreeNode): VariableTreeNode[] | Promise<VariableTreeNode[]> {
-        if (!element) {
+        const scope = this.scope;
+        if (!element && scope) return this.rowsOf(scope, scope.locals, () => this.frameRows(scope), () => this.getChildren(undefined));
+        if (element?.kind === 'globals' && scope) return this.rowsOf(scope, scope.globals, () => scope.globals.nodes ?? [], () => this.getChildren(element));
+        if (!element || element.kind === 'globals') {
             const all = this.sorted();
             const shown: VariableTreeNode[] = all.slice(0, this.rootLimit);
             if (all.length > this.rootLimit) shown.push(new MoreNode(undefined, this.rootLimit, all.length));
@@ -280,7 +427,10 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
     }
 
     getParent(element: VariableTreeNode): VariableTreeNode | undefined {
-        return element.parent;
+        if (element.kind === 'frame' || element.kind === 'globals') return undefined;
+        if (element.parent) return element.parent;
+        // While R browses, the global environment's rows are under a row of their own.
+        return this.scope && element.kind === 'variable' && element.frame === 0 ? this.globalsNode : undefined;
     }
 
     getTreeItem(element: VariableTreeNode): vscode.TreeItem {
@@ -305,6 +455,19 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
                 item.command = { command: 'rbridge.variables.retry', title: 'Try Again', arguments: [element.parent] };
                 return item;
             }
+            case 'frame':
+                return frameItem(element.scope);
+            case 'globals': {
+                const item = new vscode.TreeItem('Global environment', vscode.TreeItemCollapsibleState.Collapsed);
+                item.id = 'rbridge.globals';
+                const globals = this.scope?.globals;
+                if (globals?.error) item.description = globals.error;
+                else if (globals?.nodes && globals.total > globals.nodes.length) item.description = `the first ${globals.nodes.length.toLocaleString('en-US')} of ${globals.total.toLocaleString('en-US')}`;
+                item.iconPath = new vscode.ThemeIcon('globe');
+                item.contextValue = 'rbridge.variables.globals';
+                item.tooltip = "R's global environment as it is where R stops.";
+                return item;
+            }
         }
     }
 
@@ -327,6 +490,8 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
             return this.pageRows(node);
         } catch (e) {
             if (node.generation !== generation) return [];
+            // A local of a stop R has moved on from: the next stop lists the locals afresh.
+            if (errorCode(e) === BrowserNotStoppedError && node.frame !== undefined) return [];
             return [this.failure(node, e)];
         } finally {
             if (node.generation === generation) node.loading = undefined;
@@ -349,7 +514,7 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
         const parent = more.parent;
         if (!parent) {
             this.rootLimit += ROOT_PAGE;
-            this.changeEmitter.fire(undefined);
+            this.rootsChanged();
             return;
         }
         const page = parent.page;
@@ -402,7 +567,7 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
         const visible = this.view?.visible ?? true;
         for (const root of this.roots.values()) walk(root, undefined, visible);
         this.cancelStale();
-        if (anchors.has(undefined)) this.changeEmitter.fire(undefined);
+        if (anchors.has(undefined)) this.rootsChanged();
         else if (anchors.size) this.changeEmitter.fire([...anchors] as VariableNode[]);
         for (const node of open) void this.refreshChildren(node);
     }
@@ -477,6 +642,23 @@ export class VariablesTreeProvider implements vscode.TreeDataProvider<VariableTr
     }
 }
 
+/** The header row while R browses: which frame the view lists. */
+function frameItem(scope: FrameScope): vscode.TreeItem {
+    const header = frameHeader(scope.stop);
+    const item = new vscode.TreeItem(header.label, vscode.TreeItemCollapsibleState.None);
+    item.id = 'rbridge.frame';
+    const locals = scope.locals;
+    let description = header.description;
+    if (locals.error) description += ` · locals: ${locals.error}`;
+    else if (locals.nodes?.length === 0) description += ' · no local variables';
+    else if (locals.nodes && locals.total > locals.nodes.length) description += ` · the first ${locals.nodes.length.toLocaleString('en-US')} of ${locals.total.toLocaleString('en-US')} locals`;
+    item.description = description;
+    item.iconPath = new vscode.ThemeIcon('debug-stackframe');
+    item.contextValue = 'rbridge.variables.frame';
+    item.tooltip = new vscode.MarkdownString(header.tooltip);
+    return item;
+}
+
 /** What a row whose description R has not sent yet says (a new variable among many changed at once). */
 export const PENDING_DESCRIPTION = 'describing…';
 
@@ -496,7 +678,9 @@ function variableItem(node: VariableNode): vscode.TreeItem {
     item.description = describe(v);
     item.iconPath = new vscode.ThemeIcon(iconName(v));
     // `.table`: the data viewer can show it (the View Data action's icon shows on the row).
-    item.contextValue = (node.parent ? 'rbridge.variable.child' : 'rbridge.variable.global') + (isViewable(v) ? '.table' : '');
+    // A local of the browsed frame: the actions that work on the global environment do not show.
+    if (node.frame !== undefined) item.contextValue = node.parent ? 'rbridge.local.child' : 'rbridge.local';
+    else item.contextValue = (node.parent ? 'rbridge.variable.child' : 'rbridge.variable.global') + (isViewable(v) ? '.table' : '');
     item.tooltip = tooltip(v, node.isEnvironment);
     return item;
 }

@@ -32,6 +32,8 @@ import {
     ExecuteParams,
     ExecuteResult,
     HelpRequest,
+    EvaluateRequest,
+    SetBreakpointsRequest,
     ExecuteRequest,
     InitializationOptions,
     InterruptRequest,
@@ -73,6 +75,8 @@ import {
     validateRemovePlot,
     validateRenderPlot,
     validateVariables,
+    validateEvaluate,
+    validateSetBreakpoints,
 } from './transport/validate';
 
 /** What a frontend needs from the process around it (server.ts, daemon.ts). */
@@ -240,6 +244,8 @@ export class Frontend {
             [DataViewSummaryRequest.method]: (params, token) => this.session().dataViews.summary(validateDataViewSummary(params), token),
             [DataViewCloseRequest.method]: (params) => this.session().dataViews.close(validateDataView(DataViewCloseRequest.method, params)),
             [HelpRequest.method]: (params, token) => this.session().help.help(validateHelp(params), token),
+            [EvaluateRequest.method]: (params, token) => this.session().debug.evaluate(validateEvaluate(params), token),
+            [SetBreakpointsRequest.method]: (params) => this.session().debug.setBreakpoints(validateSetBreakpoints(params)),
             [JobStartRequest.method]: (params, token) => this.session().jobs.start(validateJobStart(params), token),
             [JobListRequest.method]: () => this.session().jobs.list(),
             [JobCancelRequest.method]: (params) => this.session().jobs.cancel(validateJobId(JobCancelRequest.method, params).jobId),

@@ -20,6 +20,7 @@ import {
     ExecutionStateNotification,
     InputParams,
     InputRequest,
+    BreakpointsChangedNotification,
     InputResult,
     JobOutputNotification,
     JobProgressNotification,
@@ -185,6 +186,7 @@ export class ClientHub implements SessionClient {
     jobState: SessionClient['jobState'] = (p) => this.broadcast(JobStateNotification, p);
     jobOutput: SessionClient['jobOutput'] = (p) => this.broadcast(JobOutputNotification, p);
     jobProgress: SessionClient['jobProgress'] = (p) => this.broadcast(JobProgressNotification, p);
+    breakpointsChanged: SessionClient['breakpointsChanged'] = (p) => this.broadcast(BreakpointsChangedNotification, p);
 
     input(params: InputParams, token: CancellationToken): Promise<InputResult> {
         return new Promise((resolve, reject) => this.ask({ params, token, resolve, reject }));

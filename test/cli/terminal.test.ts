@@ -2,8 +2,9 @@
  * The command-line client's console on a real (pseudo-)terminal, typed at
  * as a person would: the terminal's width and colours reach R, answers to
  * readline() stay out of the history, Ctrl+D answers R's readline() and
- * readLines(stdin()) without ending the session, and the console works
- * again after Ctrl+Z and `fg`.
+ * readLines(stdin()) without ending the session, R's browser (`Browse[1]> `)
+ * reads its commands from the terminal, and the console works again after
+ * Ctrl+Z and `fg`.
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
@@ -99,6 +100,30 @@ describe('command-line client on a terminal (real R)', function () {
         await pty.waitFor(PROMPT, 10000, from);
         await run(pty, 'cat("read", length(read), "lines:", read, "\\n")', 'read 2 lines: alpha beta');
         assert.strictEqual(pty.exited, undefined, 'the session ended');
+    });
+
+    it("shows R's browser prompt and reads its commands from the terminal: n, an expression, c (kept in the history, as R keeps them)", async () => {
+        const pty = start();
+        await ready(pty);
+        await run(pty, 'f <- function(a) { b <- a + 1; browser(); d <- b * 2; cat("d is", d, "\\n"); invisible(d) }', PROMPT);
+        // What R prints before it asks comes before the prompt, on the rows above it.
+        await run(pty, 'f(1)', /Called from: f\(1\)\r\n[^\r\n]*Browse\[1\]> \S*$/);
+        await run(pty, 'n', /debug[^\r\n]*: d <- b \* 2\r\n[^\r\n]*Browse\[\d\]> \S*$/);
+        // An expression is evaluated in the function's frame.
+        await run(pty, 'cat("b is", b, "\\n")', /b is 2 \r\n[^\r\n]*Browse\[\d\]> \S*$/);
+        // Ctrl+C at the prompt: R stays in its browser and asks again, as in R.
+        const before = pty.count('Browse[');
+        pty.type('\x03');
+        await pty.until(() => pty.count('Browse[') > before, 10000, 'the Browse prompt again after Ctrl+C');
+        await run(pty, 'c', /d is 4 \r\n[^\r\n]*> \S*$/);
+        // Up at R's prompt brings back the browser's last command.
+        const from = pty.output.length;
+        pty.type('\x1b[A');
+        await pty.waitFor(/> c\S*$/, 5000, from);
+        pty.type('\x15\x04');
+        await pty.waitForExit();
+        const history = fs.readFileSync(path.join(pty.home, '.rbridge_history'), 'utf8');
+        assert.match(history, /^f\(1\)\nn\ncat\("b is", b, "\\n"\)\nc$/m);
     });
 
     it('works again after Ctrl+Z and fg', async () => {

@@ -1178,6 +1178,125 @@ describe('R survives a window reload (a detached session)', function () {
     });
 });
 
+/** A file whose function stops in R's browser: the lines the browser test steps through. */
+const BROWSE_FILE = [
+    'scale_by <- 3',
+    'stepper <- function(a) {',
+    '  b <- a * scale_by',
+    '  browser()',
+    '  d <- b + 1',
+    '  e <- list(total = d, parts = c(a, b))',
+    '  d * 2',
+    '}',
+    'stepped <- stepper(2)',
+    '',
+].join('\n');
+
+/**
+ * The 1-based lines of the editors on screen that carry an extension's
+ * whole-line decoration (R Bridge's highlight of the line R runs next is the
+ * only one in this window): Monaco draws each as a `.cdr` element of an
+ * extension decoration class (`ced-…`) in the line's overlay, whose `top`
+ * is that of the line's number in the margin.
+ */
+const HIGHLIGHTED_LINES = `(() => {
+    const out = [];
+    for (const editor of document.querySelectorAll('.part.editor .monaco-editor')) {
+        const numbers = new Map();
+        for (const row of editor.querySelectorAll('.margin-view-overlays > div')) {
+            const n = row.querySelector('.line-numbers');
+            if (n) numbers.set(row.style.top, Number(n.textContent.trim()));
+        }
+        for (const d of editor.querySelectorAll('.view-overlays .cdr[class*="ced-"]')) out.push(numbers.get(d.parentElement.style.top) ?? -1);
+    }
+    return out;
+})()`;
+
+describe("R's browser: Browse[1]> in the console, the line in the editor, the frame's locals in the Variables view", function () {
+    this.timeout(180_000);
+    let step = 0;
+    const suite = workbenchSuite('browse', () => ({ name: 'browse', workspaceFiles: { 'browse.R': BROWSE_FILE } }));
+    const shot = (name: string) => suite.wb.screenshot(`browse-${String(++step).padStart(2, '0')}-${name}`);
+    const highlighted = () => suite.session.page.evaluate(HIGHLIGHTED_LINES) as Promise<number[]>;
+    /** The console's last non-empty row. */
+    const lastRow = async () => (await suite.wb.terminalText()).replace(/\s+$/, '').split('\n').pop() ?? '';
+    const consoleHasFocus = () => suite.session.page.evaluate("!!document.activeElement?.closest('.part.panel .terminal-wrapper')") as Promise<boolean>;
+
+    it('runs browse.R with Ctrl+Shift+Enter: R stops at browser(), the console asks Browse[1]> and keeps the focus, the editor highlights the line', async () => {
+        const { session, wb, probe } = suite;
+        await wb.openFile('browse.R');
+        await probe.request('activate', {}, 60_000);
+        await wb.waitFor(() => wb.statusBar(), (items) => items.some((i) => /R: idle/.test(i)), '"R: idle" in the status bar', 60_000);
+        await session.page.keyboard.press('Control+Shift+Enter');
+        await wb.waitFor(lastRow, (row) => /^Browse\[1\]> ?$/.test(row), 'the Browse[1]> prompt in the console', 30_000);
+        const text = await wb.terminalText();
+        assert.match(text, /Called from: stepper\(2\)\n/);
+        // The highlight is on browser() (line 4), drawn in the editor.
+        const lines = await wb.waitFor(highlighted, (l) => l.length === 1 && l[0] === 4, 'line 4 highlighted in the editor', 10_000);
+        session.log.write('test', `highlighted: ${JSON.stringify(lines)}`);
+        // The console has the keyboard: n can be typed at once.
+        await wb.waitFor(consoleHasFocus, (f) => f, 'the focus in the console', 10_000);
+        await shot('stopped-at-browser');
+    });
+
+    it('n typed in the console moves the highlight to the next line, and the Variables view lists the frame’s locals under its header', async () => {
+        const { session, wb, probe } = suite;
+        const view = variablesView();
+        // Showing the view takes the focus: it goes back to the console after.
+        await wb.runCommand(`${view.container}: Focus on ${view.name} View`);
+        const atStop = await wb.waitFor(
+            () => wb.treeRows(view.name),
+            (rows) => rows[0]?.startsWith('Browsing stepper(2) frame 1 of 1') && rows.some((r) => /^b numeric\b.* 6$/.test(r)),
+            'the header and the locals of stepper(2)',
+            20_000,
+        );
+        session.log.write('test', `variables at browser(): ${JSON.stringify(atStop)}`);
+        await probe.request('executeCommand', { name: 'workbench.action.terminal.focus' });
+        await session.page.locator('.part.panel .terminal-wrapper.active .xterm.focus').waitFor({ timeout: 10_000 });
+        await session.page.keyboard.type('n');
+        await session.page.keyboard.press('Enter');
+        await wb.waitFor(highlighted, (l) => l.length === 1 && l[0] === 5, 'line 5 highlighted after n', 10_000);
+        await session.page.keyboard.type('n');
+        await session.page.keyboard.press('Enter');
+        await wb.waitFor(highlighted, (l) => l.length === 1 && l[0] === 6, 'line 6 highlighted after the second n', 10_000);
+        const rows = await wb.waitFor(
+            () => wb.treeRows(view.name),
+            (r) => r.some((row) => /^d numeric\b.* 7$/.test(row)),
+            'd = 7 among the locals',
+            20_000,
+        );
+        session.log.write('test', `variables after two n: ${JSON.stringify(rows)}`);
+        assert.ok(rows[0].startsWith('Browsing stepper(2) frame 1 of 1'), rows[0]);
+        assert.deepStrictEqual(
+            rows.slice(1, -1).map((r) => r.split(' ')[0]),
+            ['a', 'b', 'd'],
+            'the locals, and no global among them',
+        );
+        assert.strictEqual(rows[rows.length - 1], 'Global environment');
+        const text = await wb.terminalText();
+        assert.match(text, /Browse\[1\]> n\n(.*\n)*Browse\[\d\]> n\n/);
+        await shot('stepped-twice');
+    });
+
+    it('c: R runs to the end, the highlight goes and the Variables view lists the global environment again', async () => {
+        const { session, wb } = suite;
+        await wb.waitFor(lastRow, (row) => /^Browse\[\d\]> ?$/.test(row), 'the Browse prompt', 10_000);
+        await session.page.keyboard.type('c');
+        await session.page.keyboard.press('Enter');
+        await wb.waitFor(lastRow, (row) => /^> ?$/.test(row), 'the console prompt "> "', 30_000);
+        await wb.waitFor(highlighted, (l) => l.length === 0, 'the highlight to go', 10_000);
+        const view = variablesView();
+        const rows = await wb.waitFor(
+            () => wb.treeRows(view.name),
+            (r) => r.some((row) => /^stepped numeric\b.* 14$/.test(row)) && !r.some((row) => row.startsWith('Browsing')),
+            'the global environment with stepped = 14',
+            20_000,
+        );
+        session.log.write('test', `variables after c: ${JSON.stringify(rows)}`);
+        await shot('continued');
+    });
+});
+
 describe('Background jobs: the Jobs view, driven from the keyboard', function () {
     this.timeout(180_000);
     let step = 0;
@@ -1254,5 +1373,129 @@ describe('Background jobs: the Jobs view, driven from the keyboard', function ()
         const jobs = await wb.waitFor(jobRows, (r) => r.some((row) => /→ boot_slopes$/.test(row)), 'the job row to say where its result went', 10_000);
         session.log.write('test', `jobs: ${JSON.stringify(jobs)}`);
         await shot('result-in-variables');
+    });
+});
+
+describe("VS Code's debugger for R: a breakpoint in the gutter, R: Debug File, F10, the Variables view", function () {
+    this.timeout(180_000);
+    let step = 0;
+    const suite = workbenchSuite('debug', () => ({ name: 'debug' }));
+    const shot = (name: string) => suite.wb.screenshot(`debug-${String(++step).padStart(2, '0')}-${name}`);
+    /** examples/debug.R: line 7 is `n <- length(scores)`, inside summarise_scores(). */
+    const BREAKPOINT_LINE = 7;
+
+    const editor = () => suite.session.page.locator('.editor-group-container.active .monaco-editor').first();
+
+    /** The vertical middle of a 1-based line of the active editor, from its line number in the margin. */
+    async function lineMiddle(line: number): Promise<number> {
+        const number = editor().locator('.margin-view-overlays .line-numbers', { hasText: new RegExp(`^\\s*${line}\\s*$`) }).first();
+        const box = await number.boundingBox();
+        if (!box) throw new Error(`line ${line} is not on screen`);
+        return box.y + box.height / 2;
+    }
+
+    /** The 1-based line of the active editor at a vertical position, from the line numbers in the margin. */
+    async function lineAt(y: number): Promise<number | undefined> {
+        const numbers = editor().locator('.margin-view-overlays .line-numbers');
+        for (let i = 0, n = await numbers.count(); i < n; i++) {
+            const box = await numbers.nth(i).boundingBox();
+            if (box && y >= box.y && y < box.y + box.height) return Number((await numbers.nth(i).innerText()).trim());
+        }
+        return undefined;
+    }
+
+    /** The lines of the active editor that show a glyph of this class in the gutter (a breakpoint, the current stack frame). */
+    async function glyphLines(codicon: string): Promise<number[]> {
+        const glyphs = editor().locator(`.margin .codicon-${codicon}`);
+        const lines: number[] = [];
+        for (let i = 0, n = await glyphs.count(); i < n; i++) {
+            const box = await glyphs.nth(i).boundingBox();
+            const line = box ? await lineAt(box.y + box.height / 2) : undefined;
+            if (line !== undefined) lines.push(line);
+        }
+        return lines;
+    }
+
+    /** The line the debugger shows R stopped on: the editor's current-line highlight (its arrow in the gutter). */
+    const stoppedLines = () => glyphLines('debug-stackframe');
+
+    /** The rows of a view of the Run and Debug side bar (CALL STACK, VARIABLES), as text. */
+    async function debugRows(kind: 'call-stack' | 'variables'): Promise<string[]> {
+        const rows = await suite.session.page.locator(`.part.sidebar .debug-${kind} .monaco-list-row`).allInnerTexts();
+        return rows.map((row) => normalize(row).replace(/\s+/g, ' ').trim());
+    }
+
+    it('stops R: Debug File at a breakpoint clicked in the gutter, on its line, with the call stack', async () => {
+        const { session, wb, probe } = suite;
+        await wb.openFile('debug.R');
+        await probe.request('activate', {}, 60_000);
+        await wb.waitFor(() => wb.statusBar(), (items) => items.some((i) => /R: idle/.test(i)), '"R: idle" in the status bar', 60_000);
+
+        // A click in the gutter (the glyph margin, left of the line numbers) sets a breakpoint on line 7.
+        const margin = await editor().locator('.margin .glyph-margin').first().boundingBox();
+        assert.ok(margin && margin.width > 0, 'R editors have a glyph margin for breakpoints');
+        const y = await lineMiddle(BREAKPOINT_LINE);
+        await session.page.mouse.move(margin.x + margin.width / 2, y);
+        await session.page.mouse.click(margin.x + margin.width / 2, y);
+        await wb.waitFor(() => glyphLines('debug-breakpoint'), (lines) => lines.includes(BREAKPOINT_LINE), `a breakpoint on line ${BREAKPOINT_LINE}`, 10_000);
+        await shot('breakpoint-set');
+
+        await wb.runCommand(commandTitle(/debugFile/));
+        const stopped = await wb.waitFor(stoppedLines, (lines) => lines.length === 1, 'the debugger to stop (the current-line arrow in the gutter)', 60_000);
+        assert.deepStrictEqual(stopped, [BREAKPOINT_LINE], `stopped on line ${BREAKPOINT_LINE}`);
+        // The line's highlight in the editor.
+        const highlighted = editor().locator('.view-overlays .debug-top-stack-frame-line');
+        await highlighted.first().waitFor({ timeout: 10_000 });
+        const box = await highlighted.first().boundingBox();
+        assert.strictEqual(box ? await lineAt(box.y + box.height / 2) : undefined, BREAKPOINT_LINE, 'the highlighted line');
+        // CALL STACK: the call, with its file and line.
+        const stack = await wb.waitFor(
+            () => debugRows('call-stack'),
+            (rows) => rows.some((row) => /summarise_scores\(c\(12, 15, 9, 20, 14\)\).*debug\.R.*7:3/.test(row)),
+            'summarise_scores(…) at debug.R 7:3 in the call stack',
+            20_000,
+        );
+        session.log.write('test', `call stack: ${JSON.stringify(stack)}`);
+        // The console shows R's own prompt for the same stop.
+        await wb.waitFor(() => wb.terminalText(), (t) => /Browse\[1\]>/.test(t), 'Browse[1]> in the R console', 20_000);
+        await shot('stopped-at-breakpoint');
+    });
+
+    it("shows the frame's locals in the Variables view of the debug side bar", async () => {
+        const { session, wb } = suite;
+        const rows = await wb.waitFor(
+            () => debugRows('variables'),
+            (r) => r.some((row) => /^Locals/.test(row)) && r.some((row) => /^total = 70$/.test(row)) && r.some((row) => /^scores = 12 15 9 20 14$/.test(row)),
+            'Locals with scores and total = 70 in the Variables view',
+            20_000,
+        );
+        session.log.write('test', `variables: ${JSON.stringify(rows)}`);
+        assert.ok(!rows.some((row) => /^n = /.test(row)), 'n is not assigned yet');
+        await shot('locals');
+    });
+
+    it('F10 steps over a line: the highlight moves to the next line and n appears among the locals', async () => {
+        const { session, wb } = suite;
+        await editor().click({ position: { x: 200, y: 10 } });
+        await session.page.keyboard.press('F10');
+        const moved = await wb.waitFor(stoppedLines, (lines) => lines.length === 1 && lines[0] === BREAKPOINT_LINE + 1, 'the current line to move to line 8', 30_000);
+        session.log.write('test', `stopped after F10: ${JSON.stringify(moved)}`);
+        const rows = await wb.waitFor(() => debugRows('variables'), (r) => r.some((row) => /^n = 5$/.test(row)), 'n = 5 in the Variables view', 20_000);
+        session.log.write('test', `variables after F10: ${JSON.stringify(rows)}`);
+        await shot('after-f10');
+    });
+
+    it('F5 continues: the run ends, the debug toolbar goes and the console shows the output', async () => {
+        const { session, wb } = suite;
+        await session.page.keyboard.press('F5');
+        await wb.waitFor(() => wb.terminalText(), (t) => /mean 14 sd 4\.06/.test(t), 'the output of debug.R in the console', 30_000);
+        await wb.waitFor(
+            async () => session.page.locator('.debug-toolbar').isVisible().catch(() => false),
+            (visible) => !visible,
+            'the debug toolbar to go when the run ends',
+            30_000,
+        );
+        assert.deepStrictEqual(await stoppedLines(), [], 'no current-line arrow any more');
+        await shot('continued-to-end');
     });
 });

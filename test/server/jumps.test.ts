@@ -57,4 +57,33 @@ describe('jumps to the top level (real R)', function () {
         assert.strictEqual((await client.execute({ code: 'cat("alive")', executionId: 'alive' })).status, 'ok');
         assert.strictEqual(stdout('alive'), 'alive');
     });
+
+    it('survives an options(error) handler that aborts, and Q at a browser prompt', async () => {
+        const pid = client.kernelPid;
+        const aborting = await client.execute({ code: 'kept <- 7\noptions(error = function() invokeRestart("abort"))\nstop("boom")', executionId: 'handler' });
+        assert.notStrictEqual(aborting.status, 'ok');
+        await client.execute({ code: 'options(error = NULL)', executionId: 'reset' });
+        client.onServerRequest = () => ({ result: { text: 'Q' } });
+        const quitting = client.executeReply({ code: 'f <- function() { browser(); 1 }\nf()\ncat("not here")', executionId: 'Q' });
+        const behind = client.executeReply({ code: 'cat("kept is", kept)', executionId: 'after-Q' });
+        const quit = (await quitting).result!;
+        assert.strictEqual(quit.status, 'interrupted');
+        assert.doesNotMatch(stdout('Q'), /not here/);
+        assert.strictEqual((await behind).result?.status, 'ok');
+        assert.strictEqual(stdout('after-Q'), 'kept is 7');
+        assert.strictEqual(client.kernelPid, pid, 'the same R');
+    });
+
+    it('survives an error in on.exit while an interrupt unwinds the code', async () => {
+        const pid = client.kernelPid;
+        const running = client.executeReply({ code: 'kept2 <- 3\nf <- function() { on.exit(stop("cleanup failed")); Sys.sleep(30) }\nf()', executionId: 'onexit' });
+        await client.waitFor(() => client.statuses.some((s) => s.state === 'busy'), 10000, 'R busy');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        await client.request('r/interrupt', {});
+        const result = (await running).result!;
+        assert.ok(result.status === 'interrupted' || result.status === 'error', result.status);
+        assert.strictEqual((await client.execute({ code: 'cat(kept2)', executionId: 'still' })).status, 'ok');
+        assert.strictEqual(stdout('still'), '3');
+        assert.strictEqual(client.kernelPid, pid, 'the same R');
+    });
 });

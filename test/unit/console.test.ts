@@ -5,20 +5,21 @@
  * that never hands control back.
  */
 import * as assert from 'assert';
-import { RConsole, resumeCall } from '../../server/src/kernel/console';
+import { RConsole, browseCall, resumeCall } from '../../server/src/kernel/console';
 import { OutputStream, StreamEvent } from '../../server/src/kernel/outputStream';
 
 const TOKEN = '0123456789abcdef';
 const mark = (id: string) => `\x1eRBM${TOKEN}:${id}\x1e`;
 
 function console_(code: Record<number, string>) {
-    const log = { written: [] as string[], asked: [] as [number, string][], drained: 0, stuck: 0 };
+    const log = { written: [] as string[], asked: [] as [number, string][], released: [] as [number, string][], drained: 0, stuck: 0 };
     const rConsole = new RConsole({
         write: (text) => log.written.push(text),
         linesOf: (id) => code[id]?.split('\n'),
         ask: (id, prompt) => log.asked.push([id, prompt]),
         drained: () => log.drained++,
         stuck: () => log.stuck++,
+        release: (id, text) => log.released.push([id, text]),
     });
     const stream = new OutputStream(TOKEN);
     const push = (text: string): string =>
@@ -90,29 +91,70 @@ describe("R's console: prompt and feed markers", () => {
     });
 
     it("passes R's own questions on, takes them out of the output, and writes the answer", () => {
-        const { rConsole, log, push } = console_({ 5: 'f()' });
+        const { rConsole, log, push } = console_({ 5: 'q(save = "ask")' });
         push(mark('q5.1'));
-        assert.strictEqual(push('Called from: f()\nBrowse[1]> '), 'Called from: f()\n');
-        assert.deepStrictEqual(log.asked, [[5, 'Browse[1]> ']]);
-        assert.deepStrictEqual(rConsole.question, { id: 5, prompt: 'Browse[1]> ' });
+        assert.strictEqual(push('Save workspace image? [y/n/c]: '), '');
+        assert.deepStrictEqual(log.asked, [[5, 'Save workspace image? [y/n/c]: ']]);
+        assert.deepStrictEqual(rConsole.question, { id: 5, prompt: 'Save workspace image? [y/n/c]: ', kernelWaits: false });
         rConsole.answer('n\r\n');
         assert.deepStrictEqual(log.written, ['n \n']);
         assert.strictEqual(rConsole.question, undefined);
-        // A question the client gives up on is left: Q at the browser.
-        push('Browse[2]> ');
+        // A question the client gives up on is left: c for quit().
+        push('Save workspace image? [y/n/c]: ');
         rConsole.cancelQuestion();
-        assert.deepStrictEqual(log.written, ['n \n', 'Q\n']);
+        assert.deepStrictEqual(log.written, ['n \n', 'c\n']);
         // Output that only looks like a question, after the execution ended, stays output.
-        assert.strictEqual(push(`${mark('5')}Browse[1]> `), '<marker>Browse[1]> ');
+        assert.strictEqual(push(`${mark('5')}Save workspace image? [y/n/c]: `), '<marker>Save workspace image? [y/n/c]: ');
         assert.strictEqual(log.asked.length, 2);
+    });
+
+    it("has the kernel read the browser's stop at its prompt, asks the client, and writes the answer at the prompt that follows", () => {
+        const { rConsole, log, push } = console_({ 5: 'f()' });
+        push(mark('q5.1'));
+        assert.strictEqual(push('Called from: f()\nBrowse[1]> '), 'Called from: f()\n');
+        assert.deepStrictEqual(log.written, [browseCall(5, 1) + '\n'], 'the kernel reads the stop first');
+        assert.deepStrictEqual(log.asked, [], 'the client is asked once the kernel reported it');
+        assert.strictEqual(rConsole.question, undefined);
+        rConsole.browserStopped(5, { level: 1, depth: 1, call: 'f()' });
+        assert.deepStrictEqual(log.asked, [[5, 'Browse[1]> ']]);
+        assert.deepStrictEqual(rConsole.question, { id: 5, prompt: 'Browse[1]> ', kernelWaits: true });
+        rConsole.answer('n\r\n');
+        assert.strictEqual(rConsole.question, undefined);
+        assert.strictEqual(log.written.length, 1, 'the answer waits for R to prompt again');
+        assert.strictEqual(push('Browse[1]> '), '');
+        assert.deepStrictEqual(log.written.slice(1), ['n \n']);
+        // The next stop; a given-up question is left with Q.
+        push('debug at #2: x\nBrowse[2]> ');
+        rConsole.browserStopped(5, { level: 2, depth: 1 });
+        rConsole.cancelQuestion();
+        push('Browse[2]> ');
+        assert.deepStrictEqual(log.written.slice(2), [browseCall(5, 2) + '\n', 'Q\n']);
+        // A stop the kernel steps over itself (after n at a breakpoint) asks nobody.
+        push('Browse[2]> ');
+        rConsole.browserStopped(5, { level: 2, auto: 'n' });
+        assert.deepStrictEqual(log.released, [[5, 'n']], 'the kernel is told to return from its call');
+        push('Browse[2]> ');
+        assert.deepStrictEqual(log.written.slice(4), [browseCall(5, 2) + '\n', 'n\n']);
+        assert.strictEqual(log.asked.length, 2);
+    });
+
+    it("asks the client directly when the kernel's call fails at the browser's prompt", () => {
+        const { rConsole, log, push } = console_({ 5: 'f()' });
+        push(mark('q5.1'));
+        push('Browse[1]> ');
+        assert.strictEqual(push('Error: object not found\nBrowse[1]> '), 'Error: object not found\n');
+        assert.deepStrictEqual(log.asked, [[5, 'Browse[1]> ']]);
+        assert.deepStrictEqual(rConsole.question, { id: 5, prompt: 'Browse[1]> ', kernelWaits: false });
+        rConsole.answer('c');
+        assert.deepStrictEqual(log.written.slice(1), ['c\n']);
     });
 
     it("takes the kernel's own line from R's prompt, and the same prompt again as a failed line", () => {
         const { rConsole, log, push } = console_({});
         assert.strictEqual(push(`${mark('q9.4')}[1] 2\n`), '[1] 2\n');
         assert.deepStrictEqual(log.written, [], 'R reads what the kernel wrote');
-        push('Browse[1]> ');
-        assert.deepStrictEqual(rConsole.question, { id: 9, prompt: 'Browse[1]> ' }, 'the prompt named the running execution');
+        push('Save workspace image? [y/n/c]: ');
+        assert.deepStrictEqual(rConsole.question, { id: 9, prompt: 'Save workspace image? [y/n/c]: ', kernelWaits: false }, 'the prompt named the running execution');
         rConsole.answer('c');
         push(mark('q9.4'));
         assert.deepStrictEqual(log.written.slice(1), [resumeCall(4) + '\n']);

@@ -42,6 +42,25 @@ function makeConsole(options: ConstructorParameters<typeof ConsoleCore>[2] = {})
 /** Lets the promise callbacks of the console run. */
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
+/** A cancellation the server makes (withdraw()), as the console sees it. */
+function serverCancel(): { signal: { isCancellationRequested: boolean; onCancellationRequested(l: () => void): { dispose(): void } }; withdraw(): void } {
+    const listeners: (() => void)[] = [];
+    const signal = {
+        isCancellationRequested: false,
+        onCancellationRequested: (l: () => void) => {
+            listeners.push(l);
+            return { dispose: () => undefined };
+        },
+    };
+    return {
+        signal,
+        withdraw: () => {
+            signal.isCancellationRequested = true;
+            listeners.forEach((l) => l());
+        },
+    };
+}
+
 describe('console: typing R code', () => {
     it('a typed line runs without echo and stays on the screen after its prompt', async () => {
         const { host, core } = makeConsole();
@@ -241,21 +260,100 @@ describe('console: readline() answers', () => {
 
     it('a request the server cancels goes away', async () => {
         const { core } = makeConsole();
-        const listeners: (() => void)[] = [];
-        const signal = {
-            isCancellationRequested: false,
-            onCancellationRequested: (l: () => void) => {
-                listeners.push(l);
-                return { dispose: () => undefined };
-            },
-        };
+        const { signal, withdraw } = serverCancel();
         const answer = core.requestInput('Name? ', signal);
         core.input('Ad');
-        signal.isCancellationRequested = true;
-        listeners.forEach((l) => l());
+        withdraw();
         await assert.rejects(answer);
         assert.ok(!core.awaitingInput);
         assert.match(core.text(), /Name\? Ad\n> $/);
+    });
+});
+
+describe("console: R's browser (Browse[n]>)", () => {
+    it('shows the prompt, answers with the command typed and keeps it in the history, as R does', async () => {
+        const { core, host } = makeConsole();
+        core.setBusy(true);
+        const first = core.requestInput('Browse[1]> ', undefined, { browser: true });
+        assert.match(core.text(), /Browse\[1\]> $/);
+        core.input('n\r');
+        assert.deepStrictEqual(await first, { text: 'n' });
+        const second = core.requestInput('Browse[2]> ', undefined, { browser: true });
+        core.input('ls()\r');
+        assert.deepStrictEqual(await second, { text: 'ls()' });
+        assert.match(core.text(), /Browse\[1\]> n\nBrowse\[2\]> ls\(\)\n$/);
+        assert.deepStrictEqual(host.history, ['n', 'ls()']);
+        // Up at the next stop brings the commands back.
+        const third = core.requestInput('Browse[2]> ', undefined, { browser: true });
+        core.input('\x1b[A\x1b[A\r');
+        assert.deepStrictEqual(await third, { text: 'n' });
+    });
+
+    it('lines typed while R runs a step answer the next stops, one each; those left run as code when the run ends', async () => {
+        const { core, host } = makeConsole();
+        core.input('f()\r');
+        assert.strictEqual(host.executions.length, 1);
+        const first = core.requestInput('Browse[1]> ', undefined, { browser: true });
+        core.input('n\r');
+        assert.deepStrictEqual(await first, { text: 'n' });
+        // Typed before R stops again: not code to run after f(), but the answers to the coming stops.
+        core.input('n\r');
+        core.input('print(x)\r');
+        assert.strictEqual(host.executions.length, 1, 'nothing ran as code');
+        assert.deepStrictEqual(await core.requestInput('Browse[2]> ', undefined, { browser: true }), { text: 'n' });
+        assert.match(core.text(), /Browse\[2\]> n\n$/);
+        // R leaves the browser with a line still waiting: it runs as code after the run, as R's console would read it.
+        host.executions[0].answer('ok');
+        await tick();
+        assert.deepStrictEqual(
+            host.executions.map((e) => e.code),
+            ['f()', 'print(x)'],
+        );
+    });
+
+    it('a stop answered elsewhere (the debugger) shows the command after the prompt, as if typed', async () => {
+        const { core } = makeConsole();
+        core.setBusy(true);
+        const answer = core.requestInput('Browse[1]> ', undefined, { browser: true });
+        core.input('pri');
+        core.answeredElsewhere('c');
+        await assert.rejects(answer);
+        assert.ok(!core.awaitingInput);
+        assert.match(core.text(), /Browse\[1\]> c\n$/);
+    });
+
+    it('Ctrl+C at the Browse prompt interrupts without refusing the answer: the server asks again, as R stays in its browser', async () => {
+        const { core, host } = makeConsole();
+        core.setBusy(true);
+        const { signal, withdraw } = serverCancel();
+        const answer = core.requestInput('Browse[1]> ', signal, { browser: true });
+        let settled = false;
+        answer.then(
+            () => (settled = true),
+            () => (settled = true),
+        );
+        core.input('ls(');
+        core.input('\x03');
+        await tick();
+        assert.strictEqual(host.interrupts, 1);
+        assert.ok(!settled, 'the question is the server\'s to withdraw');
+        assert.match(core.text(), /Browse\[1\]> ls\(\^C\n$/);
+        // The server withdraws it and asks again.
+        withdraw();
+        await assert.rejects(answer);
+        const again = core.requestInput('Browse[1]> ', undefined, { browser: true });
+        assert.match(core.text(), /Browse\[1\]> ls\(\^C\nBrowse\[1\]> $/);
+        core.input('c\r');
+        assert.deepStrictEqual(await again, { text: 'c' });
+    });
+
+    it('an answer to readline() is still no browser command: it stays out of the history', async () => {
+        const { core, host } = makeConsole();
+        core.setBusy(true);
+        const answer = core.requestInput('Password: ');
+        core.input('hunter2\r');
+        await answer;
+        assert.deepStrictEqual(host.history, []);
     });
 });
 

@@ -141,6 +141,7 @@ function harness(options: { autoRestart?: boolean } = {}) {
         jobState: (p) => void log.push(`job ${p.jobId} ${p.state}`),
         jobOutput: (p) => void log.push(`job ${p.jobId} output`),
         jobProgress: (p) => void log.push(`job ${p.jobId} progress`),
+        breakpointsChanged: (p) => void log.push(`breakpoints ${p.uri}`),
         input: () => new Promise(() => undefined),
         log: () => undefined,
     };

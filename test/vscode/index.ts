@@ -38,12 +38,14 @@ export async function run(): Promise<void> {
     await import('./transcript.test.js');
     await import('./keys.test.js');
     await import('./variables.test.js');
+    await import('./browser.test.js');
     await import('./plots.test.js');
     await import('./dataView.test.js');
     await import('./language.test.js');
     await import('./jobs.test.js');
     await import('./lifecycle.test.js');
     await import('./sessions.test.js');
+    await import('./debug.test.js');
 
     const failures: { title: string; error?: string }[] = [];
     const counts = await new Promise<{ passed: number; failed: number; pending: number }>((resolve) => {

@@ -52,7 +52,7 @@ async function childShows(r: RBridgeApi, node: VariableNode, name: string, summa
 }
 
 function names(rows: VariableTreeNode[]): string[] {
-    return rows.map((row) => (row.kind === 'variable' ? row.variable.name : row.kind === 'more' ? '…more' : `!${row.text}`));
+    return rows.map((row) => (row.kind === 'variable' ? row.variable.name : row.kind === 'more' ? '…more' : row.kind === 'message' ? `!${row.text}` : `#${row.kind}`));
 }
 
 suite('The variables view', () => {

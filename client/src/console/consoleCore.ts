@@ -57,7 +57,16 @@ export interface CancelSignal {
 
 type Mode =
     | { kind: 'prompt' }
-    | { kind: 'input'; prompt: string; resolve: (result: InputResult) => void; reject: (error: Error) => void };
+    | { kind: 'input'; prompt: string; browser: boolean; resolve: (result: InputResult) => void; reject: (error: Error) => void };
+
+export interface InputOptions {
+    /**
+     * R's browser asks (`Browse[1]> `): what is typed is R code or a
+     * browser command, kept in the history as R's console keeps it, and
+     * lines entered while R runs a step answer the next stop.
+     */
+    browser?: boolean;
+}
 
 /** Runs from an editor longer than this (characters) stay out of the history. */
 const HISTORY_ENTRY_MAX = 20_000;
@@ -89,6 +98,13 @@ export class ConsoleCore {
     private inFlight = false;
     /** Lines entered while something ran, each entry run as one execution in turn. */
     private typeAhead: string[][] = [];
+    /**
+     * R's browser was answered and R runs on (a step): lines entered
+     * meanwhile answer its next stops, one each, as R's console reads them;
+     * those left when the execution ends run as code.
+     */
+    private browsing = false;
+    private browserAhead: string[] = [];
     /** R is running something (from the editor, the console or the variables view). */
     private busy = false;
     /** Counts Tab presses: only the answer to the latest one is used. */
@@ -198,6 +214,7 @@ export class ConsoleCore {
     setBusy(busy: boolean): void {
         if (busy === this.busy) return;
         this.busy = busy;
+        if (!busy) this.endBrowsing();
         this.render('');
     }
 
@@ -252,12 +269,22 @@ export class ConsoleCore {
     /**
      * R asks for a line (readline(), menu(), scan()): the prompt is shown in
      * the console and the next line entered is the answer. Ctrl+C rejects it
-     * (R then stops the code that asked), Ctrl+D answers end of input.
+     * (R then stops the code that asked), Ctrl+D answers end of input. At
+     * R's browser prompt (`options.browser`) Ctrl+C only interrupts: R stays
+     * stopped, and the server withdraws the question and asks again.
      */
-    requestInput(prompt: string, cancel?: CancelSignal): Promise<InputResult> {
+    requestInput(prompt: string, cancel?: CancelSignal, options: InputOptions = {}): Promise<InputResult> {
         if (this.mode.kind === 'input') this.mode.reject(new Error('another input request replaced this one'));
         this.flush();
         if (cancel?.isCancellationRequested) return Promise.reject(new Error('the input request was cancelled'));
+        const browser = options.browser ?? false;
+        this.browsing = browser;
+        const ahead = browser ? this.browserAhead.shift() : undefined;
+        if (ahead !== undefined) {
+            // Typed while R ran the step before: it answers this stop, shown after its prompt.
+            this.render(this.eraseInput() + this.commitText(prompt, 'stdout') + this.commitText(ahead + '\n', 'stdout'));
+            return Promise.resolve({ text: ahead });
+        }
         return new Promise<InputResult>((resolve, reject) => {
             const done = (result: InputResult) => {
                 subscription?.dispose();
@@ -280,6 +307,7 @@ export class ConsoleCore {
             this.mode = {
                 kind: 'input',
                 prompt,
+                browser,
                 resolve: done,
                 reject: (error) => {
                     subscription?.dispose();
@@ -306,6 +334,31 @@ export class ConsoleCore {
     /** Whether R waits for an answer typed in the console. */
     get awaitingInput(): boolean {
         return this.mode.kind === 'input';
+    }
+
+    /**
+     * The stop of R's browser the console shows was answered elsewhere (a
+     * button of the debugger): the command is shown after the prompt as if
+     * typed, and the console stops waiting.
+     */
+    answeredElsewhere(text: string): void {
+        if (this.mode.kind !== 'input') return;
+        const { reject, prompt } = this.mode;
+        this.mode = { kind: 'prompt' };
+        this.render(this.eraseInput() + this.commitText(prompt, 'stdout') + this.commitText(text + '\n', 'stdout'));
+        this.editor.reset();
+        reject(new Error('answered elsewhere'));
+        this.render('');
+    }
+
+    /** R's browser is over (the execution ended): lines typed for its next stop run as code, as R's console would read them. */
+    private endBrowsing(): void {
+        this.browsing = false;
+        const lines = this.browserAhead.splice(0);
+        if (lines.length === 0) return;
+        // Shown already, where they were typed.
+        for (const line of lines) this.typeAhead.push([line]);
+        this.next();
     }
 
     private act(action: EditorAction): void {
@@ -350,15 +403,34 @@ export class ConsoleCore {
     private enter(lines: string[], typed: boolean): void {
         if (this.mode.kind === 'input') {
             // The first line answers R, and stays out of the history (it may
-            // be a password; R's console does not keep answers either); lines
-            // pasted after it are code for later.
-            const { resolve, prompt } = this.mode;
+            // be a password; R's console does not keep answers either), except
+            // at the browser's prompt, where it is code and R keeps it; lines
+            // pasted after it are code for later (at the browser: the
+            // answers to its next stops).
+            const { resolve, prompt, browser } = this.mode;
             this.mode = { kind: 'prompt' };
             const [answer, ...rest] = lines.flatMap((line) => line.split('\n'));
+            if (browser && answer.trim()) {
+                this.editor.addHistory(answer);
+                this.host.historyChanged?.(this.editor.entries);
+            }
             this.render(this.eraseInput() + this.commitText(prompt, 'stdout') + this.commitText(answer + '\n', 'stdout'));
             resolve({ text: answer });
             if (rest.length > 0) this.enter(rest, false);
             else this.render('');
+            return;
+        }
+        if (this.browsing && (this.inFlight || this.busy)) {
+            // R runs a step of its browser: the lines are shown where they
+            // were typed and wait for its next stop (kept in the history, as
+            // there), where they show again after the prompt they answer.
+            const split = lines.flatMap((l) => l.split('\n'));
+            for (const line of split) {
+                if (line.trim()) this.editor.addHistory(line);
+                this.browserAhead.push(line);
+            }
+            this.host.historyChanged?.(this.editor.entries);
+            this.render(this.eraseInput() + this.commitLines(split, ''));
             return;
         }
         // Code goes to the history: a typed line (or an entry recalled from
@@ -415,6 +487,8 @@ export class ConsoleCore {
             } else {
                 this.pending = [];
             }
+            // The console's run ended, and with it any browsing it did.
+            this.endBrowsing();
             this.next();
         };
         this.host.execute(code, echo).then(finished, () => finished(undefined));
@@ -465,6 +539,18 @@ export class ConsoleCore {
     }
 
     private interrupt(): void {
+        this.browserAhead = [];
+        if (this.mode.kind === 'input' && this.mode.browser) {
+            // At R's browser prompt R takes Ctrl+C as a new prompt and stays
+            // stopped: the server withdraws this question (the listener of
+            // requestInput() then settles it) and asks again.
+            const { prompt } = this.mode;
+            this.mode = { kind: 'prompt' };
+            this.render(this.eraseInput() + this.commitText(prompt + this.typedText() + '^C\n', 'stdout'));
+            this.editor.reset();
+            this.host.interrupt();
+            return;
+        }
         if (this.mode.kind === 'input') {
             const { reject, prompt } = this.mode;
             this.mode = { kind: 'prompt' };

@@ -256,7 +256,8 @@ export class KernelProcess implements Kernel {
     private consoleInput: NodeJS.WritableStream | undefined;
     /** The code of the executions sent, split into lines when R's console first needs them, until their end marker on stdout. */
     private readonly code = new Map<number, string | string[]>();
-    private interruptWanted = false;
+    /** An interrupt waits for R to read the rest of a group of lines: the execution (as the console numbers it) it is meant for. */
+    private interruptWanted: number | undefined;
     private readonly console = new RConsole({
         write: (text) => this.consoleInput?.write(text),
         linesOf: (id) => {
@@ -266,11 +267,15 @@ export class KernelProcess implements Kernel {
             this.code.set(id, lines);
             return lines;
         },
-        ask: (id, prompt) => this.events.message({ kind: 'input', id, prompt }),
+        ask: (id, prompt, browser) => this.events.message({ kind: 'input', id, prompt, browser }),
         stuck: () => this.kill("R's console loop no longer hands control to the kernel (its hooks were removed or fail)", 'died'),
+        release: (id, text) => this.send({ kind: 'reply', id, text, eof: false }),
         drained: () => {
-            if (!this.interruptWanted) return;
-            this.interruptWanted = false;
+            const wanted = this.interruptWanted;
+            this.interruptWanted = undefined;
+            // One meant for an execution that has ended since (a cancelled
+            // read ended it) would interrupt whatever R runs now.
+            if (wanted === undefined || wanted !== this.console.runningId) return;
             if (this.pid !== undefined && !this.hasExited) sendInterrupt(this.pid);
         },
     });
@@ -289,11 +294,13 @@ export class KernelProcess implements Kernel {
         const writer = this.channel?.writer;
         if (!writer || writer.destroyed || !this.authenticated) return;
         if (message.kind === 'exec') this.code.set(message.id, message.code);
-        if ((message.kind === 'reply' || message.kind === 'cancel') && this.console.question?.id === message.id) {
+        const question = this.console.question;
+        if ((message.kind === 'reply' || message.kind === 'cancel') && question?.id === message.id) {
             // An answer to R's own question goes to its console.
             if (message.kind === 'reply') this.console.answer(message.text.replace(/\n$/, ''));
             else this.console.cancelQuestion();
-            return;
+            // At the browser's stop the kernel serves requests until it hears the answer too (kernel/debug.R).
+            if (!question.kernelWaits) return;
         }
         // Frames sent in the same tick (a burst of executions) go out in one
         // write: every write that wakes R costs more than R's work on 1+1.
@@ -360,7 +367,7 @@ export class KernelProcess implements Kernel {
         // Not while R reads the lines of an expression: R would drop what
         // it read and take the rest as new code. It comes once R has read them.
         if (this.console.busyReading) {
-            this.interruptWanted = true;
+            this.interruptWanted = this.console.runningId;
             return true;
         }
         return sendInterrupt(this.pid);
@@ -455,6 +462,10 @@ export class KernelProcess implements Kernel {
         switch (message.kind) {
             case 'hello':
                 this.onHello(message.hello);
+                return;
+            case 'browser':
+                // R's browser stopped: its console asks the client (or gives R the command itself).
+                this.console.browserStopped(message.id, message.info);
                 return;
             case 'bye':
                 // User code is ending R; its exit comes next, with this as the cause.

@@ -13,7 +13,7 @@
  */
 import type { ExecutionStatus, SymbolsChangedParams } from '../../../common/protocol';
 
-export const KERNEL_PROTOCOL_VERSION = 6;
+export const KERNEL_PROTOCOL_VERSION = 7;
 
 const HEADER_BYTES = 12;
 /** Bigger frames are refused: nothing legitimate comes near this size. */
@@ -55,7 +55,8 @@ export interface KernelConfig {
 export type ToKernel =
     /** The answer to a valid hello: the kernel's settings. */
     | { kind: 'config'; config: KernelConfig }
-    | { kind: 'exec'; id: number; flags: number; code: string }
+    /** `breaks`: the breakpoints on its top-level lines, "id:line,..." (lines of `code`, 1-based). */
+    | { kind: 'exec'; id: number; flags: number; code: string; breaks?: string }
     /** A kernel request: `method` names a handler in kernel/requests.R's table, `params` is JSON. */
     | { kind: 'request'; id: number; method: string; params: unknown }
     /** The answer to an input frame; `eof` for end of input. */
@@ -71,7 +72,8 @@ export type FromKernel =
     | { kind: 'symbols'; id: number; symbols: SymbolsChangedParams }
     /** A warning or error of execution `id`, raised by the top-level expression starting at `line` (1-based; 0 unknown). */
     | { kind: 'cond'; id: number; condition: 'warning' | 'error'; line: number; message: string; call: string | null }
-    | { kind: 'input'; id: number; prompt: string }
+    /** R waits for a line of input (readline()), or at a question on its console; `browser` when R's browser stopped (see 'browser'). */
+    | { kind: 'input'; id: number; prompt: string; browser?: BrowserInfo }
     /** Execution `id` ended; `line` is the failing line (0 when none). */
     | { kind: 'done'; id: number; status: ExecutionStatus; line: number; message?: string; call?: string | null }
     | { kind: 'response'; id: number; result: unknown }
@@ -94,7 +96,43 @@ export type FromKernel =
     /** Execution `id` asked for help (?topic): `page` is JSON, a page {topic, package, title, html} or {query, matches}. */
     | { kind: 'help'; id: number; page: unknown }
     /** Execution `id` called rbridge_job(): `info` is JSON {code, name, globalsFile, packages, resultName}. */
-    | { kind: 'job'; id: number; info: unknown };
+    | { kind: 'job'; id: number; info: unknown }
+    /**
+     * R stopped in its browser while execution `id` runs: `info` is JSON
+     * BrowserInfo (kernel/debug.R); the kernel serves requests until the
+     * stop's `reply` comes. With `auto`, it waits for nothing: the server
+     * gives R that command itself.
+     */
+    | { kind: 'browser'; id: number; info: BrowserInfo }
+    /** Breakpoints (ids) came into effect in functions execution `id` defined. */
+    | { kind: 'breakpoints'; id: number; verified: number[] };
+
+/** Where a frame stands in its source, as R knows it: the file, or the text R parsed from its console. */
+export interface KernelSrcref {
+    line1?: number;
+    col1?: number;
+    line2?: number;
+    col2?: number;
+    /** An absolute path (source() of a file). */
+    file?: string;
+    /** The text R parsed (its console's copy of one top-level expression), and the first line of the srcref in it. */
+    text?: string;
+    code?: string;
+}
+export interface BrowserInfo {
+    level: number;
+    depth?: number;
+    call?: string;
+    frames?: (KernelSrcref & { index: number; call: string; name: string })[];
+    /** The position at the top level (depth 0). */
+    top?: KernelSrcref;
+    breakpointId?: number;
+    auto?: string;
+    /** R paused before the top-level expression on this line of the execution (a breakpoint, or a step). */
+    execLine?: number;
+    pause?: boolean;
+    problem?: string;
+}
 
 export type ToKernelKind = ToKernel['kind'];
 export type FromKernelKind = FromKernel['kind'];
@@ -117,6 +155,8 @@ export const FROM_KERNEL_KINDS = [
     'view',
     'help',
     'job',
+    'browser',
+    'breakpoints',
 ] as const satisfies readonly FromKernelKind[];
 // Compile-time check of the other direction: every kind of the unions is listed.
 type Missing<U, L extends readonly string[]> = Exclude<U, L[number]>;
@@ -140,7 +180,7 @@ export function encode(message: ToKernel): Buffer {
             // else, and loading jsonlite for it would cost every start-up.
             return encodeFrame('config', 0, [message.config.marker, message.config.profile], message.config.userProfile);
         case 'exec':
-            return encodeFrame('exec', message.id, [message.flags], message.code);
+            return encodeFrame('exec', message.id, message.breaks ? [message.flags, message.breaks] : [message.flags], message.code);
         case 'request':
             return encodeFrame('request', message.id, [message.method], JSON.stringify(message.params ?? {}));
         case 'reply':
@@ -222,6 +262,15 @@ export function decode(frame: RawFrame): FromKernel {
             return { kind: 'help', id, page: parseJson(frame.body) ?? {} };
         case 'job':
             return { kind: 'job', id, info: parseJson(frame.body) ?? {} };
+        case 'browser': {
+            const info = parseJson(frame.body) as BrowserInfo | undefined;
+            return { kind: 'browser', id, info: info && typeof info === 'object' ? info : { level: 1, problem: 'malformed browser frame' } };
+        }
+        case 'breakpoints': {
+            const body = parseJson(frame.body) as { verified?: unknown } | undefined;
+            const verified = Array.isArray(body?.verified) ? body.verified.filter((v): v is number => typeof v === 'number') : [];
+            return { kind: 'breakpoints', id, verified };
+        }
         case 'view':
             return { kind: 'view', id, viewId: Number(frame.fields[0]) || 0, info: parseJson(frame.body) ?? {} };
         case 'plots':

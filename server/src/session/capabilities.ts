@@ -2,7 +2,8 @@
  * The session's capabilities, made and wired to each other and to the
  * client: variables.ts (the cache of the global environment), plots.ts,
  * dataViews.ts, language.ts (completion, hover, signature help), help.ts,
- * jobs.ts (background jobs, in an R of their own) and warmup.ts. They reach
+ * jobs.ts (background jobs, in an R of their own), debug.ts (R's browser,
+ * breakpoints) and warmup.ts. They reach
  * R through the host's queue of kernel requests (executions.ts) and know
  * nothing of the session's lifecycle; the session tells them when a kernel
  * is ready or gone and hands them the kernel's messages.
@@ -11,6 +12,7 @@ import type { CancellationToken } from 'vscode-jsonrpc';
 import type { Range, SymbolsChangedParams } from '../../../common/protocol';
 import type { FromKernel } from '../kernel/wire';
 import { DataViews } from './dataViews';
+import { Debug } from './debug';
 import type { RequestOptions } from './executions';
 import { Help } from './help';
 import { Jobs } from './jobs';
@@ -31,6 +33,10 @@ export interface CapabilitiesHost {
     idle(): boolean;
     /** R runs no user code: a short kernel request goes in at once. */
     canAsk(): boolean;
+    /** A kernel request served at once while R is stopped in its browser. */
+    requestAtStop(method: string, params: unknown): Promise<unknown>;
+    /** R is stopped in its browser, the client asked. */
+    stopped(): boolean;
     /** The execution (and its source position) the kernel numbers `seq`. */
     origin(seq: number, line: number): { executionId: string | null; line?: number; uri?: string; range?: Range };
 }
@@ -43,6 +49,7 @@ export class Capabilities {
     readonly help: Help;
     readonly jobs: Jobs;
     readonly warmup: Warmup;
+    readonly debug: Debug;
 
     constructor(host: CapabilitiesHost, options: SessionOptions, client: SessionClient) {
         const { request, requireKernel } = host;
@@ -103,6 +110,23 @@ export class Capabilities {
             options.jobs,
         );
         this.warmup = new Warmup({ request, idle: () => host.idle(), log });
+        this.debug = new Debug({
+            request,
+            requestAtStop: (method, params) => host.requestAtStop(method, params),
+            stopped: () => host.stopped(),
+            canAsk: () => host.canAsk(),
+            running: () => {
+                try {
+                    requireKernel();
+                    return true;
+                } catch {
+                    return false;
+                }
+            },
+            document: (uri) => options.document?.(uri),
+            breakpointsChanged: (params) => client.breakpointsChanged(params),
+            log,
+        });
     }
 
     /** The global environment changed: the client, the data views of what changed, the completion caches. */
@@ -114,7 +138,13 @@ export class Capabilities {
 
     /** A kernel message one of them takes; false for the others. */
     onMessage(message: FromKernel): boolean {
-        return this.plots.onMessage(message) || this.dataViews.onMessage(message) || this.help.onMessage(message) || this.jobs.onMessage(message);
+        return (
+            this.plots.onMessage(message) ||
+            this.dataViews.onMessage(message) ||
+            this.help.onMessage(message) ||
+            this.jobs.onMessage(message) ||
+            this.debug.onMessage(message)
+        );
     }
 
     /**
@@ -125,6 +155,7 @@ export class Capabilities {
     kernelReady(): void {
         this.plots.kernelReady();
         this.help.kernelReady();
+        this.debug.kernelReady();
     }
 
     /** R is gone (restarted, or dead for `why`): what it held goes with it. Jobs run on. */
@@ -133,6 +164,7 @@ export class Capabilities {
         this.plots.kernelGone();
         this.language.kernelGone();
         this.dataViews.kernelGone(why);
+        this.debug.kernelGone();
     }
 
     dispose(): void {

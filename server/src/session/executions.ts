@@ -25,10 +25,10 @@ import type {
     QueuedExecution,
     Range,
 } from '../../../common/protocol';
-import { KernelNotRunningError, KernelStartFailedError } from '../../../common/protocol';
+import { BrowserNotStoppedError, KernelNotRunningError, KernelStartFailedError } from '../../../common/protocol';
 import type { Kernel } from '../kernel/process';
 import type { StreamEvent, StreamName } from '../kernel/outputStream';
-import { ExecFlags, FromKernel } from '../kernel/wire';
+import { BrowserInfo, ExecFlags, FromKernel } from '../kernel/wire';
 import { SessionError } from './errors';
 
 /** How many executions may be sent to the kernel ahead of the running one. */
@@ -62,6 +62,8 @@ export interface Execution {
     outcome?: Outcome;
     /** A pending r/input request of the running execution. */
     input?: CancellationTokenSource;
+    /** R's browser stop the client was asked about (with `input`): asked again after an interrupt. */
+    stop?: InputParams;
     /**
      * Lines of an r/input answer beyond its first: a console takes a pasted
      * block of lines as that many answers, so the next reads get them
@@ -113,6 +115,10 @@ export interface WorkEvents {
     executionState(params: ExecutionStateParams): void;
     condition(params: ConditionParams): void;
     input(params: InputParams, token: CancellationToken): Promise<InputResult>;
+    /** What the client is told of R's browser stop while `exec` runs (debug.ts maps the kernel's report to documents). */
+    browserStop(exec: ExecuteParams, info: BrowserInfo): Omit<InputParams, 'executionId' | 'prompt'>;
+    /** The breakpoints in an execution's code, for its exec frame (debug.ts). */
+    breaks(exec: ExecuteParams): string | undefined;
     output(executionId: string | null, stream: StreamName, text: string): void;
     /** Output buffered so far must reach the client now (an answer or a condition follows). */
     flushOutput(): void;
@@ -136,6 +142,8 @@ export class WorkQueue {
     private nextExecutionId = 1;
     /** The ids of the executions not answered yet: output is attributed by id, so two must never share one. */
     private readonly idsInUse = new Set<string>();
+    /** Kernel requests served while R is stopped in its browser (requestAtStop), by seq. */
+    private readonly atStop = new Map<number, { resolve: (result: unknown) => void; reject: (error: Error) => void }>();
 
     constructor(private readonly events: WorkEvents) {}
 
@@ -149,6 +157,8 @@ export class WorkQueue {
     /** The kernel is gone (see failSent for what it had). */
     detach(): void {
         this.kernel = undefined;
+        for (const pending of this.atStop.values()) pending.reject(new SessionError(KernelNotRunningError, 'R is gone.'));
+        this.atStop.clear();
     }
 
     get running(): Work | undefined {
@@ -342,7 +352,8 @@ export class WorkQueue {
         if (work.params.stopOnError !== false) flags |= ExecFlags.stopOnError;
         if (work.params.echo) flags |= ExecFlags.echo;
         if (ahead) flags |= ExecFlags.claim;
-        kernel.send({ kind: 'exec', id: work.seq, flags, code: work.params.code });
+        const breaks = this.events.breaks(work.params);
+        kernel.send(breaks ? { kind: 'exec', id: work.seq, flags, code: work.params.code, breaks } : { kind: 'exec', id: work.seq, flags, code: work.params.code });
         if (ahead) kernel.grant(work.seq);
     }
 
@@ -365,7 +376,7 @@ export class WorkQueue {
                 this.onCondition(message);
                 return true;
             case 'input':
-                this.onInput(message.id, message.prompt);
+                this.onInput(message.id, message.prompt, message.browser);
                 return true;
             default:
                 return false;
@@ -401,6 +412,12 @@ export class WorkQueue {
     }
 
     private onResponse(seq: number, result: unknown): void {
+        const atStop = this.atStop.get(seq);
+        if (atStop) {
+            this.atStop.delete(seq);
+            atStop.resolve(result);
+            return;
+        }
         const running = this.running;
         if (running?.type !== 'request' || running.seq !== seq) {
             this.events.log(`kernel answered an unknown request ${seq}`);
@@ -413,6 +430,12 @@ export class WorkQueue {
     }
 
     private onFailed(seq: number, message: string): void {
+        const atStop = this.atStop.get(seq);
+        if (atStop) {
+            this.atStop.delete(seq);
+            atStop.reject(new SessionError(-32603, message));
+            return;
+        }
         const running = this.running;
         if (running?.seq !== seq) {
             this.events.log(`kernel reported a failure of unknown work ${seq}: ${message}`);
@@ -458,13 +481,19 @@ export class WorkQueue {
         return { executionId: exec.id, line, ...locate(exec, line) };
     }
 
-    private onInput(seq: number, prompt: string): void {
+    private onInput(seq: number, prompt: string, browser?: BrowserInfo): void {
         const exec = this.sentExecution(seq);
         const kernel = this.kernel;
         if (!kernel) return;
         if (!exec || exec.phase !== 'running') {
             kernel.send({ kind: 'cancel', id: seq });
             return;
+        }
+        if (browser) {
+            // R is back at its browser's prompt: an interrupt has done its work (R's browser takes it).
+            clearInterval(exec.interruptTimer);
+            exec.interruptTimer = undefined;
+            exec.interruptedAt = undefined;
         }
         // Lines the client sent ahead in an earlier answer come first.
         const typed = exec.typedAhead?.shift();
@@ -473,12 +502,23 @@ export class WorkQueue {
             return;
         }
         this.events.flushOutput();
+        const params: InputParams = { executionId: exec.id, prompt };
+        if (browser) Object.assign(params, this.events.browserStop(exec.params, browser));
+        this.ask(exec, seq, params);
+    }
+
+    /** Asks the client for the answer to R's read (or browser stop) `params`. */
+    private ask(exec: Execution, seq: number, params: InputParams): void {
+        const kernel = this.kernel;
+        if (!kernel) return;
         const source = new CancellationTokenSource();
         exec.input = source;
-        this.events.input({ executionId: exec.id, prompt }, source.token).then(
+        exec.stop = params.kind === 'browser' ? params : undefined;
+        this.events.input(params, source.token).then(
             (answer) => {
                 if (exec.input !== source || source.token.isCancellationRequested) return;
                 exec.input = undefined;
+                exec.stop = undefined;
                 if (!answer || typeof answer.text !== 'string') {
                     kernel.send({ kind: 'cancel', id: seq });
                     return;
@@ -499,9 +539,31 @@ export class WorkQueue {
             () => {
                 if (exec.input !== source) return;
                 exec.input = undefined;
+                exec.stop = undefined;
                 kernel.send({ kind: 'cancel', id: seq });
             },
         );
+    }
+
+    /** Whether R is stopped in its browser with the client asked: requestAtStop() is served. */
+    get stopped(): boolean {
+        const exec = this.runningExecution;
+        return exec?.stop !== undefined && exec.input !== undefined;
+    }
+
+    /**
+     * A kernel request served at once while R is stopped in its browser
+     * (the kernel serves them until the stop is answered, kernel/debug.R):
+     * the locals of a frame, an evaluation in one, breakpoints.
+     */
+    requestAtStop(method: string, params: unknown): Promise<unknown> {
+        const kernel = this.kernel;
+        if (!kernel || !this.stopped) return Promise.reject(new SessionError(BrowserNotStoppedError, 'R is not stopped in the browser.'));
+        const seq = this.nextSeq++;
+        return new Promise((resolve, reject) => {
+            this.atStop.set(seq, { resolve, reject });
+            kernel.send({ kind: 'request', id: seq, method, params });
+        });
     }
 
     // -----------------------------------------------------------------------
@@ -625,6 +687,15 @@ export class WorkQueue {
     private interruptExecution(exec: Execution): void {
         const kernel = this.kernel;
         if (!kernel) return;
+        // At the browser's prompt, R takes an interrupt as a new prompt and
+        // stays stopped: the client is asked again.
+        if (exec.stop && exec.input) {
+            const stop = exec.stop;
+            exec.input.cancel();
+            exec.input = undefined;
+            this.ask(exec, exec.seq, stop);
+            return;
+        }
         kernel.holdGrants(exec.seq);
         // R waiting for console input is blocked reading the kernel channel,
         // which a signal does not break: the cancel frame ends the wait (and
@@ -757,7 +828,7 @@ function result(exec: Execution): ExecuteResult {
 }
 
 /** Line `line` (1-based) of an execution's code, in the coordinates of the document it came from. */
-function locate(exec: Execution, line: number): { uri: string; range: Range } | undefined {
+export function locate(exec: Pick<Execution, 'params'>, line: number): { uri: string; range: Range } | undefined {
     const { uri, range, code } = exec.params;
     if (!uri || !range) return undefined;
     const lines = code.split(/\r\n?|\n/);

@@ -27,6 +27,7 @@ import { StreamMerger } from '../kernel/outputStream';
 import { ExitInfo, Kernel, KernelFactory, KernelProcess, KernelStartError } from '../kernel/process';
 import type { FromKernel } from '../kernel/wire';
 import { Capabilities } from './capabilities';
+import type { Debug } from './debug';
 import type { DataViews } from './dataViews';
 import { SessionError } from './errors';
 import { RequestOptions, WorkQueue } from './executions';
@@ -66,6 +67,7 @@ export class Session {
     readonly language: Language;
     readonly help: Help;
     readonly jobs: Jobs;
+    readonly debug: Debug;
     private readonly output: OutputBatcher;
     private readonly work: WorkQueue;
     private readonly createKernel: KernelFactory;
@@ -101,15 +103,19 @@ export class Session {
                 idle: () => this.life.kind === 'running' && !this.work.busy,
                 canAsk: () => this.life.kind === 'running' && !this.work.runningCode,
                 origin: (seq, line) => this.work.origin(seq, line),
+                requestAtStop: (method, params) => this.work.requestAtStop(method, params),
+                stopped: () => this.work.stopped,
             },
             options,
             client,
         );
-        ({ plots: this.plots, dataViews: this.dataViews, language: this.language, help: this.help, jobs: this.jobs } = this.capabilities);
+        ({ plots: this.plots, dataViews: this.dataViews, language: this.language, help: this.help, jobs: this.jobs, debug: this.debug } = this.capabilities);
         this.work = new WorkQueue({
             executionState: (params) => client.executionState(params),
             condition: (params) => client.condition(params),
             input: (params, token) => client.input(params, token),
+            browserStop: (exec, info) => this.capabilities.debug.browserStop(exec, info),
+            breaks: (exec) => this.capabilities.debug.breaks(exec),
             output: (executionId, stream, text) => this.output.add(executionId, stream, text),
             flushOutput: () => this.output.flush(),
             unresponsive: () => this.client.kernelStatus({ ...this.statusFacts(), reason: UNRESPONSIVE_REASON, notice: 'unresponsive' }),
@@ -347,6 +353,7 @@ export class Session {
     execute(params: ExecuteParams, token?: CancellationToken, abandoned?: CancellationToken): Promise<ExecuteResult> {
         const life = this.life;
         const refuse = life.kind === 'dead' && !life.restartTimer ? life.reason : undefined;
+        this.capabilities.debug.executed(params);
         return this.work.execute(params, token, refuse, abandoned);
     }
 
@@ -375,6 +382,10 @@ export class Session {
     // Variables (variables.ts)
 
     variablesRequest(params: VariablesParams, token?: CancellationToken): Promise<VariablesResult> {
+        // A frame of R's browser stop: its locals (debug.ts). While R is
+        // stopped, the children of a global come from it at once too.
+        if (params.frame !== undefined) return this.capabilities.debug.variables(params);
+        if (params.path?.length && this.work.stopped) return this.capabilities.debug.variables({ ...params, frame: 0 });
         return this.capabilities.variables.request(params, token);
     }
 }

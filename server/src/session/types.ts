@@ -7,6 +7,7 @@
 import type { CancellationToken } from 'vscode-jsonrpc';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type {
+    BreakpointsChangedParams,
     ConditionParams,
     DataViewChangedParams,
     DataViewInfo,
@@ -43,6 +44,7 @@ export interface SessionClient {
     jobState(params: JobInfo): void;
     jobOutput(params: JobOutputParams): void;
     jobProgress(params: JobProgressParams): void;
+    breakpointsChanged(params: BreakpointsChangedParams): void;
     input(params: InputParams, token: CancellationToken): Promise<InputResult>;
     log(message: string): void;
 }

@@ -15,6 +15,8 @@ import type {
     DataViewRowsParams,
     DataViewSortParams,
     DataViewSummaryParams,
+    EvaluateParams,
+    SetBreakpointsParams,
     HelpParams,
     ExecuteParams,
     InitializationOptions,
@@ -103,7 +105,37 @@ export function validateVariables(params: unknown): VariablesParams {
     const count = c.optional<number>(o, 'count', 'number');
     if (start !== undefined && (start < 0 || !Number.isInteger(start))) c.fail("'start' must be a non-negative integer");
     if (count !== undefined && (count < 0 || !Number.isInteger(count))) c.fail("'count' must be a non-negative integer");
-    return { path: path?.length ? path : undefined, start, count, refresh: c.optional<boolean>(o, 'refresh', 'boolean') };
+    const frame = c.optional<number>(o, 'frame', 'number');
+    if (frame !== undefined && (frame < 0 || !Number.isInteger(frame))) c.fail("'frame' must be a non-negative integer");
+    const result: VariablesParams = { path: path?.length ? path : undefined, start, count, refresh: c.optional<boolean>(o, 'refresh', 'boolean') };
+    if (frame !== undefined) result.frame = frame;
+    return result;
+}
+
+export function validateEvaluate(params: unknown): EvaluateParams {
+    const c = new Checker('r/evaluate', params);
+    const o = c.object();
+    const expression = c.optional<string>(o, 'expression', 'string') ?? c.fail("'expression' is required");
+    const frame = c.optional<number>(o, 'frame', 'number');
+    if (frame !== undefined && (frame < 0 || !Number.isInteger(frame))) c.fail("'frame' must be a non-negative integer");
+    const context = c.optional<string>(o, 'context', 'string');
+    if (context !== undefined && !['hover', 'repl', 'watch'].includes(context)) c.fail("'context' must be 'hover', 'repl' or 'watch'");
+    return { expression, frame, context: context as EvaluateParams['context'] };
+}
+
+export function validateSetBreakpoints(params: unknown): SetBreakpointsParams {
+    const c = new Checker('r/setBreakpoints', params);
+    const o = c.object();
+    const uri = c.optional<string>(o, 'uri', 'string') || c.fail("'uri' is required");
+    if (!Array.isArray(o.breakpoints)) c.fail("'breakpoints' must be an array");
+    const breakpoints = (o.breakpoints as unknown[]).map((b, i) => {
+        if (!b || typeof b !== 'object') c.fail(`'breakpoints[${i}]' must be an object`);
+        const { line, condition } = b as Record<string, unknown>;
+        if (typeof line !== 'number' || !Number.isInteger(line) || line < 0) c.fail(`'breakpoints[${i}].line' must be a non-negative integer`);
+        if (condition !== undefined && condition !== null && typeof condition !== 'string') c.fail(`'breakpoints[${i}].condition' must be a string`);
+        return condition ? { line: line as number, condition: condition as string } : { line: line as number };
+    });
+    return { uri, breakpoints, text: c.optional<string>(o, 'text', 'string') };
 }
 
 export function validateInitOptions(options: unknown): InitializationOptions {
