@@ -142,11 +142,16 @@ describe("R's console: prompt and feed markers", () => {
         const { rConsole, log, push } = console_({ 5: 'f()' });
         push(mark('q5.1'));
         push('Browse[1]> ');
+        // Tried again (an interrupt may have cut it short), then given up.
         assert.strictEqual(push('Error: object not found\nBrowse[1]> '), 'Error: object not found\n');
+        assert.deepStrictEqual(log.written.slice(1), [browseCall(5, 1) + '\n']);
+        assert.deepStrictEqual(log.asked, []);
+        push('Error: object not found\nBrowse[1]> ');
+        push('Error: object not found\nBrowse[1]> ');
         assert.deepStrictEqual(log.asked, [[5, 'Browse[1]> ']]);
         assert.deepStrictEqual(rConsole.question, { id: 5, prompt: 'Browse[1]> ', kernelWaits: false });
         rConsole.answer('c');
-        assert.deepStrictEqual(log.written.slice(1), ['c\n']);
+        assert.deepStrictEqual(log.written.slice(3), ['c\n']);
     });
 
     it("takes the kernel's own line from R's prompt, and the same prompt again as a failed line", () => {

@@ -33,12 +33,12 @@ export async function run(): Promise<void> {
     // (suite, test, setup...) must exist by then.
     mocha.suite.emit(Mocha.Suite.constants.EVENT_FILE_PRE_REQUIRE, globalThis, 'rbridge', mocha);
     await import('./manifest.test.js');
+    await import('./browser.test.js');
     await import('./run.test.js');
     await import('./console.test.js');
     await import('./transcript.test.js');
     await import('./keys.test.js');
     await import('./variables.test.js');
-    await import('./browser.test.js');
     await import('./plots.test.js');
     await import('./dataView.test.js');
     await import('./language.test.js');

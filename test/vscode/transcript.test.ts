@@ -8,7 +8,7 @@ suite('The console transcript', () => {
         const r = await readyR();
         await openR('transcript.R', ['tr_x <- c(1.5, 2)', 'print(tr_x * 2)', 'warning("tr careful")', 'stop("tr boom")', 'tr_after <- 1']);
         const result = await vscode.commands.executeCommand<ExecuteResult | undefined>('rbridge.runFile');
-        assert.strictEqual(result?.status, 'error');
+        assert.strictEqual(result?.status, 'error', JSON.stringify(result?.error));
         // The location note comes last: everything R printed is in the console by then.
         await consoleShows(r, /at \S*transcript\.R:4\n/);
 

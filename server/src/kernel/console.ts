@@ -57,7 +57,7 @@ const QUESTIONS = [BROWSER_PROMPT, /Save workspace image\? \[y\/n\/c\]: $/];
 interface Question {
     id: number;
     prompt: string;
-    browser?: { phase: 'probing' | 'asked' | 'answering'; answer?: string; direct?: boolean; pause?: boolean };
+    browser?: { phase: 'probing' | 'asked' | 'answering'; answer?: string; direct?: boolean; pause?: boolean; probes?: number };
 }
 
 export interface ConsoleHost {
@@ -74,6 +74,9 @@ export interface ConsoleHost {
     /** Ends the kernel's serving at a browser stop of execution `id` that R is to go on from with `text`. */
     release(id: number, text: string): void;
 }
+
+/** browseCall() written this many times at one stop of R's browser before the client is asked without it. */
+const MAX_PROBES = 3;
 
 /** The resume call written this many times with no word from the kernel in between: R is stuck. */
 const MAX_RESUMES = 5;
@@ -263,10 +266,17 @@ export class RConsole {
                 this.host.write(open.browser.answer + '\n');
             }
         } else if (open?.browser?.phase === 'probing' && BROWSER_PROMPT.test(text)) {
-            // browseCall() failed (the kernel's tools were detached): the client is asked without the details.
             text = text.replace(BROWSER_PROMPT, '');
-            open.browser = { phase: 'asked', direct: true };
-            this.host.ask(open.id, open.prompt);
+            const probes = (open.browser.probes ?? 1) + 1;
+            if (probes <= MAX_PROBES) {
+                // An interrupt cut browseCall() short (R's browser stays): again.
+                open.browser.probes = probes;
+                this.host.write(browseCall(open.id, Number(BROWSER_PROMPT.exec(open.prompt)?.[1] ?? 1)) + '\n');
+            } else {
+                // browseCall() fails (the kernel's tools were detached): the client is asked without the details.
+                open.browser = { phase: 'asked', direct: true };
+                this.host.ask(open.id, open.prompt);
+            }
         } else if (this.running && !open && !this.busyReading) {
             for (const question of QUESTIONS) {
                 const match = question.exec(text);
