@@ -31,6 +31,8 @@ export interface CapabilitiesHost {
     requireIdle(then: string): void;
     /** R runs, with nothing running or queued. */
     idle(): boolean;
+    /** R runs (a ready kernel). */
+    running(): boolean;
     /** R runs no user code: a short kernel request goes in at once. */
     canAsk(): boolean;
     /** A kernel request served at once while R is stopped in its browser. */
@@ -115,14 +117,7 @@ export class Capabilities {
             requestAtStop: (method, params) => host.requestAtStop(method, params),
             stopped: () => host.stopped(),
             canAsk: () => host.canAsk(),
-            running: () => {
-                try {
-                    requireKernel();
-                    return true;
-                } catch {
-                    return false;
-                }
-            },
+            running: () => host.running(),
             document: (uri) => options.document?.(uri),
             breakpointsChanged: (params) => client.breakpointsChanged(params),
             log,

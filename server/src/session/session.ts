@@ -101,6 +101,7 @@ export class Session {
                 requireKernel,
                 requireIdle,
                 idle: () => this.life.kind === 'running' && !this.work.busy,
+                running: () => this.life.kind === 'running',
                 canAsk: () => this.life.kind === 'running' && !this.work.runningCode,
                 origin: (seq, line) => this.work.origin(seq, line),
                 requestAtStop: (method, params) => this.work.requestAtStop(method, params),
