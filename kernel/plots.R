@@ -82,7 +82,12 @@ ensure_plot_hooks <- function() {
 # open (and for dev.new()).
 plot_device <- function(...) {
   size <- plot_size(plots$settings)
-  grDevices::pdf(NULL, width = size[["width"]] / DPI, height = size[["height"]] / DPI)
+  # The page's background is the view's (white unless the client says
+  # otherwise), as on R's own screen devices: base graphics record it with
+  # the plot and fill each page with it wherever the plot is drawn again,
+  # and a transparent one would make saved pictures transparent.
+  background <- if (is.null(plots$settings)) "white" else plots$settings$background
+  grDevices::pdf(NULL, width = size[["width"]] / DPI, height = size[["height"]] / DPI, bg = background)
   grDevices::dev.control(displaylist = "enable")
   number <- grDevices::dev.cur()
   # The tag rides on the device's entry in R's own list of devices, which R

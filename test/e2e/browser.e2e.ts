@@ -521,6 +521,14 @@ describe('R Bridge in VS Code, driven from the keyboard', function () {
         await frame.locator('.thumb').nth(2).click();
         await wb.waitFor(() => picture(frame), (p) => fits(p) && p.position === '3 / 3', 'the third plot from its thumbnail');
         await shot('plots-history');
+        // The link under the plot shows the line that drew it: the cursor goes there, in the editor.
+        await session.page.keyboard.press('Control+1');
+        await wb.goToLine(1);
+        const cursor = () => session.page.locator('[id="status.editor.selection"]').innerText();
+        await wb.waitFor(cursor, (t) => /Ln 1,/.test(t), 'the cursor on line 1');
+        await frame.locator('#source').click();
+        await wb.waitFor(cursor, (t) => /Ln 10,/.test(t), 'the cursor on line 10, which drew the plot');
+        assert.strictEqual(await session.page.locator('.editor-group-container.active .monaco-editor.focused').count(), 1, 'the editor has the focus');
     });
 
     it('saves the plot as PNG through the save dialog, at the size typed', async () => {

@@ -6,7 +6,7 @@ import type { RBridgeApi } from '../../client/src/api';
 import type { DataViewSnapshot } from '../../client/src/dataView/dataViews';
 import type { ExecuteResult } from '../../common/protocol';
 import { RBusyError } from '../../common/protocol';
-import { cursorAt, openR, rOk, readyR, running, scratchDir, settled, waitUntil } from './helpers';
+import { PAGE_LOAD_MS, cursorAt, openR, rOk, readyR, running, scratchDir, settled, waitUntil } from './helpers';
 
 function command<T = unknown>(id: string, ...args: unknown[]): Thenable<T | undefined> {
     return vscode.commands.executeCommand<T | undefined>(id, ...args);
@@ -18,7 +18,7 @@ function viewTitled(r: RBridgeApi, title: string): Promise<DataViewSnapshot> {
 }
 
 /** Waits until a view's page shows what `accept` wants (its own report of what is on screen). */
-function pageShows(r: RBridgeApi, viewId: string, accept: (v: DataViewSnapshot) => boolean, what: string, ms = 30_000): Promise<DataViewSnapshot> {
+function pageShows(r: RBridgeApi, viewId: string, accept: (v: DataViewSnapshot) => boolean, what: string, ms = PAGE_LOAD_MS): Promise<DataViewSnapshot> {
     return waitUntil(
         () => {
             const v = r.dataViews.get(viewId);

@@ -50,6 +50,17 @@ export function waitForEvent<T>(event: vscode.Event<T>, accept: (value: T) => bo
  * Resolves with `check()` once it is not undefined, looking again whenever
  * one of `events` fires; fails after `ms` saying what did not happen.
  */
+/**
+ * How long a test waits for a webview page (Plots view, data view, Help
+ * panel, zoom tab) to show something. Longer than other waits: in VS Code
+ * for the web each new webview waits for its service worker to take over,
+ * and that worker cannot take over while the previous one still holds a
+ * resource request, which it gives up on only after 30 s (resolveTimeout
+ * in VS Code's webview service-worker.js). The suite's own runs showed a
+ * new Help panel stay blank for those 30 s, then load.
+ */
+export const PAGE_LOAD_MS = 75_000;
+
 export function waitUntil<T>(check: () => T | undefined, events: vscode.Event<unknown>[], what: string, ms = 30_000): Promise<T> {
     const now = check();
     if (now !== undefined) return Promise.resolve(now);

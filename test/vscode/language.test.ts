@@ -2,7 +2,7 @@ import * as assert from 'assert';
 import * as vscode from 'vscode';
 import type { RBridgeApi } from '../../client/src/api';
 import type { HelpShown, HelpView } from '../../client/src/help/protocol';
-import { consoleShows, cursorAt, EXTENSION_ID, executed, openR, readyR, rOk, waitUntil } from './helpers';
+import { consoleShows, cursorAt, EXTENSION_ID, executed, openR, PAGE_LOAD_MS, readyR, rOk, waitUntil } from './helpers';
 
 function command<T = unknown>(id: string, ...args: unknown[]): Thenable<T | undefined> {
     return vscode.commands.executeCommand<T | undefined>(id, ...args);
@@ -25,16 +25,23 @@ function hoverText(hovers: vscode.Hover[] | undefined): string {
 }
 
 /** Waits until the Help panel's page shows an entry that satisfies `accept`. */
-function helpShows(r: RBridgeApi, accept: (shown: HelpShown) => boolean, what: string, ms = 30_000): Promise<HelpShown> {
-    return waitUntil(
-        () => {
-            const shown = r.help.shown();
-            return shown && accept(shown) ? shown : undefined;
-        },
-        [r.help.onDidShow, r.help.onDidChange],
-        what,
-        ms,
-    );
+async function helpShows(r: RBridgeApi, accept: (shown: HelpShown) => boolean, what: string, ms = PAGE_LOAD_MS): Promise<HelpShown> {
+    try {
+        return await waitUntil(
+            () => {
+                const shown = r.help.shown();
+                return shown && accept(shown) ? shown : undefined;
+            },
+            [r.help.onDidShow, r.help.onDidChange],
+            what,
+            ms,
+        );
+    } catch (e) {
+        // Say where it stood: the entry the panel holds, and what the page last reported.
+        const current = r.help.current();
+        const entry = current && (current.kind === 'page' ? `page ${current.package}::${current.topic}` : current.kind);
+        throw new Error(`${(e as Error).message} (panel ${r.help.isOpen() ? 'open' : 'closed'}, entry: ${entry ?? 'none'}, page shows: ${JSON.stringify(r.help.shown() ?? null)})`);
+    }
 }
 
 suite('Completion, hover, signature help and the Help panel', () => {

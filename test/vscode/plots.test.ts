@@ -2,12 +2,13 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import * as zlib from 'zlib';
 import type { RBridgeApi } from '../../client/src/api';
 import type { ShownImage } from '../../client/src/plots/plotsView';
 import { RESTART_TEXT } from '../../client/src/plots/plotsView';
 import { pngSize } from '../../client/src/plots/plotText';
 import type { ExecuteResult } from '../../common/protocol';
-import { cursorAt, openR, readyR, scratchDir, waitUntil } from './helpers';
+import { PAGE_LOAD_MS, cursorAt, openR, readyR, scratchDir, waitUntil } from './helpers';
 
 function command<T = unknown>(id: string, ...args: unknown[]): Thenable<T | undefined> {
     return vscode.commands.executeCommand<T | undefined>(id, ...args);
@@ -36,7 +37,38 @@ function showsFitted(r: RBridgeApi, plotId: () => string | undefined, what: stri
         },
         [r.plots.onDidShowImage, r.plots.onDidChange],
         what,
+        PAGE_LOAD_MS,
     );
+}
+
+/**
+ * The colour of a PNG's top-left pixel as #rrggbb (8-bit RGB or RGBA, or a
+ * palette of any depth: R's cairo PNGs of few colours have one). Every row
+ * filter predicts 0 for the first pixel of the first row (no pixel left of
+ * it or above it), so its bytes follow the filter byte as they are.
+ */
+function topLeftColour(png: Buffer): string {
+    const depth = png[24];
+    const colourType = png[25];
+    const chunks: Buffer[] = [];
+    let palette: Buffer | undefined;
+    for (let at = 8; at < png.length; ) {
+        const length = png.readUInt32BE(at);
+        const type = png.toString('latin1', at + 4, at + 8);
+        if (type === 'IDAT') chunks.push(png.subarray(at + 8, at + 8 + length));
+        if (type === 'PLTE') palette = png.subarray(at + 8, at + 8 + length);
+        at += 12 + length;
+    }
+    const pixels = zlib.inflateSync(Buffer.concat(chunks));
+    let rgb: Buffer;
+    if (colourType === 3 && palette) {
+        const index = pixels[1] >> (8 - depth);
+        rgb = palette.subarray(index * 3, index * 3 + 3);
+    } else {
+        assert.ok(depth === 8 && (colourType === 2 || colourType === 6), `an 8-bit RGB or RGBA PNG (depth ${depth}, colour type ${colourType})`);
+        rgb = pixels.subarray(1, 4);
+    }
+    return '#' + [...rgb].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 function plotCount(r: RBridgeApi, count: number): Promise<true> {
@@ -124,6 +156,7 @@ suite('Plots view', () => {
             () => r.plots.zoomed().find((z) => z.plotId === plotId && z.shown),
             [r.plots.onDidChange],
             'the zoomed plot on screen',
+            PAGE_LOAD_MS,
         );
         assert.ok(zoomed?.shown && zoomed.shown.naturalWidth > 50, `zoomed: ${JSON.stringify(r.plots.zoomed())}`);
         await command('workbench.action.closeActiveEditor');
@@ -143,6 +176,67 @@ suite('Plots view', () => {
         assert.strictEqual(await command('rbridge.plots.clear', { confirm: false }), 2);
         assert.strictEqual(r.plots.list().length, 0);
         assert.strictEqual(r.plots.current(), undefined);
+    });
+
+    test('the background setting: a grid plot on screen is drawn again with it, a saved PNG has it; base graphics keep theirs', async () => {
+        const config = vscode.workspace.getConfiguration('rbridge');
+        const dir = scratchDir('background-plots');
+        const save = async (name: string): Promise<string> => {
+            const uri = vscode.Uri.file(path.join(dir, name));
+            const saved = await command<vscode.Uri>('rbridge.plots.save', { uri: uri.toString(), width: 400, height: 300 });
+            assert.strictEqual(saved?.toString(), uri.toString(), `saved ${name}`);
+            return topLeftColour(fs.readFileSync(uri.fsPath));
+        };
+        // Base graphics: R's white, also in a saved picture (not transparent).
+        assert.strictEqual((await r.execute('plot(1:5)')).status, 'ok');
+        await plotCount(r, 1);
+        const base = r.plots.current()?.plotId;
+        assert.strictEqual(await save('base.png'), '#ffffff', "R's white by default");
+        assert.strictEqual((await r.execute('grid::grid.newpage(); grid::grid.rect(width = 0.5, height = 0.5)')).status, 'ok');
+        await plotCount(r, 2);
+        const first = await showsFitted(r, () => r.plots.current()?.plotId, 'the grid plot on screen');
+        assert.strictEqual(await save('grid-white.png'), '#ffffff');
+        try {
+            const redrawn = waitUntil(
+                () => {
+                    const shown = r.plots.shown();
+                    return shown && shown !== first && shown.plotId === first.plotId && fitsView(shown, r) ? shown : undefined;
+                },
+                [r.plots.onDidShowImage],
+                'the plot drawn again on the new background',
+                PAGE_LOAD_MS,
+            );
+            await config.update('plots.background', '#336699', vscode.ConfigurationTarget.Workspace);
+            await redrawn;
+            assert.strictEqual(await save('grid-blue.png'), '#336699', 'the saved plot has the background set');
+            // A base plot keeps the background it was drawn with (R records it with the plot).
+            assert.strictEqual(await command('rbridge.plots.previous'), base);
+            assert.strictEqual(await save('base-again.png'), '#ffffff');
+        } finally {
+            await config.update('plots.background', undefined, vscode.ConfigurationTarget.Workspace);
+        }
+        assert.strictEqual(await command('rbridge.plots.clear', { confirm: false }), 2);
+    });
+
+    test('with openOn "never" a new plot leaves the view closed; R: Show Plots opens it on that plot', async () => {
+        const config = vscode.workspace.getConfiguration('rbridge');
+        await command('rbridge.plots.show');
+        assert.ok(r.plots.isOpen());
+        // The view is the active editor once shown: closing it closes the panel.
+        await command('workbench.action.closeActiveEditor');
+        await waitUntil(() => (r.plots.isOpen() ? undefined : true), [r.plots.onDidChange], 'the Plots view closed');
+        try {
+            await config.update('plots.openOn', 'never', vscode.ConfigurationTarget.Workspace);
+            assert.strictEqual((await r.execute('plot(5:1)')).status, 'ok');
+            await plotCount(r, 1);
+            assert.strictEqual(r.plots.isOpen(), false, 'the view stays closed');
+            await command('rbridge.plots.show');
+            assert.ok(r.plots.isOpen());
+            await showsFitted(r, () => r.plots.current()?.plotId, 'the plot on screen once shown');
+        } finally {
+            await config.update('plots.openOn', undefined, vscode.ConfigurationTarget.Workspace);
+        }
+        assert.strictEqual(await command('rbridge.plots.clear', { confirm: false }), 1);
     });
 
     test('a restart of R empties the view and says why', async () => {

@@ -40,12 +40,12 @@ interface Entry {
 
 export class HelpPanel implements vscode.Disposable {
     private panel: vscode.WebviewPanel | undefined;
-    private pageReady = false;
     private history: Entry[] = [];
     private index = -1;
     private nextId = 1;
     private lookup: vscode.CancellationTokenSource | undefined;
     private busyText: string | undefined;
+    private searchOnReady: { text?: string } | undefined;
     private shownValue: (HelpShown & { id: number }) | undefined;
     private readonly changeEmitter = new vscode.EventEmitter<void>();
     private readonly shownEmitter = new vscode.EventEmitter<HelpShown>();
@@ -173,8 +173,11 @@ export class HelpPanel implements vscode.Disposable {
 
     /** Shows the panel (creating it, with the current entry) and puts the focus in its search box. */
     focusSearch(text?: string): void {
+        const opening = !this.panel;
         this.ensurePanel(false);
         this.post({ type: 'focusSearch', text });
+        // A page that was only now created may not have heard it: its `ready` does.
+        if (opening) this.searchOnReady = { text };
     }
 
     /** For tests: the page clicks a link, a Run example button or a match, as a person would. */
@@ -273,17 +276,12 @@ export class HelpPanel implements vscode.Disposable {
             { enableFindWidget: true },
         );
         this.panel = panel;
-        this.pageReady = false;
         panel.webview.onDidReceiveMessage((m: FromHelp) => this.receive(m));
-        panel.onDidChangeViewState(() => {
-            // Hidden: the page is gone and will say `ready` when rebuilt.
-            if (!panel.visible) this.pageReady = false;
-        });
         panel.onDidDispose(() => {
             if (this.panel !== panel) return;
             this.panel = undefined;
-            this.pageReady = false;
             this.shownValue = undefined;
+            this.searchOnReady = undefined;
             this.cancelLookup();
             this.changeEmitter.fire();
         });
@@ -291,16 +289,21 @@ export class HelpPanel implements vscode.Disposable {
     }
 
     private post(message: ToHelp): void {
-        // Until the page says it is ready, it gets nothing: `ready` brings it what it needs.
-        if (this.panel && this.pageReady) void this.panel.webview.postMessage(message);
+        // Always posted: a page that is still loading or is rebuilt after being
+        // hidden may miss it, and its `ready` brings it what it needs. (Holding
+        // messages back until `ready`, and again after each hide, lost them
+        // for good when VS Code reported the panel hidden for a moment
+        // without rebuilding the page.)
+        if (this.panel) void this.panel.webview.postMessage(message);
     }
 
     private receive(message: FromHelp): void {
         switch (message.type) {
             case 'ready':
-                this.pageReady = true;
                 this.render();
                 if (this.busyText) this.post({ type: 'busy', text: this.busyText });
+                if (this.searchOnReady) this.post({ type: 'focusSearch', text: this.searchOnReady.text });
+                this.searchOnReady = undefined;
                 return;
             case 'open':
                 if (message.topic) void this.openTopic({ topic: message.topic, package: message.package });
