@@ -133,6 +133,8 @@ register_request("help/page", function(params) {
   if (!is.null(query) && nzchar(query)) return(search_json(utils::help.search(query)))
   if ((is.null(topic) || !nzchar(topic)) && !is.null(package)) return(package_topics_json(package))
   if (is.null(topic) || !nzchar(topic)) stop("a topic, a package or a query is needed")
+  # A package that is not installed documents nothing, as an unknown topic.
+  if (!is.null(package) && !length(find.package(package, quiet = TRUE))) return("{\"matches\":[]}")
   paths <- if (is.null(package)) utils::help(topic, help_type = "html") else utils::help(topic, package = (package), help_type = "html", try.all.packages = FALSE)
   paths <- as.character(paths)
   if (!length(paths)) return("{\"matches\":[]}")

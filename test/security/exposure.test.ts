@@ -54,6 +54,18 @@ describe('security: listeners and what user code can see', function () {
         assert.ok(descendantsOf(client.pid).includes(client.kernelPid!), 'R was among the processes inspected');
     });
 
+    it("shows help pages without R's dynamic help server: no socket, httpd port 0", async () => {
+        const client = await start({ init: { helpViewer: true }, keep: ['r/output', 'r/showHelp'] });
+        const page = await client.request<{ title: string }>('r/help', { topic: 'lm' });
+        assert.strictEqual(page.result?.title, 'Fitting Linear Models', JSON.stringify(page.error));
+        assert.strictEqual(await run(client, '?lm', 'help'), '', 'the page went to the client, nothing printed');
+        assert.ok(client.notifications.some((n) => n.method === 'r/showHelp'), 'r/showHelp for ?lm');
+        assert.deepStrictEqual(exposedSockets(client), [], 'after help pages');
+        assert.ok(descendantsOf(client.pid).includes(client.kernelPid!), 'R was among the processes inspected');
+        // R starts its help server on the first page it shows through it; its port stays 0 until then.
+        assert.strictEqual(await run(client, 'cat(tools:::httpdPort())', 'port'), '0');
+    });
+
     it('a detached session holds no TCP or UDP socket and one listening Unix socket, its own; R holds none', async () => {
         const registry = privateRegistry();
         try {
