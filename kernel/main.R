@@ -81,6 +81,9 @@ hello_json <- function(has_jsonlite) {
     ",\"rVersion\":", json_string(paste(R.version$major, R.version$minor, sep = ".")),
     ",\"rlang\":", if (has_rlang) "true" else "false",
     ",\"jsonlite\":", if (has_jsonlite) json_string(as.character(utils::packageVersion("jsonlite"))) else "null",
+    # The server removes R's temporary folder when R is killed, which R
+    # cannot do itself: TMPDIR from a .Renviron may have put it anywhere.
+    ",\"tempDir\":", json_string(tempdir()),
     "}"
   )
 }

@@ -35,10 +35,7 @@ connect <- function(to_kernel, from_kernel, grants, secret) {
   state$input <- file(to_kernel, open = "reb", raw = TRUE)
   state$output <- file(from_kernel, open = "web", raw = TRUE)
   state$frames <- list()
-  # fifo(), not file(): its reads are plain read() calls of exactly the
-  # size asked, with no stdio buffer that would read ahead into records
-  # the server may still take back.
-  state$grants <- fifo(grants, open = "rb", blocking = TRUE)
+  open_grants(grants)
   # The secret goes first, before any frame: the server stops a kernel whose
   # channel does not start with it.
   writeBin(charToRaw(paste0(secret, "\n")), state$output)
@@ -80,13 +77,62 @@ next_frame <- function() {
 # next 16-byte record on the grants FIFO, "<id> go" or "<id> no" (the server
 # took the grant back to cancel it). See Grants in server/src/kernel/channel.ts.
 claim <- function(id) {
-  record <- rawToChar(readBin(state$grants, "raw", 16L))
+  record <- rawToChar(read_grant())
   granted <- substr(record, 14L, 15L) == "go"
   if (as.numeric(substr(record, 1L, 12L)) != as.numeric(id)) {
     log_line("grant for execution ", substr(record, 1L, 12L), " while starting ", id)
     return(FALSE)
   }
   granted
+}
+
+# Grant records must be read exactly, 16 bytes at a time: a file()
+# connection's stdio buffer would read ahead into records the server may
+# still take back. fifo() reads exactly (plain read() calls of the size
+# asked) but has no close-on-exec mode, so a fifo() kept open would be
+# inherited by every process R starts. So the FIFO is held by a file()
+# connection opened close-on-exec and never read, and each claim reads its
+# record through a fifo() opened on /proc/self/fd/N of that connection (a
+# new open file description of the same, by then unlinked, FIFO) and closed
+# at once, while no user code runs. Without /proc (macOS) the fifo() stays
+# open, inherited as before (see docs/platforms.md).
+open_grants <- function(path) {
+  before <- fds_on(path)
+  state$grants_holder <- file(path, open = "reb", raw = TRUE)
+  state$grants_reopen <- NULL
+  mine <- setdiff(fds_on(path), before)
+  if (length(mine) == 1L) {
+    state$grants_reopen <- file.path("/proc/self/fd", mine)
+    state$server_pid <- parent_pid()
+    return(invisible())
+  }
+  state$grants <- fifo(path, open = "rb", blocking = TRUE)
+  invisible()
+}
+
+# The descriptors of this process open on `path` (none without /proc).
+fds_on <- function(path) {
+  fds <- list.files("/proc/self/fd")
+  fds[Sys.readlink(file.path("/proc/self/fd", fds)) %in% normalizePath(path)]
+}
+
+read_grant <- function() {
+  if (is.null(state$grants_reopen)) return(readBin(state$grants, "raw", 16L))
+  # Opening a FIFO for reading waits for a writer: with the server gone
+  # (killed by SIGKILL, so it could not stop R) it would wait for ever,
+  # where a read returns end of file. An orphaned R is adopted by another
+  # process, so a new parent means no grant.
+  if (!identical(parent_pid(), state$server_pid)) return(raw(0))
+  con <- fifo(state$grants_reopen, open = "rb", blocking = TRUE)
+  on.exit(close(con))
+  readBin(con, "raw", 16L)
+}
+
+parent_pid <- function() {
+  stat <- readLines("/proc/self/stat", warn = FALSE)
+  # The command name in parentheses may hold spaces; the state and the
+  # parent's pid follow it.
+  strsplit(sub("^.*\\) ", "", stat), " ", fixed = TRUE)[[1L]][2L]
 }
 
 # Returns NULL when the server has closed the connection. A frame is read

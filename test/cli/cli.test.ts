@@ -189,6 +189,16 @@ describe('command-line client (real R)', function () {
             assert.ok(run.stderr.includes(`the rest of ${file} was not run`), run.describe());
         });
 
+        it('halts with a message and exit 1 at a jump to the top level (invokeRestart("abort")), running nothing after it', async () => {
+            const file = script('abort.R', 'cat("one\\n")\ninvokeRestart("abort")\ncat("not reached\\n")\n');
+            const run = await CliProcess.run([file]);
+            assert.strictEqual(run.exited.code, 1, run.describe());
+            assert.strictEqual(run.stdout, 'one\n', run.describe());
+            assert.ok(run.stderr.includes(`${file}: `), run.describe());
+            assert.match(run.stderr, /jumped to the top level/, run.describe());
+            assert.doesNotMatch(run.stderr, /R died/, run.describe());
+        });
+
         it('passes the arguments after the file to commandArgs()', async () => {
             const file = script('args.R', 'cat(commandArgs(trailingOnly = TRUE), sep = "|")\n');
             const run = await CliProcess.run([file, 'a', '--b', 'c d']);
@@ -260,6 +270,14 @@ describe('command-line client (real R)', function () {
             const run = await CliProcess.run([], { input: 'x <- 1; invokeRestart("abort")\ncat("after", x, "\\n")\n' });
             assert.strictEqual(run.stdout, 'after 1 \n', run.describe());
             assert.doesNotMatch(run.stderr, /R died/, run.describe());
+        });
+
+        it('goes on in the same R after a jump to the top level with --auto-restart: a jump is not a death', async () => {
+            const run = await CliProcess.run(['--auto-restart'], {
+                input: 'pid <- Sys.getpid(); x <- 1; invokeRestart("abort")\ncat("after", x, Sys.getpid() == pid, "\\n")\n',
+            });
+            assert.strictEqual(run.stdout, 'after 1 TRUE \n', run.describe());
+            assert.doesNotMatch(run.stderr, /R died|restarted/, run.describe());
         });
 
         it('waits for a restarted R with --auto-restart and carries on in it', async () => {

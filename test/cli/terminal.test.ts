@@ -84,6 +84,31 @@ describe('command-line client on a terminal (real R)', function () {
         assert.ok(!history.includes('hunter2') && !/^second$/m.test(history), `the answers are in the history: ${JSON.stringify(history)}`);
     });
 
+    it('leaves the answers to readLines(stdin(), n = 1) out of the history', async () => {
+        const pty = start();
+        await ready(pty);
+        await run(pty, 'line <- readLines(stdin(), n = 1)', ASKED);
+        await run(pty, 'swordfish', PROMPT);
+        await run(pty, 'cat("read", line, "\\n")', 'read swordfish ');
+        // Up twice brings back the two lines of code before it, not the answer between them.
+        let from = pty.output.length;
+        pty.type('\x1b[A');
+        await pty.waitFor('cat("read", line, "\\n")', 5000, from);
+        from = pty.output.length;
+        pty.type('\x1b[A');
+        await pty.waitFor('line <- readLines(stdin(), n = 1)', 5000, from);
+        assert.ok(!pty.output.slice(from).includes('swordfish'), pty.describe());
+        // Enter runs it again, and R reads again.
+        await run(pty, '', ASKED);
+        await run(pty, 'marlin', PROMPT);
+        await run(pty, 'cat("now", line, "\\n")', 'now marlin ');
+        pty.type('\x04');
+        await pty.waitForExit();
+        const history = fs.readFileSync(path.join(pty.home, '.rbridge_history'), 'utf8');
+        assert.match(history, /line <- readLines\(stdin\(\), n = 1\)/);
+        assert.ok(!history.includes('swordfish') && !history.includes('marlin'), `the answers are in the history: ${JSON.stringify(history)}`);
+    });
+
     it('Ctrl+D answers readline() with "" and ends readLines(stdin()), and the session goes on', async () => {
         const pty = start();
         await ready(pty);

@@ -63,6 +63,27 @@ describe('kernel tier: the frame writer and reader (kernel/wire.R)', function ()
                 # The record is for 9, the execution starting is 10: not granted, and logged.
                 mismatch <- claim(10L)
                 list(granted = granted, refused = refused, mismatch = mismatch, logs = frames_in(log))`,
+            grantsReopened: String.raw`
+                path <- tempfile()
+                system2("mkfifo", path)
+                # Opened for reading and writing: the test's own writer, so that no open waits.
+                w <- fifo(path, open = "w+b")
+                writeBin(charToRaw(paste0(sprintf("%012d go
+", 7L), sprintf("%012d no
+", 8L), sprintf("%012d go
+", 9L))), w)
+                flush(w)
+                open_grants(path)
+                on.exit({
+                  close(k$state$grants_holder)
+                  k$state$grants_reopen <- NULL
+                })
+                granted <- claim(7L)
+                # Another process reads what is left in the FIFO (until timeout stops it).
+                left <- suppressWarnings(system2("timeout", c("1", "cat", sub("self", Sys.getpid(), k$state$grants_reopen)), stdout = TRUE))
+                close(w)
+                children <- system("ls -l /proc/self/fd", intern = TRUE)
+                list(reopened = !is.null(k$state$grants_reopen), granted = granted, left = left, inherited = any(grepl(basename(path), children, fixed = TRUE)))`,
         });
     });
 
@@ -109,5 +130,13 @@ describe('kernel tier: the frame writer and reader (kernel/wire.R)', function ()
         assert.strictEqual(g.logs.length, 1);
         assert.strictEqual(g.logs[0].kind, 'log');
         assert.match(g.logs[0].body, /grant for execution 000000000009 while starting 10/);
+    });
+
+    it('reads a grant through a close-on-exec handle, exactly one record, leaving the rest to the server', () => {
+        const g = r.get<{ reopened: boolean; granted: boolean; left: string[]; inherited: boolean }>('grantsReopened');
+        assert.strictEqual(g.reopened, true, 'the grants FIFO is read through /proc/self/fd');
+        assert.strictEqual(g.granted, true);
+        assert.deepStrictEqual(g.left, ['000000000008 no', '000000000009 go'], 'the claim read ahead');
+        assert.strictEqual(g.inherited, false, 'a process R started inherited the grants FIFO');
     });
 });

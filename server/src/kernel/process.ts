@@ -95,6 +95,8 @@ export class KernelProcess implements Kernel {
     private channel: KernelChannel | undefined;
     private authenticated = false;
     private tmpDir: string | undefined;
+    /** R's tempdir(), as its hello said. */
+    private rTempDir: string | undefined;
     private stderrTail = '';
     private hasExited = false;
     /** Until the kernel is ready, a failure is reported by start() alone, not as an exit event. */
@@ -186,6 +188,13 @@ export class KernelProcess implements Kernel {
                 );
                 return;
             }
+            const override = renvironOverride(env, this.options.cwd ?? process.cwd());
+            if (override) {
+                clearTimeout(timeout);
+                closeChildEnds();
+                fail(override);
+                return;
+            }
             if (this.options.cwd && !isDirectory(this.options.cwd)) {
                 clearTimeout(timeout);
                 closeChildEnds();
@@ -233,6 +242,7 @@ export class KernelProcess implements Kernel {
                     return;
                 }
                 this.hello = hello;
+                this.rTempDir = hello.tempDir;
                 // What the kernel must not take from its environment (which a
                 // workspace's .Renviron could set) comes on the private channel.
                 this.send({
@@ -526,8 +536,14 @@ export class KernelProcess implements Kernel {
         }
     }
 
-    /** Synchronous: the server may be about to exit. */
+    /**
+     * Synchronous: the server may be about to exit. R's own temporary folder
+     * goes too: R removes it only when it exits by itself, and TMPDIR from a
+     * .Renviron may have put it outside the private folder.
+     */
     private removeTmpDir(): void {
+        removeRTempDir(this.rTempDir);
+        this.rTempDir = undefined;
         if (!this.tmpDir) return;
         try {
             fs.rmSync(this.tmpDir, { recursive: true, force: true });
@@ -588,6 +604,60 @@ function checkHello(hello: Hello): string | undefined {
             'The R package jsonlite is not installed, and the kernel needs it. Install it with ' +
             'install.packages("jsonlite") in R, or on Debian and Ubuntu with `apt-get install r-cran-jsonlite`.'
         );
+    }
+    return undefined;
+}
+
+/**
+ * Removes `dir`, R's tempdir() as the kernel reported it, only if it is what
+ * R makes there: a real folder (not a link) named Rtmp and six characters,
+ * owned by this user. Anything else is left alone.
+ */
+export function removeRTempDir(dir: string | undefined): void {
+    if (!dir || !path.isAbsolute(dir) || !/^Rtmp[A-Za-z0-9]{6}$/.test(path.basename(dir))) return;
+    try {
+        const stat = fs.lstatSync(dir);
+        if (!stat.isDirectory() || (process.getuid && stat.uid !== process.getuid())) return;
+        fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+        // Gone already, or not ours to remove.
+    }
+}
+
+/** What a .Renviron line may not set: R reads the file before the kernel runs, and these would replace the kernel. */
+const KERNEL_VARIABLES: Record<string, string> = {
+    R_PROFILE_USER: "names the file R runs at start-up, which must be the kernel's bootstrap",
+    RBRIDGE_KERNEL_DIR: "names the folder of the kernel's own files",
+};
+
+/**
+ * The user .Renviron R will read (R's rule: the file R_ENVIRON_USER names,
+ * else ./.Renviron of the working directory, else ~/.Renviron), checked for
+ * a line that would stop the kernel from starting; the message for the user,
+ * or undefined. Without this, R would start without the kernel and the start
+ * would only time out.
+ */
+export function renvironOverride(env: NodeJS.ProcessEnv, cwd: string): string | undefined {
+    const home = env.HOME || os.homedir();
+    const named = env.R_ENVIRON_USER;
+    const candidates = named ? [named.replace(/^~(?=\/|$)/, home)] : [path.join(cwd, '.Renviron'), path.join(home, '.Renviron')];
+    const file = candidates.map((f) => path.resolve(cwd, f)).find((f) => fs.existsSync(f));
+    if (!file) return undefined;
+    let text: string;
+    try {
+        text = fs.readFileSync(file, 'utf8');
+    } catch {
+        return undefined;
+    }
+    for (const line of text.split(/\r?\n/)) {
+        const name = /^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*=/.exec(line)?.[1];
+        if (name && name in KERNEL_VARIABLES) {
+            return (
+                `R cannot start the kernel: ${file} sets ${name}, which ${KERNEL_VARIABLES[name]} (R reads that file before the kernel runs, and its values win). ` +
+                `Remove the ${name} line from ${file}` +
+                (name === 'R_PROFILE_USER' ? '; to have a profile of your own run, name it with R_PROFILE_USER in the `rbridge.env` setting instead.' : '.')
+            );
+        }
     }
     return undefined;
 }

@@ -37,6 +37,8 @@ export interface Hello {
     rlang: boolean;
     /** The version of jsonlite, or null when it is not installed (the kernel then stops). */
     jsonlite?: string | null;
+    /** R's tempdir(): the server removes it once R is gone (see removeRTempDir() in process.ts). */
+    tempDir?: string;
 }
 
 /** How user code ended R (a bye frame): 'quit' for quit(). */
