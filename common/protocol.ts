@@ -619,6 +619,11 @@ export interface DataColumnSummary {
     type: string;
     /** Over all rows of the object (the filter does not apply). */
     rows: number;
+    /**
+     * A column of more than 100,000 rows is summarised from this many
+     * evenly spaced rows: every figure but `rows` is of the sample.
+     */
+    sample?: number;
     naCount: number;
     distinct?: number;
     min?: string;

@@ -4,8 +4,8 @@
 #
 # A view never holds the data of a global variable: it keeps the
 # variable's path and looks the object up again for each request, so that
-# R does not copy the object at its next in-place change. Only the value of
-# an expression that is not a global variable (View(head(df))) is kept.
+# R does not copy the object at its next in-place change. Only a value that
+# no global variable holds (View(head(df))) is kept.
 # Sorts and filters are kept as row indices (an integer vector), never as a
 # copy of the data.
 #
@@ -31,21 +31,56 @@ CELL_MAX_CHARS <- 2000L
 
 # View(), as the search path finds it before utils::View (which needs a GUI
 # this R does not have). The code that calls it goes on at once.
+#
+# A view follows a global variable by its path: View(df), and also View(d)
+# in a function called as f(df), or any value that is the very object a
+# global variable holds (found by global_holding()), so that the view keeps
+# no reference that would make R copy the variable at its next change. Any
+# other value (View(head(df))) is kept. An active binding is refused before
+# it is read: each read runs its function, so there is no object to follow.
 view_function <- function(x, title) {
   expr <- substitute(x)
   if (missing(title)) title <- paste(deparse(expr, width.cutoff = 60L, nlines = 1L), collapse = "")
   title <- as.character(title)[1L]
-  # A global variable is looked up again for each page; anything else is kept.
-  path <- if (is.symbol(expr) && identical(parent.frame(), globalenv()) && exists(as.character(expr), envir = globalenv(), inherits = FALSE)) as.character(expr)
+  home <- if (is.symbol(expr)) binding_home(as.character(expr), parent.frame())
+  if (!is.null(home) && bindingIsActive(as.character(expr), home)) {
+    message("View(): '", as.character(expr), "' is an active binding: each read runs its function, so there is no table to follow. Assign its value and view that: x <- ", as.character(expr), "; View(x)")
+    return(invisible())
+  }
   why <- not_viewable(x)
   if (!is.null(why)) {
     message("View(): ", why)
     return(invisible())
   }
+  path <- if (identical(home, globalenv())) as.character(expr) else global_holding(x)
   view <- new_view(title, path, if (is.null(path)) x)
   view$schema <- schema_of(x, title)
   suspendInterrupts(write_frame("view", current_exec$id, view$id, body = view_json(view, x)))
   invisible()
+}
+
+# The environment, from `env` up, where `name` is bound (NULL: nowhere).
+binding_home <- function(name, env) {
+  while (!identical(env, emptyenv())) {
+    if (exists(name, envir = env, inherits = FALSE)) return(env)
+    env <- parent.env(env)
+  }
+  NULL
+}
+
+# The name of a global variable whose value is the very object `x` (a
+# function's argument that a global variable was given to), or NULL.
+# identical() of one object with itself returns at once; active bindings
+# and promises not yet evaluated are skipped, not read.
+global_holding <- function(x) {
+  names <- ls(globalenv(), all.names = TRUE, sorted = FALSE)
+  kinds <- binding_kinds(globalenv(), names)
+  for (k in seq_along(names)) {
+    if (kinds[[k]] != 0L) next
+    value <- globalenv()[[names[[k]]]]
+    if (typeof(value) == typeof(x) && length(value) == length(x) && identical(value, x)) return(names[[k]])
+  }
+  NULL
 }
 
 # NULL when `x` can be shown as a table, else why not.
@@ -401,19 +436,29 @@ shown_as <- function(v, like) {
 
 # The summary of a column works on a subset of it (its values that are not
 # NA), never the column itself: R's summaries (hist(), quantile(), table())
-# keep references to what they are given.
+# keep references to what they are given. A column of more than
+# SUMMARY_SAMPLE rows is summarised from that many evenly spaced rows (the
+# result says `sample`), so that a summary holds R for a bounded time (tens
+# of milliseconds) whatever the size of the table: it runs in the same
+# queue as the grid's pages.
+SUMMARY_SAMPLE <- 100000L
+
 column_summary <- function(x, column, title) {
   column <- check_column(x, column)
-  summarise_values(column_head(x, column, title))
+  n <- table_rows(x)
+  rows <- if (n > SUMMARY_SAMPLE) floor(seq(1, n, length.out = SUMMARY_SAMPLE))
+  summarise_values(column_head(x, column, title, rows, n))
 }
 
-column_head <- function(x, column, title) {
-  col <- table_column(x, column + 1L)
+column_head <- function(x, column, title, rows, n) {
+  col <- table_column(x, column + 1L, rows)
   na <- is.na(col)
-  list(
-    out = list(column = column, name = table_names(x, title)[[column + 1L]], type = column_type(col), rows = length(col), naCount = sum(na)),
-    values = col[!na]
-  )
+  out <- list(column = column, name = table_names(x, title)[[column + 1L]], type = column_type(col), rows = n, naCount = sum(na))
+  if (!is.null(rows)) out$sample <- length(rows)
+  # A classed column (a factor) subset here, in the frame that binds it,
+  # through its `[` method would stay referenced (the next change to the
+  # object copies it); through user_subset() it does not.
+  list(out = out, values = if (is.object(col)) user_subset(col, which(!na)) else col[!na])
 }
 
 summarise_values <- function(head) {
@@ -438,11 +483,15 @@ summarise_values <- function(head) {
     }
   } else if (is.atomic(values) || is.factor(values)) {
     s <- if (is.factor(values)) as.character(values) else if (is.character(values)) values else format_values(values)
-    counts <- table(s, useNA = "no")
-    out$distinct <- length(counts)
-    top <- utils::head(sort(counts, decreasing = TRUE), 10L)
+    # Counted by match(), not table(), whose factor() sorts the distinct
+    # values in the locale's collation (seconds for 1e5 distinct strings);
+    # ties in C-locale order.
+    distinct <- unique(s)
+    counts <- tabulate(match(s, distinct), length(distinct))
+    out$distinct <- length(distinct)
+    top <- utils::head(order(-counts, distinct, method = "radix"), 10L)
     out$top <- vector("list", length(top))
-    for (i in seq_along(top)) out$top[[i]] <- list(value = names(top)[[i]], count = as.numeric(top[[i]]))
+    for (i in seq_along(top)) out$top[[i]] <- list(value = distinct[[top[[i]]]], count = counts[[top[[i]]]])
     if (length(s)) {
       sorted <- range(s)
       out$min <- sorted[[1L]]
@@ -520,7 +569,12 @@ register_request("dataView/refresh", function(params) {
   view <- view_of(params$viewId)
   why <- view_problem(view)
   if (!is.null(why)) return(to_json(list(removed = TRUE, reason = why, rows = 0L, totalRows = 0L, columns = 0L)))
-  kept <- length(view$keys) + length(view$filters) == 0L || reindexed(view)
+  kept <- length(view$keys) + length(view$filters) == 0L || !order_column_gone(view) && reindexed(view)
+  if (!kept) {
+    view$keys <- list()
+    view$filters <- list()
+    view$index <- NULL
+  }
   refreshed(view, !kept)
 })
 
@@ -529,20 +583,28 @@ view_problem <- function(view) tryCatch(object_problem(view), error = function(e
 
 object_problem <- function(view) not_viewable(view_object(view))
 
-# Indexes a view again; a sort or filter column that no longer exists drops
-# the view's sort and filter (FALSE).
+# Whether a column the view sorts or filters by is gone: no column at its
+# index now, or one of another name (an earlier column was removed), which
+# the sort or filter was not meant for.
+order_column_gone <- function(view) {
+  names <- table_names(view_object(view), view$title)
+  for (item in c(view$keys, view$filters)) {
+    j <- suppressWarnings(as.integer(item$column))
+    if (length(j) != 1L || is.na(j) || j < 0L || j >= length(names) || j >= length(view$schema)) return(TRUE)
+    if (!identical(view$schema[[j + 1L]]$name, names[[j + 1L]])) return(TRUE)
+  }
+  FALSE
+}
+
+# Indexes a view again: FALSE when its sort or filter no longer applies (a
+# column's type changed), which then drops them.
 reindexed <- function(view) {
   tryCatch(
     {
       reindex_view(view)
       TRUE
     },
-    error = function(e) {
-      view$keys <- list()
-      view$filters <- list()
-      view$index <- NULL
-      FALSE
-    }
+    error = function(e) FALSE
   )
 }
 

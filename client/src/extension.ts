@@ -97,7 +97,7 @@ export function activate(context: vscode.ExtensionContext): RBridgeApi {
     const statusBar = new KernelStatusBar(session, () => settings.trusted);
     const progress = new BusyProgress(session);
     const plots = new PlotsView(context.extensionUri, session, settings, notifier, log, context.globalState);
-    const dataViews = new DataViews(context.extensionUri, session, log);
+    const dataViews = new DataViews(context.extensionUri, session, log, notifier);
     const jobs = new Jobs(session, notifier, log);
     const help = new HelpPanel(context.extensionUri, {
         help: async (params, token) => {

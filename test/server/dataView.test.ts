@@ -6,7 +6,8 @@
  * viewed object (tracemem); busy answers; bad input.
  */
 import * as assert from 'assert';
-import type { DataViewChangedParams, DataViewInfo, DataViewRowsResult, DataViewSchemaResult } from '../../common/protocol';
+import type { DataColumnSummary, DataViewChangedParams, DataViewInfo, DataViewRowsResult, DataViewSchemaResult } from '../../common/protocol';
+import { MAX_DATA_VIEW_ROWS } from '../../common/protocol';
 import { clientsPerTest, WireClient } from '../support/wireClient';
 
 const KEEP = ['r/dataView/open', 'r/dataView/changed', 'r/output'];
@@ -55,9 +56,13 @@ describe('data viewer (real R)', function () {
             'View(c(b = 2, a = 1))',
             'View(factor(c("lo", "hi", "lo")))',
         ].join('\n');
-        const result = await client.execute(code);
+        const reply = await client.executeReply({ code });
+        const result = reply.result!;
         assert.strictEqual(result.status, 'ok', JSON.stringify(result));
         const views = opened(client);
+        // Every r/dataView/open came on the wire before the answer of the execution that called View().
+        const seqs = client.notifications.filter((n) => n.method === 'r/dataView/open').map((n) => n.seq);
+        assert.ok(seqs.length === 8 && seqs.every((seq) => seq < reply.seq), `r/dataView/open at ${seqs.join(',')}, the answer at ${reply.seq}`);
         assert.deepStrictEqual(
             views.map((v) => `${v.title} ${v.rows}x${v.columns} ${v.class[0]}`),
             [
@@ -126,6 +131,10 @@ describe('data viewer (real R)', function () {
         assert.strictEqual(end.values[1][49], 'row1000000');
         const past = await ok<DataViewRowsResult>(client, 'r/dataView/rows', { viewId: view.viewId, start: 2e6, count: 10 });
         assert.deepStrictEqual(past.values, [[], []]);
+        // A count above the cap (MAX_DATA_VIEW_ROWS) is cut to it: one page of 1,000 rows, not an error.
+        const capped = await ok<DataViewRowsResult>(client, 'r/dataView/rows', { viewId: view.viewId, start: 10, count: 5000 });
+        assert.deepStrictEqual([capped.values[0].length, capped.values[1].length, capped.rowNames.length], [MAX_DATA_VIEW_ROWS, MAX_DATA_VIEW_ROWS, MAX_DATA_VIEW_ROWS]);
+        assert.deepStrictEqual([capped.rowNames[0], capped.rowNames[MAX_DATA_VIEW_ROWS - 1], capped.total], ['11', String(10 + MAX_DATA_VIEW_ROWS), 1e6]);
     });
 
     it("sorts and filters as R's own order() and subsets do, combined", async () => {
@@ -171,6 +180,28 @@ describe('data viewer (real R)', function () {
         assert.ok((x.histogram as { counts: number[] }).counts.reduce((a, b) => a + b) === 4);
         const w = await ok<Record<string, unknown>>(client, 'r/dataView/summary', { viewId: view.viewId, column: 1 });
         assert.deepStrictEqual([w.naCount, w.distinct, w.top], [1, 2, [{ value: 'a', count: 3 }, { value: 'b', count: 1 }]]);
+        assert.strictEqual(x.sample, undefined, 'a small column is summarised whole');
+    });
+
+    it('summarises a column of more than 100,000 rows from an evenly spaced sample, and says so', async () => {
+        const client = await start();
+        // Every fourth value NA; the text's 200,000 distinct values only a sample can keep within bounds.
+        await client.execute('huge <- data.frame(x = ifelse(seq_len(2e6) %% 4 == 0, NA, seq_len(2e6)), s = paste0("k", seq_len(2e6) %% 2e5)); edge <- data.frame(x = seq_len(1e5))');
+        const view = await ok<DataViewInfo>(client, 'r/dataView/openVariable', { path: ['huge'] });
+        const x = await ok<DataColumnSummary>(client, 'r/dataView/summary', { viewId: view.viewId, column: 0 });
+        assert.deepStrictEqual([x.rows, x.sample], [2e6, 1e5], 'the rows of the object, and the size of the sample');
+        const sampled = await rValue(client, 'local({ v <- huge$x[floor(seq(1, 2e6, length.out = 1e5))]; c(sum(is.na(v)), length(unique(v[!is.na(v)]))) })');
+        assert.deepStrictEqual([x.naCount, x.distinct], sampled.split(' ').map(Number), 'NA and distinct values are counted in the sample');
+        assert.ok(x.naCount > 20000 && x.naCount < 30000, `about a quarter NA: ${x.naCount}`);
+        assert.ok(Math.abs(x.median! - 1e6) < 1e4, `the median of the sample is near the whole's: ${x.median}`);
+        assert.strictEqual(x.histogram!.counts.reduce((a, b) => a + b), 1e5 - x.naCount, 'the histogram holds the sample');
+        const s = await ok<DataColumnSummary>(client, 'r/dataView/summary', { viewId: view.viewId, column: 1 });
+        assert.deepStrictEqual([s.rows, s.sample, s.naCount], [2e6, 1e5, 0]);
+        assert.ok(s.distinct! <= 1e5 && s.top!.length === 10, `distinct ${s.distinct}`);
+        // Up to 100,000 rows, the whole column.
+        const edge = await ok<DataViewInfo>(client, 'r/dataView/openVariable', { path: ['edge'] });
+        const whole = await ok<DataColumnSummary>(client, 'r/dataView/summary', { viewId: edge.viewId, column: 0 });
+        assert.deepStrictEqual([whole.rows, whole.sample, whole.distinct], [1e5, undefined, 1e5]);
     });
 
     it('refreshes after df$x[1] <- v and data.table :=, keeps sort and filter, and says when the object goes', async () => {
@@ -226,17 +257,83 @@ describe('data viewer (real R)', function () {
         assert.strictEqual(await copies('big[3] <- 0'), 0, 'big was not copied after its refresh');
     });
 
+    it('never makes R copy a data.table sorted and changed with :=, or data frames filtered by text and factor columns (tracemem)', async () => {
+        const client = await start();
+        const copies = async (code: string) => {
+            const result = await client.execute(code);
+            assert.strictEqual(result.status, 'ok', JSON.stringify(result));
+            return (client.textOf(result.executionId) + client.textOf(result.executionId, 'stderr')).match(/tracemem\[/g)?.length ?? 0;
+        };
+        await client.execute(
+            'library(data.table); set.seed(3); dtm <- data.table(a = runif(1e4), b = seq_len(1e4)); invisible(tracemem(dtm))\n' +
+                'chr <- data.frame(s = sample(c(letters, NA), 1e4, TRUE), n = runif(1e4)); fac <- data.frame(g = factor(sample(c("x", "y", "z", NA), 1e4, TRUE)))\n' +
+                'invisible(tracemem(chr)); invisible(tracemem(fac))',
+        );
+        // What one change costs with nothing viewed ($<- of a data frame copies the frame once), and that a reference held makes it more.
+        await copies('chr$n[1] <- 0; fac$g[1] <- "x"');
+        const chrAlone = await copies('chr$n[2] <- 0');
+        const facAlone = await copies('fac$g[2] <- "y"');
+        assert.ok(chrAlone < (await copies('held <- chr; chr$n[3] <- 0; rm(held)')), 'a reference held shows as a copy');
+        // The data.table: View() inside a function (a promise), sorted, changed with := while viewed, sorted again.
+        await client.execute('viewed_in <- function(d) View(d); viewed_in(dtm)');
+        const dt = opened(client)[0];
+        await ok(client, 'r/dataView/sort', { viewId: dt.viewId, keys: [{ column: 0, descending: true }] });
+        await ok(client, 'r/dataView/rows', { viewId: dt.viewId, start: 0, count: 100 });
+        assert.strictEqual(await copies('dtm[, c := a * 2]'), 0, ':= adds a column in place');
+        await client.waitFor(() => changes(client).some((c) => c.viewId === dt.viewId), 10000, 'the data.table view to refresh');
+        assert.strictEqual(await copies('dtm[1L, a := 0]'), 0, ':= changes a value in place');
+        await ok(client, 'r/dataView/sort', { viewId: dt.viewId, keys: [{ column: 2 }, { column: 0, descending: true }] });
+        await ok(client, 'r/dataView/summary', { viewId: dt.viewId, column: 0 });
+        assert.strictEqual(await copies('dtm[2L, a := 1]'), 0, 'still none after the sort and summary of the changed data.table');
+        // Text filters on a character column, `in` on a factor column.
+        const chr = await ok<DataViewInfo>(client, 'r/dataView/openVariable', { path: ['chr'] });
+        await client.execute('View(fac)');
+        const fac = opened(client)[1];
+        for (const filters of [
+            [{ column: 0, op: 'contains', value: 'a' }],
+            [{ column: 0, op: 'contains', value: 'B', ignoreCase: true }, { column: 1, op: 'gt', value: 0.5 }],
+            [{ column: 0, op: 'regex', value: '^[a-f]$' }],
+            [{ column: 0, op: 'startsWith', value: 'q' }],
+        ]) {
+            await ok(client, 'r/dataView/filter', { viewId: chr.viewId, filters });
+            await ok(client, 'r/dataView/rows', { viewId: chr.viewId, start: 0, count: 100 });
+        }
+        await ok(client, 'r/dataView/sort', { viewId: chr.viewId, keys: [{ column: 0 }] });
+        await ok(client, 'r/dataView/summary', { viewId: chr.viewId, column: 0 });
+        await ok(client, 'r/dataView/filter', { viewId: fac.viewId, filters: [{ column: 0, op: 'in', values: ['x', 'z'] }] });
+        await ok(client, 'r/dataView/sort', { viewId: fac.viewId, keys: [{ column: 0, descending: true }] });
+        await ok(client, 'r/dataView/rows', { viewId: fac.viewId, start: 0, count: 100 });
+        await ok(client, 'r/dataView/summary', { viewId: fac.viewId, column: 0 });
+        assert.strictEqual(await copies('chr$n[4] <- 0'), chrAlone, 'chr: no copy beyond what the change itself makes');
+        assert.strictEqual(await copies('fac$g[3] <- "z"'), facAlone, 'fac: no copy beyond what the change itself makes');
+        // And after the refreshes those changes caused (the filters applied again).
+        await client.waitFor(() => changes(client).some((c) => c.viewId === fac.viewId), 10000, 'the factor view to refresh');
+        assert.strictEqual(await copies('chr$n[5] <- 0'), chrAlone, 'chr after its refresh');
+        assert.strictEqual(await copies('fac$g[4] <- "x"'), facAlone, 'fac after its refresh');
+    });
+
     it('answers at once with RBusyError while R runs code, and serves again after', async () => {
         const client = await start();
         await client.execute('w <- data.frame(a = 1:3)');
         const view = await ok<DataViewInfo>(client, 'r/dataView/openVariable', { path: ['w'] });
-        const running = client.executeReply({ code: 'Sys.sleep(1)' });
+        const running = client.executeReply({ code: 'Sys.sleep(2)' });
         const t0 = Date.now();
-        const busy = await failure(client, 'r/dataView/rows', { viewId: view.viewId, start: 0, count: 3 });
-        assert.strictEqual(busy.code, -32801);
-        assert.ok(Date.now() - t0 < 800, 'answered before the execution ended');
-        await running;
-        assert.strictEqual((await ok<DataViewRowsResult>(client, 'r/dataView/rows', { viewId: view.viewId, start: 0, count: 3 })).total, 3);
+        for (const [method, params] of [
+            ['r/dataView/rows', { viewId: view.viewId, start: 0, count: 3 }],
+            ['r/dataView/openVariable', { path: ['w'] }],
+            ['r/dataView/sort', { viewId: view.viewId, keys: [{ column: 0, descending: true }] }],
+            ['r/dataView/filter', { viewId: view.viewId, filters: [{ column: 0, op: 'gt', value: 1 }] }],
+            ['r/dataView/summary', { viewId: view.viewId, column: 0 }],
+            ['r/dataView/schema', { viewId: view.viewId }],
+        ] as const) {
+            const busy = await failure(client, method, params);
+            assert.strictEqual(busy.code, -32801, `${method}: ${busy.message}`);
+        }
+        assert.ok(Date.now() - t0 < 1500, `answered before the execution ended (${Date.now() - t0} ms)`);
+        assert.strictEqual((await running).result?.status, 'ok');
+        // Nothing of what came back busy was applied: no sort, no filter.
+        const rows = await ok<DataViewRowsResult>(client, 'r/dataView/rows', { viewId: view.viewId, start: 0, count: 3 });
+        assert.deepStrictEqual([rows.total, rows.values], [3, [['1', '2', '3']]]);
     });
 
     it('answers bad input with clear errors and stays responsive', async () => {
@@ -266,11 +363,78 @@ describe('data viewer (real R)', function () {
         assert.deepStrictEqual(rows.values[0], ['1', '2', '3']);
         assert.match((rows.values[1][0] as { error: string }).error, /format\(\) took longer than 1 s/);
         assert.match((rows.values[2][0] as { error: string }).error, /cannot format this/);
-        // A column that no longer exists after the object changed.
-        await ok(client, 'r/dataView/sort', { viewId: view.viewId, keys: [{ column: 2 }] }).catch(() => undefined);
-        await client.execute('b <- data.frame(n = 3:1)');
-        await client.waitFor(() => changes(client).length > 0, 10000, 'the refresh');
-        assert.strictEqual(changes(client)[0].columns, 1);
         assert.strictEqual((await client.execute('1 + 1')).status, 'ok');
+    });
+
+    it('drops the sort and filter when a column they use goes, and keeps them when their columns stay', async () => {
+        const client = await start();
+        await client.execute('g <- data.frame(a = c(3, 1, 2, 5, 4), b = c("p", "q", "p", "r", "q"), c = c(10, 50, 20, 40, 30))');
+        const view = await ok<DataViewInfo>(client, 'r/dataView/openVariable', { path: ['g'] });
+        const page = async () => (await ok<DataViewRowsResult>(client, 'r/dataView/rows', { viewId: view.viewId, start: 0, count: 10 })).rowNames.join(',');
+        const changed = async (code: string) => {
+            const before = changes(client).length;
+            assert.strictEqual((await client.execute(code)).status, 'ok');
+            await client.waitFor(() => changes(client).length > before, 10000, `r/dataView/changed after ${code}`);
+            return changes(client)[before];
+        };
+        // Sorted by c descending, filtered to b in (p, q): rows 2, 5, 3, 1.
+        await ok(client, 'r/dataView/sort', { viewId: view.viewId, keys: [{ column: 2, descending: true }] });
+        assert.strictEqual((await ok<{ total: number }>(client, 'r/dataView/filter', { viewId: view.viewId, filters: [{ column: 1, op: 'in', values: ['p', 'q'] }] })).total, 4);
+        assert.strictEqual(await page(), '2,5,3,1');
+        // A new last column: the sort and filter stay (the schema changed).
+        assert.deepStrictEqual(await changed('g$d <- 1:5'), { viewId: view.viewId, rows: 4, totalRows: 5, columns: 4, schemaChanged: true });
+        assert.strictEqual(await page(), '2,5,3,1', 'still sorted and filtered');
+        // The sort's column goes (it was the last but one; no column takes its index by name): both dropped.
+        assert.deepStrictEqual(await changed('g$c <- NULL'), { viewId: view.viewId, rows: 5, totalRows: 5, columns: 3, schemaChanged: true });
+        assert.strictEqual(await page(), '1,2,3,4,5', "the object's own order, every row");
+        // Sorted by b, then a column before it goes: index 1 is now another column, so the sort is dropped rather than moved to it.
+        await ok(client, 'r/dataView/sort', { viewId: view.viewId, keys: [{ column: 1, descending: true }] });
+        assert.strictEqual(await page(), '4,2,5,1,3');
+        assert.deepStrictEqual(await changed('g$a <- NULL'), { viewId: view.viewId, rows: 5, totalRows: 5, columns: 2, schemaChanged: true });
+        assert.strictEqual(await page(), '1,2,3,4,5');
+        // A sort R keeps through a change of values only: not dropped, not reported as a schema change.
+        await ok(client, 'r/dataView/sort', { viewId: view.viewId, keys: [{ column: 0 }] });
+        assert.deepStrictEqual(await changed('g$b[1] <- "z"'), { viewId: view.viewId, rows: 5, totalRows: 5, columns: 2, schemaChanged: false });
+        assert.strictEqual(await page(), '3,2,5,4,1');
+    });
+
+    it('refuses View() of an active binding without reading it, and views a promise once R has forced it', async () => {
+        const client = await start();
+        const result = await client.execute(
+            [
+                'act_reads <- 0',
+                'makeActiveBinding("act", function() { act_reads <<- act_reads + 1; data.frame(a = 1:3) }, globalenv())',
+                'View(act)',
+                'local({ makeActiveBinding("near", function() { act_reads <<- act_reads + 1; 1:3 }, environment()); View(near) })',
+                'cat(act_reads)',
+            ].join('\n'),
+        );
+        assert.strictEqual(result.status, 'ok', JSON.stringify(result));
+        assert.strictEqual(opened(client).length, 0, 'no view opened');
+        assert.strictEqual(client.textOf(result.executionId), '0', 'neither binding was read');
+        const err = client.textOf(result.executionId, 'stderr');
+        assert.match(err, /View\(\): 'act' is an active binding: each read runs its function, so there is no table to follow\. Assign its value and view that: x <- act; View\(x\)/);
+        assert.match(err, /'near' is an active binding/);
+        assert.match((await failure(client, 'r/dataView/openVariable', { path: ['act'] })).message, /'act' is an active binding/);
+        // A global promise not forced yet: View() forces it (as any use would) and follows the variable.
+        const lazy = await client.execute('delayedAssign("lazy_df", { cat("forced\\n"); data.frame(a = 3:1) }); View(lazy_df)');
+        assert.strictEqual(client.textOf(lazy.executionId), 'forced\n');
+        const view = opened(client)[0];
+        assert.deepStrictEqual([view.title, view.rows], ['lazy_df', 3]);
+        await ok(client, 'r/dataView/sort', { viewId: view.viewId, keys: [{ column: 0 }] });
+        assert.deepStrictEqual((await ok<DataViewRowsResult>(client, 'r/dataView/rows', { viewId: view.viewId, start: 0, count: 5 })).values, [['1', '2', '3']]);
+        await client.execute('lazy_df$a[1] <- 9L');
+        await client.waitFor(() => changes(client).some((c) => c.viewId === view.viewId), 10000, 'the view of lazy_df to follow it');
+        // A function's argument, a promise of the global variable it was given: the view follows that variable.
+        await client.execute('viewed_in <- function(d) View(d); arg_df <- data.frame(z = 1:2); viewed_in(arg_df)');
+        const arg = opened(client)[1];
+        assert.deepStrictEqual([arg.title, arg.rows], ['d', 2]);
+        await client.execute('arg_df$z[1] <- 5L');
+        await client.waitFor(() => changes(client).some((c) => c.viewId === arg.viewId), 10000, 'the view of d to follow arg_df');
+        assert.deepStrictEqual((await ok<DataViewRowsResult>(client, 'r/dataView/rows', { viewId: arg.viewId, start: 0, count: 5 })).values, [['5', '2']]);
+        // An argument that is an expression: its value is kept.
+        await client.execute('viewed_in(head(arg_df, 1)); arg_df$z[2] <- 7L');
+        const kept = opened(client)[2];
+        assert.deepStrictEqual((await ok<DataViewRowsResult>(client, 'r/dataView/rows', { viewId: kept.viewId, start: 0, count: 5 })).values, [['5']]);
     });
 });

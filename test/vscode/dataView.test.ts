@@ -53,7 +53,7 @@ suite('Data viewer', () => {
 
     suiteTeardown(async () => {
         for (const v of r.dataViews.list()) r.dataViews.close(v.viewId);
-        await rOk(r, 'suppressWarnings(rm(list = intersect(ls(), c("dv_list", "dv_people", "dv_busy", "dv_long", "mtcars2"))))');
+        await rOk(r, 'suppressWarnings(rm(list = intersect(ls(), c("dv_list", "dv_people", "dv_busy", "dv_long", "dv_cols", "mtcars2"))))');
     });
 
     test('View(mtcars) run from an editor opens a grid beside it: 32 rows, 11 columns, the editor keeps the focus', async () => {
@@ -250,5 +250,52 @@ suite('Data viewer', () => {
         r.dataViews.close(view.viewId);
         await waitUntil(() => (r.dataViews.get(view.viewId) ? undefined : true), [r.dataViews.onDidChange], 'the view to close');
         await assert.rejects(r.dataViews.request(view.viewId, { method: 'rows', start: 0, count: 1 }), /no data view/);
+    });
+
+    test('when a sorted column goes, the grid sorts again by name if the column stays under another index, and drops the key if it went', async () => {
+        await rOk(r, 'dv_cols <- data.frame(a = c(3, 1, 2), b = c("p", "q", "r"), c = c(20, 30, 10)); View(dv_cols)');
+        const view = await viewTitled(r, 'dv_cols');
+        await pageShows(r, view.viewId, (v) => v.shown?.complete === true && v.schema !== undefined, 'dv_cols shown');
+        await r.dataViews.request(view.viewId, { method: 'sort', keys: [{ column: 2, descending: true }, { column: 0 }] });
+        assert.deepStrictEqual((await r.dataViews.request(view.viewId, { method: 'rows', start: 0, count: 3 })).rowNames, ['2', '1', '3']);
+        // `a` goes: `c` is now column 1, and the grid sorts by it again; the key on `a` is dropped.
+        await rOk(r, 'dv_cols$a <- NULL');
+        const moved = await pageShows(
+            r,
+            view.viewId,
+            (v) => v.schema?.columns.length === 2 && JSON.stringify(v.sort) === JSON.stringify([{ column: 1, descending: true }]),
+            'the sort by c again, as column 1',
+        );
+        assert.deepStrictEqual(moved.info.rows, 3);
+        assert.deepStrictEqual((await r.dataViews.request(view.viewId, { method: 'rows', start: 0, count: 3 })).rowNames, ['2', '1', '3'], 'sorted by c descending');
+        await pageShows(r, view.viewId, (v) => v.shown?.complete === true && v.shown.firstRowName === '2', 'the page to show the sorted rows');
+        // `c` goes too: no key is left, the object's own order.
+        await rOk(r, 'dv_cols$c <- NULL');
+        const dropped = await pageShows(r, view.viewId, (v) => v.schema?.columns.length === 1 && v.sort.length === 0, 'the sort dropped');
+        assert.deepStrictEqual(dropped.filters, []);
+        assert.deepStrictEqual((await r.dataViews.request(view.viewId, { method: 'rows', start: 0, count: 3 })).rowNames, ['1', '2', '3']);
+        await pageShows(r, view.viewId, (v) => v.shown?.complete === true && v.shown.firstRowName === '1', "the page to show the object's order");
+    });
+
+    // Last: it restarts R.
+    test('a restart of R closes the data views and says so once', async () => {
+        await rOk(r, 'View(mtcars); View(data.frame(x = 1:3), "dv_small")');
+        await viewTitled(r, 'dv_small');
+        const count = r.dataViews.list().length;
+        assert.ok(count >= 2, `views open: ${count}`);
+        const told = r.notices.all().length;
+        await vscode.commands.executeCommand('rbridge.restart');
+        await waitUntil(() => (r.dataViews.list().length === 0 ? true : undefined), [r.dataViews.onDidChange], 'the views to close');
+        await r.kernelReady();
+        await settled(r);
+        const notices = r.notices.all().slice(told).filter((n) => /data view/.test(n.message));
+        assert.deepStrictEqual(
+            notices.map((n) => [n.severity, n.message]),
+            [['info', `R restarted: its data is gone, so the ${count} data views were closed.`]],
+        );
+        const viewTabs = () => vscode.window.tabGroups.all.flatMap((g) => g.tabs).filter((t) => t.input instanceof vscode.TabInputWebview && t.label.startsWith('View: '));
+        await waitUntil(() => (viewTabs().length === 0 ? true : undefined), [vscode.window.tabGroups.onDidChangeTabs], 'no View tab left', 10_000).catch((e: Error) => {
+            throw new Error(`${e.message}: ${viewTabs().map((t) => t.label).join(', ')}`);
+        });
     });
 });

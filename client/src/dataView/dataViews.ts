@@ -13,7 +13,8 @@
  * requests to the server (cancelling the ones the page no longer wants),
  * keeps the view's sort, filter and size, forwards r/dataView/changed, and
  * tells the page when R goes idle so that what came back "R is busy" is
- * asked again. Closing the tab sends r/dataView/close.
+ * asked again. Closing the tab sends r/dataView/close. A restart of R
+ * closes every tab (the new R has none of the data), with one message.
  */
 import * as vscode from 'vscode';
 import {
@@ -32,6 +33,7 @@ import {
     KernelStartFailedError,
     RBusyError,
 } from '../../../common/protocol';
+import type { Notifier } from '../notifier';
 import { RSession, SessionState, errorCode, errorMessage } from '../session';
 import { createPanel } from '../webviewPage';
 import { dataViewHtml } from './dataViewHtml';
@@ -41,7 +43,6 @@ export const DATA_VIEW_TYPE = 'rbridge.dataView';
 /** JSON-RPC: the request was cancelled ($/cancelRequest). */
 const REQUEST_CANCELLED = -32800;
 
-export const RESTARTED_TEXT = 'R was restarted: this table is no longer in R. The rows shown are what it held.';
 export const STOPPED_TEXT = 'R stopped: this table is no longer in R. The rows shown are what it held.';
 
 /** A data view as tests and the API see it. */
@@ -356,7 +357,7 @@ export class DataViewPanel implements vscode.Disposable {
         if (!busy && state.kind === 'idle' && this.reapplyWanted && !this.removed) void this.reapply();
     }
 
-    /** R went away (restarted, died, stopped): so did the object; the page keeps what it shows. */
+    /** R went away (stopped, or died for good): so did the object; the page keeps what it shows. */
     kernelGone(reason: string): void {
         if (this.removed) return;
         this.removed = reason;
@@ -386,6 +387,16 @@ export class DataViewPanel implements vscode.Disposable {
     }
 }
 
+/** Why a view closed at a restart (kept while its tab closes, so that it sends no r/dataView/close). */
+const RESTARTED_REASON = 'R was restarted.';
+
+/** The message a restart gives when it closes the data views. */
+export function restartedMessage(count: number): string {
+    return count === 1
+        ? 'R restarted: its data is gone, so the data view was closed.'
+        : `R restarted: its data is gone, so the ${count} data views were closed.`;
+}
+
 export function tabTitle(title: string): string {
     return `View: ${title}`;
 }
@@ -401,6 +412,7 @@ export class DataViews implements vscode.Disposable {
         private readonly extensionUri: vscode.Uri,
         private readonly session: RSession,
         private readonly log: vscode.LogOutputChannel,
+        private readonly notifier: Notifier,
     ) {
         this.subscriptions.push(
             session.onDataViewOpen((info) => this.openedByR(info)),
@@ -527,11 +539,28 @@ export class DataViews implements vscode.Disposable {
         return panel;
     }
 
+    /**
+     * A restart (asked for, or after R died) leaves nothing for the views to
+     * show or follow in the new R: their tabs close, and one message says
+     * so. When R stops for good the tabs stay, under a banner, with the rows
+     * they show.
+     */
     private onState(state: SessionState): void {
         for (const panel of this.panels) panel.kernelState(state);
         if (!['stopped', 'restarting', 'dead'].includes(state.kind)) return;
         const restarting = state.kind === 'restarting' || (state.kind === 'dead' && state.restartInMs !== undefined && !state.restartAbandoned);
-        for (const panel of this.panels) panel.kernelGone(restarting ? RESTARTED_TEXT : STOPPED_TEXT);
+        if (!restarting) {
+            for (const panel of this.panels) panel.kernelGone(STOPPED_TEXT);
+            return;
+        }
+        const closing = [...this.panels];
+        if (!closing.length) return;
+        for (const panel of closing) {
+            // The old R's views went with it: nothing to close at the server.
+            panel.kernelGone(RESTARTED_REASON);
+            panel.dispose();
+        }
+        void this.notifier.show('info', restartedMessage(closing.length));
     }
 
     dispose(): void {
