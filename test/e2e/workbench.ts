@@ -106,11 +106,21 @@ export class Workbench {
     }
 
     async openFile(name: string): Promise<void> {
-        await this.openQuickInput('Control+P');
-        await this.page.keyboard.type(name);
-        await this.page
-            .locator('.quick-input-list .monaco-list-row.focused', { hasText: name })
-            .waitFor({ state: 'visible', timeout: 15_000 });
+        // Typed into Quick Open, as a person does; if something took the
+        // focus from it meanwhile (a webview page that was busy, say), the
+        // name went elsewhere: undo that and type it again, once.
+        for (let attempt = 1; ; attempt++) {
+            await this.openQuickInput('Control+P');
+            await this.page.keyboard.type(name);
+            const found = await this.page
+                .locator('.quick-input-list .monaco-list-row.focused', { hasText: name })
+                .waitFor({ state: 'visible', timeout: 15_000 })
+                .then(() => true, (e: unknown) => (attempt === 1 ? false : Promise.reject(e)));
+            if (found) break;
+            const stray = await this.page.evaluate<boolean>("!document.activeElement?.closest('.quick-input-widget')");
+            await this.page.keyboard.press('Escape');
+            if (stray) await this.page.keyboard.press('Control+Z');
+        }
         await this.page.keyboard.press('Enter');
         await this.page.locator('.tabs-container .tab.active', { hasText: name }).waitFor({ timeout: 15_000 });
         await this.page.locator('.editor-group-container.active .monaco-editor .view-lines').waitFor();

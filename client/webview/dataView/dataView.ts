@@ -535,7 +535,9 @@ function renderHeader(cols: { first: number; last: number }, scrollLeft: number)
     const range = `${cols.first}-${cols.last}-${JSON.stringify(displaySort())}-${JSON.stringify(view?.filters ?? [])}-${columns.length}-${view?.removed ?? ''}-${summary?.colPos ?? ''}`;
     if (range !== headerRange) {
         headerRange = range;
-        const hadFocus = headerEl.contains(document.activeElement);
+        // Only while the page has the focus: a header rebuilt because the data
+        // changed, with the user typing elsewhere, must not pull the focus here.
+        const hadFocus = document.hasFocus() && headerEl.contains(document.activeElement);
         headerEl.replaceChildren();
         const corner = el('div', 'hcell corner', { role: 'columnheader', 'aria-colindex': 1, title: 'Row names' });
         headerEl.append(corner);
@@ -965,7 +967,7 @@ function drawSummary(): void {
 function closeSummary(): void {
     if (summary?.id !== undefined) channel.cancel(summary.id);
     const c = summary?.colPos;
-    const hadFocus = summaryEl.contains(document.activeElement);
+    const hadFocus = document.hasFocus() && summaryEl.contains(document.activeElement);
     summary = undefined;
     summaryEl.hidden = true;
     summaryEl.replaceChildren();

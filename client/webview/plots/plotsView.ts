@@ -258,7 +258,7 @@ window.addEventListener('message', (event: MessageEvent<ToPlotsView>) => {
     const message = event.data;
     switch (message.type) {
         case 'plots': {
-            const focusWasOnThumb = document.activeElement instanceof HTMLElement && document.activeElement.classList.contains('thumb');
+            const focusWasOnThumb = document.hasFocus() && document.activeElement instanceof HTMLElement && document.activeElement.classList.contains('thumb');
             state.plots = message.plots;
             state.current = message.current;
             state.banner = message.banner;
