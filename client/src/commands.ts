@@ -157,43 +157,11 @@ function activeEditor(parts: Parts): vscode.TextEditor | undefined {
 }
 
 /**
- * The cursor move of the last Ctrl+Enter, until VS Code has reported it
- * done. The extension's copy of the selection is set at once, but a
- * selection event VS Code sent before it took the move (the console
- * showing, say) can put the old line back for a moment: a key pressed
- * again in that moment would run the same line twice instead of the next.
- */
-let cursorMove: Promise<void> | undefined;
-/** How long a Ctrl+Enter waits for the previous one's cursor move at most. */
-const CURSOR_MOVE_WAIT_MS = 300;
-
-function moveCursor(editor: vscode.TextEditor, to: vscode.Position): void {
-    const moved = new Promise<void>((resolve) => {
-        const done = () => {
-            clearTimeout(timer);
-            listener.dispose();
-            resolve();
-        };
-        const timer = setTimeout(done, CURSOR_MOVE_WAIT_MS);
-        const listener = vscode.window.onDidChangeTextEditorSelection((e) => {
-            if (e.textEditor.document === editor.document && e.selections[0]?.active.isEqual(to)) done();
-        });
-    });
-    cursorMove = moved;
-    void moved.then(() => {
-        if (cursorMove === moved) cursorMove = undefined;
-    });
-    editor.selection = new vscode.Selection(to, to);
-    editor.revealRange(new vscode.Range(to, to), vscode.TextEditorRevealType.Default);
-}
-
-/**
  * With a selection: runs it. Without: runs the whole expression under the
  * cursor (a pipeline, a function definition) and moves the cursor to the
  * next expression, so that pressing the key again steps through the file.
  */
-async function runSelection(parts: Parts) {
-    if (cursorMove) await cursorMove;
+function runSelection(parts: Parts) {
     const editor = activeEditor(parts);
     if (!editor) return undefined;
     const document = editor.document;
@@ -211,7 +179,9 @@ async function runSelection(parts: Parts) {
         parts.notifier.status('Nothing to run at or after the cursor.');
         return undefined;
     }
-    moveCursor(editor, new vscode.Position(Math.min(found.nextLine, document.lineCount - 1), 0));
+    const next = new vscode.Position(Math.min(found.nextLine, document.lineCount - 1), 0);
+    editor.selection = new vscode.Selection(next, next);
+    editor.revealRange(new vscode.Range(next, next), vscode.TextEditorRevealType.Default);
     return runLines(parts, document, found.range.startLine, found.range.endLine);
 }
 

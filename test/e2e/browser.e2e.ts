@@ -319,14 +319,14 @@ describe('R Bridge in VS Code, driven from the keyboard', function () {
         await wb.waitFor(variableRows, (rows) => rows.some((row) => /^v numeric .* 100$/.test(row)), 'v = 100 under ev, expanded again');
         // An R6 counter: its method changes n.
         await session.page.keyboard.press('Control+1');
-        await session.page.keyboard.press('Control+Enter');
-        await session.page.keyboard.press('Control+Enter');
+        await wb.runLine();
+        await wb.runLine();
         await wb.waitFor(variableRows, (rows) => rows.some((row) => /^cnt Counter/.test(row)), 'cnt in the variables view');
         await toggleVariable('cnt', true);
         await wb.waitFor(variableRows, (rows) => rows.some((row) => /^n numeric .* 0$/.test(row)), 'n = 0 under cnt');
         await session.page.keyboard.press('Control+1');
-        await session.page.keyboard.press('Control+Enter');
-        await session.page.keyboard.press('Control+Enter');
+        await wb.runLine();
+        await wb.runLine();
         const rows = await wb.waitFor(variableRows, (r) => r.some((row) => /^n numeric .* 2$/.test(row)), 'n = 2 under cnt after cnt$add() twice');
         session.log.write('test', `variables: ${JSON.stringify(rows)}`);
         await shot('variables-environments');
@@ -498,9 +498,9 @@ describe('R Bridge in VS Code, driven from the keyboard', function () {
         await session.page.keyboard.press('Control+1');
         await wb.openFile('plots.R');
         await wb.goToLine(8);
-        await session.page.keyboard.press('Control+Enter');
-        await session.page.keyboard.press('Control+Enter');
-        await session.page.keyboard.press('Control+Enter');
+        await wb.runLine();
+        await wb.runLine();
+        await wb.runLine();
         const frame = await plotsFrame();
         const newest = await wb.waitFor(() => picture(frame), (p) => fits(p) && p.position === '3 / 3' && p.source === 'plots.R:10', 'the scatter plot with its line, third', 30_000);
         assert.strictEqual(newest.thumbnails, 3);
@@ -573,8 +573,8 @@ describe('R Bridge in VS Code, driven from the keyboard', function () {
         await session.page.keyboard.press('Control+1');
         await wb.openFile('plots.R');
         await wb.goToLine(13);
-        await session.page.keyboard.press('Control+Enter');
-        await session.page.keyboard.press('Control+Enter');
+        await wb.runLine();
+        await wb.runLine();
         const frame = await plotsFrame();
         const started = Date.now();
         const big = await wb.waitFor(() => picture(frame), (p) => fits(p) && p.position === '4 / 4', 'the plot of 200,000 points', 60_000);
@@ -763,8 +763,8 @@ describe('R Bridge in VS Code, driven from the keyboard', function () {
         await session.page.keyboard.press('Control+1');
         await wb.openFile('data.R');
         await wb.goToLine(14);
-        await session.page.keyboard.press('Control+Enter');
-        await session.page.keyboard.press('Control+Enter');
+        await wb.runLine();
+        await wb.runLine();
         const frame = await dataViewFrame('odd');
         await wb.waitFor(() => grid(frame), (g) => g.counts === '5 of 5 rows · 2 columns' && g.loading === 0, 'the rows of odd');
         // Evaluated in the page: each cell's text, kind (its class) and tooltip, column by column, once the values are in.
@@ -812,8 +812,8 @@ describe('R Bridge in VS Code, driven from the keyboard', function () {
         await session.page.keyboard.press('Control+1');
         await wb.openFile('data.R');
         await wb.goToLine(18);
-        await session.page.keyboard.press('Control+Enter');
-        await session.page.keyboard.press('Control+Enter');
+        await wb.runLine();
+        await wb.runLine();
         const frame = await dataViewFrame('big');
         await wb.waitFor(
             () => grid(frame),

@@ -148,6 +148,26 @@ export class Workbench {
     }
 
     /** Goes to a 1-based line with Ctrl+G. */
+    /** Where the cursor is, as the status bar says ("Ln 7, Col 1"); empty when no editor has the focus. */
+    private cursorText(): Promise<string> {
+        return this.page
+            .locator('[id="status.editor.selection"]')
+            .innerText({ timeout: 1_000 })
+            .catch(() => '');
+    }
+
+    /**
+     * Ctrl+Enter in an editor as a person presses it: the next press comes
+     * once the cursor has moved on to the next expression (R Bridge moves
+     * it), at most 2 s later. Pressed faster than VS Code takes the move,
+     * the same line would run again.
+     */
+    async runLine(): Promise<void> {
+        const before = await this.cursorText();
+        await this.page.keyboard.press('Control+Enter');
+        await this.waitFor(() => this.cursorText(), (t) => t !== before, 'the cursor to move on', 2_000).catch(() => undefined);
+    }
+
     async goToLine(line: number): Promise<void> {
         await this.page.keyboard.press('Control+G');
         await this.page.locator('.quick-input-widget input').waitFor({ state: 'visible' });
