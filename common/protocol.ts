@@ -621,13 +621,17 @@ export interface DataColumnSummary {
     rows: number;
     /**
      * A column of more than 100,000 rows is summarised from this many
-     * evenly spaced rows: every figure but `rows` is of the sample.
+     * evenly spaced rows: every figure but `rows`, `naCount` and (with
+     * `exactRange`) `min` and `max` is of the sample.
      */
     sample?: number;
+    /** Over all rows, also for a sampled column. */
     naCount: number;
     distinct?: number;
     min?: string;
     max?: string;
+    /** `min` and `max` are over all rows of a sampled column (numbers and dates). */
+    exactRange?: boolean;
     mean?: number;
     median?: number;
     /** 25%, 50% and 75%. */

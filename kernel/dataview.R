@@ -440,7 +440,9 @@ shown_as <- function(v, like) {
 # SUMMARY_SAMPLE rows is summarised from that many evenly spaced rows (the
 # result says `sample`), so that a summary holds R for a bounded time (tens
 # of milliseconds) whatever the size of the table: it runs in the same
-# queue as the grid's pages.
+# queue as the grid's pages. What one pass over the column gives cheaply
+# stays exact: the NA count, and the range of numbers and dates
+# (`exactRange`).
 SUMMARY_SAMPLE <- 100000L
 
 column_summary <- function(x, column, title) {
@@ -454,7 +456,15 @@ column_head <- function(x, column, title, rows, n) {
   col <- table_column(x, column + 1L, rows)
   na <- is.na(col)
   out <- list(column = column, name = table_names(x, title)[[column + 1L]], type = column_type(col), rows = n, naCount = sum(na))
-  if (!is.null(rows)) out$sample <- length(rows)
+  if (!is.null(rows)) {
+    out$sample <- length(rows)
+    whole <- table_column(x, column + 1L, NULL)
+    out$naCount <- sum(is.na(whole))
+    if (is.numeric(whole) && !is.object(whole) || inherits(whole, c("Date", "POSIXct"))) {
+      range <- suppressWarnings(range(unclass(whole), finite = TRUE))
+      if (all(is.finite(range))) out$exact_range <- list(min = shown_as(range[[1L]], whole), max = shown_as(range[[2L]], whole))
+    }
+  }
   # A classed column (a factor) subset here, in the frame that binds it,
   # through its `[` method would stay referenced (the next change to the
   # object copies it); through user_subset() it does not.
@@ -472,6 +482,11 @@ summarise_values <- function(head) {
     if (length(finite)) {
       out$min <- shown_as(min(finite), values)
       out$max <- shown_as(max(finite), values)
+      if (!is.null(out$exact_range)) {
+        out$min <- out$exact_range$min
+        out$max <- out$exact_range$max
+        out$exactRange <- TRUE
+      }
       if (!is.object(values)) {
         out$mean <- mean(finite)
         q <- stats::quantile(finite, c(0.25, 0.5, 0.75), names = FALSE)
@@ -498,6 +513,7 @@ summarise_values <- function(head) {
       out$max <- sorted[[2L]]
     }
   }
+  out$exact_range <- NULL
   to_json(out)
 }
 

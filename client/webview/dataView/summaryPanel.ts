@@ -35,20 +35,23 @@ export function renderSummary(aside: HTMLElement, column: DataColumn, content: S
             return;
     }
     const s = content.summary;
-    // A big column's figures come from an evenly spaced sample of its rows: marked ≈, and counted in the sample.
+    // A big column's figures come from an evenly spaced sample of its rows:
+    // marked ≈, and counted in the sample. The NA count is over all rows,
+    // and so are the range of numbers and dates when R says so.
     const approx = s.sample !== undefined ? '≈ ' : '';
+    const rangeApprox = s.exactRange ? '' : approx;
     const counted = s.sample ?? s.rows;
     const rows: [string, string][] = [
         ['Rows', formatCount(s.rows)],
-        ['NA', `${approx}${formatCount(s.naCount)}${counted ? ` (${percent(s.naCount / counted)})` : ''}`],
+        ['NA', `${formatCount(s.naCount)}${s.rows ? ` (${percent(s.naCount / s.rows)})` : ''}`],
     ];
     if (s.distinct !== undefined) rows.push(['Distinct', `${approx}${formatCount(s.distinct)}`]);
-    if (s.min !== undefined) rows.push(['Min', approx + s.min]);
+    if (s.min !== undefined) rows.push(['Min', rangeApprox + s.min]);
     if (s.quartiles) rows.push(['1st quartile', approx + formatStat(s.quartiles[0])]);
     if (s.median !== undefined) rows.push(['Median', approx + formatStat(s.median)]);
     if (s.mean !== undefined) rows.push(['Mean', approx + formatStat(s.mean)]);
     if (s.quartiles) rows.push(['3rd quartile', approx + formatStat(s.quartiles[2])]);
-    if (s.max !== undefined) rows.push(['Max', approx + s.max]);
+    if (s.max !== undefined) rows.push(['Max', rangeApprox + s.max]);
     const table = el('table', 'stats');
     for (const [name, value] of rows) table.append(el('tr', '', {}, el('th', '', { scope: 'row' }, name), el('td', '', { title: value }, value)));
     aside.append(table);
@@ -56,7 +59,7 @@ export function renderSummary(aside: HTMLElement, column: DataColumn, content: S
     if (s.top && s.top.length) aside.append(topValues(s.top, counted));
     const over =
         s.sample !== undefined
-            ? `From ${formatCount(s.sample)} evenly spaced rows of the ${formatCount(s.rows)} (counts are of these)`
+            ? `From ${formatCount(s.sample)} evenly spaced rows of the ${formatCount(s.rows)} (≈: of these; NA${s.exactRange ? ', min and max' : ''} of all)`
             : 'Over all rows of the object';
     aside.append(el('div', 'summary-note', {}, `${over}; the filter does not apply.`));
 }
