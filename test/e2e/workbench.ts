@@ -209,18 +209,13 @@ export class Workbench {
         const scope = paneTitle
             ? this.page.locator(`.part.sidebar .pane:has(.pane-header:has-text("${paneTitle}"))`)
             : this.page.locator('.part.sidebar');
-        const rows = scope.locator('.monaco-list-row');
-        const out: string[] = [];
-        for (let i = 0, n = await rows.count(); i < n; i++) {
-            const row = rows.nth(i);
-            const parts = [
-                ...(await row.locator('.label-name').allInnerTexts()),
-                ...(await row.locator('.label-description').allInnerTexts()),
-            ];
-            const text = parts.length ? parts.join(' ') : await row.innerText();
-            out.push(normalize(text).replace(/\s+/g, ' ').trim());
-        }
-        return out;
+        // Read in one go in the page: the tree re-renders its rows whenever
+        // it changes, and a row read one call after it was counted may be gone.
+        const texts: string[] = await scope.locator('.monaco-list-row').evaluateAll(`(rows) => rows.map((row) => {
+            const parts = [...row.querySelectorAll('.label-name'), ...row.querySelectorAll('.label-description')].map((e) => e.innerText);
+            return parts.length ? parts.join(' ') : row.innerText;
+        })`);
+        return texts.map((text) => normalize(text).replace(/\s+/g, ' ').trim());
     }
 
     /** Polls `read` until `accept` holds, for at most `timeoutMs`; fails naming `what` and the last value. */
