@@ -241,13 +241,19 @@ describe('language features and help (real R)', function () {
         await client.execute('busy_frame <- data.frame(col_a = 1); busy_other <- 2');
         const doc = new Doc(client);
         await doc.complete('busy_frame$');
+        // A frame nobody completed yet: the server learns its columns while R is idle after the change.
+        await client.execute('busy_fresh <- data.frame(fresh_a = 1, fresh_b = 2); busy_list <- list(item_x = 1, item_y = "y")');
+        // A kernel request served after those the server sent on its own.
+        await doc.complete('busy_other');
         const running = client.executeReply({ code: 'Sys.sleep(3)' });
         await client.waitFor(() => client.lastStatus()?.state === 'busy', 5000, 'R to be busy');
         const t0 = Date.now();
-        assert.deepStrictEqual(labels(await doc.complete('busy')).sort(), ['busy_frame', 'busy_other']);
+        assert.deepStrictEqual(labels(await doc.complete('busy')).sort(), ['busy_frame', 'busy_fresh', 'busy_list', 'busy_other']);
         const members = await doc.completeList('busy_frame$');
         assert.deepStrictEqual(labels(members.items), ['col_a'], 'members learnt before');
         assert.strictEqual(members.isIncomplete, true, 'the client asks again once R is idle');
+        assert.deepStrictEqual(labels(await doc.complete('busy_fresh$')), ['fresh_a', 'fresh_b'], 'columns learnt while R was idle');
+        assert.deepStrictEqual(labels(await doc.complete('busy_list$')), ['item_x', 'item_y'], 'and the names of a list');
         assert.match((await doc.hover('busy_frame', 0, 3)) ?? '', /^`busy_frame`: data\.frame \[1 × 1\]/, 'hover of a cached global');
         assert.match((await doc.hover('busy_other + 1', 0, 3)) ?? '', /^`busy_other`: numeric \[1\].*\n\n2$/, 'with its preview');
         assert.deepStrictEqual(await doc.complete('stats::rno'), []);

@@ -63,6 +63,8 @@ const KINDS: Record<string, CompletionItemKind> = {
 
 /** How far back the call around the cursor is looked for (characters). */
 const CALL_LOOKBACK = 4000;
+/** At most this many changed data frames and lists wait for their members to be fetched while R is idle. */
+const PREFETCH_MAX = 8;
 
 export class Language {
     /** Names on the search path that start with a letter, by that letter. */
@@ -70,19 +72,58 @@ export class Language {
     /** Members of objects (`x$`, `x@`, `x[["`), by operator and object. */
     private readonly members = new Map<string, KernelItem[]>();
     private readonly signatures = new Map<string, Signature | null>();
+    /**
+     * Data frames and lists that changed, oldest first: their `$` members
+     * are fetched while R is idle, so that `x$` is answered while R runs
+     * code too, without having been completed before.
+     */
+    private readonly prefetch = new Set<string>();
+    private prefetching = false;
 
     constructor(private readonly host: LanguageHost) {}
 
-    /** Variables changed: what was learnt about them is forgotten. */
+    /** Variables changed: what was learnt about them is forgotten, and learnt again while R is idle. */
     symbolsChanged(change: SymbolsChangedParams): void {
         if (change.reset) {
             this.members.clear();
             this.signatures.clear();
+            this.prefetch.clear();
             return;
         }
         const roots = new Set([...change.changed.map((v) => v.name), ...change.removed, ...change.added.map((v) => v.name)]);
         for (const key of this.members.keys()) if (roots.has(rootOf(key.slice(2)))) this.members.delete(key);
         for (const name of roots) this.signatures.delete(name);
+        for (const name of change.removed) this.prefetch.delete(name);
+        for (const v of [...change.added, ...change.changed]) {
+            if (!hasDollarMembers(v)) continue;
+            this.prefetch.delete(v.name);
+            this.prefetch.add(v.name);
+        }
+        for (const name of this.prefetch) {
+            if (this.prefetch.size <= PREFETCH_MAX) break;
+            this.prefetch.delete(name);
+        }
+    }
+
+    /**
+     * The session calls this whenever R may have gone idle: the members of
+     * the changed objects are asked for, in one go (each request is bounded
+     * in time by the kernel, and there are at most PREFETCH_MAX of them).
+     */
+    whenIdle(): void {
+        if (this.prefetching || !this.prefetch.size || !this.host.canAsk()) return;
+        const names = [...this.prefetch];
+        this.prefetch.clear();
+        this.prefetching = true;
+        const asked = names.map((name) =>
+            this.ask<{ items: KernelItem[] }>('language/complete', { context: 'member', object: name, operator: '$', prefix: '' }).then((result) => {
+                if (result) this.members.set(`$ ${name}`, result.items);
+            }),
+        );
+        void Promise.all(asked).finally(() => {
+            this.prefetching = false;
+            this.whenIdle();
+        });
     }
 
     /** A new R: everything learnt from the last one is forgotten. */
@@ -223,6 +264,12 @@ function kernelParams(context: Exclude<CompletionContext, { kind: 'names' } | { 
         case 'file':
             return { context: 'file', prefix: context.prefix };
     }
+}
+
+/** A data frame or a list with names of its own, as `x$` would be completed in R code (a syntactic name). */
+function hasDollarMembers(v: Variable): boolean {
+    if (v.pending || !v.hasChildren || !/^[A-Za-z.][A-Za-z0-9._]*$/.test(v.name)) return false;
+    return v.class.includes('data.frame') || v.type === 'list';
 }
 
 /** A position as a sort key that sorts as a number. */

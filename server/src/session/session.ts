@@ -123,6 +123,7 @@ export class Session {
             changed: () => {
                 this.announce();
                 this.capabilities.variables.describeWhenIdle();
+                this.capabilities.language.whenIdle();
                 this.capabilities.warmup.whenIdle();
             },
             log: (message) => client.log(message),
