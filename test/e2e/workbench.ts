@@ -211,10 +211,14 @@ export class Workbench {
             : this.page.locator('.part.sidebar');
         // Read in one go in the page: the tree re-renders its rows whenever
         // it changes, and a row read one call after it was counted may be gone.
-        const texts: string[] = await scope.locator('.monaco-list-row').evaluateAll(`(rows) => rows.map((row) => {
-            const parts = [...row.querySelectorAll('.label-name'), ...row.querySelectorAll('.label-description')].map((e) => e.innerText);
-            return parts.length ? parts.join(' ') : row.innerText;
-        })`);
+        // (This file is compiled without the DOM's types: a row's shape as used here.)
+        type Row = { innerText: string; querySelectorAll(selector: string): ArrayLike<{ innerText: string }> };
+        const texts = await scope.locator('.monaco-list-row').evaluateAll((rows: Row[]) =>
+            rows.map((row) => {
+                const parts = [...Array.from(row.querySelectorAll('.label-name')), ...Array.from(row.querySelectorAll('.label-description'))].map((e) => e.innerText);
+                return parts.length ? parts.join(' ') : row.innerText;
+            }),
+        );
         return texts.map((text) => normalize(text).replace(/\s+/g, ' ').trim());
     }
 
