@@ -118,10 +118,17 @@ fds_on <- function(path) {
 
 read_grant <- function() {
   if (is.null(state$grants_reopen)) return(readBin(state$grants, "raw", 16L))
-  # Opening a FIFO for reading waits for a writer: with the server gone
-  # (killed by SIGKILL, so it could not stop R) it would wait for ever,
-  # where a read returns end of file. An orphaned R is adopted by another
-  # process, so a new parent means no grant.
+  # The grant is usually written already: a non-blocking open and read
+  # takes it without waiting (a record is written whole, so it comes whole
+  # or not at all).
+  con <- fifo(state$grants_reopen, open = "rb", blocking = FALSE)
+  record <- readBin(con, "raw", 16L)
+  close(con)
+  if (length(record) == 16L) return(record)
+  # Else wait for it. Opening a FIFO for reading waits for a writer: with
+  # the server gone (killed by SIGKILL, so it could not stop R) it would
+  # wait for ever, where a read returns end of file. An orphaned R is
+  # adopted by another process, so a new parent means no grant.
   if (!identical(parent_pid(), state$server_pid)) return(raw(0))
   con <- fifo(state$grants_reopen, open = "rb", blocking = TRUE)
   on.exit(close(con))

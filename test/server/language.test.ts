@@ -241,9 +241,10 @@ describe('language features and help (real R)', function () {
         await client.execute('busy_frame <- data.frame(col_a = 1); busy_other <- 2');
         const doc = new Doc(client);
         await doc.complete('busy_frame$');
-        // A frame nobody completed yet: the server learns its columns while R is idle after the change.
+        // A frame nobody completed yet: the server learns its columns once R has been idle a moment (100 ms) after the change.
         await client.execute('busy_fresh <- data.frame(fresh_a = 1, fresh_b = 2); busy_list <- list(item_x = 1, item_y = "y")');
-        // A kernel request served after those the server sent on its own.
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        // A kernel request, served after those the server sent on its own.
         await doc.complete('busy_other');
         const running = client.executeReply({ code: 'Sys.sleep(3)' });
         await client.waitFor(() => client.lastStatus()?.state === 'busy', 5000, 'R to be busy');

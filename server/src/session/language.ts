@@ -65,6 +65,8 @@ const KINDS: Record<string, CompletionItemKind> = {
 const CALL_LOOKBACK = 4000;
 /** At most this many changed data frames and lists wait for their members to be fetched while R is idle. */
 const PREFETCH_MAX = 8;
+/** How long R must have been idle before they are fetched (ms). */
+const PREFETCH_PAUSE_MS = 100;
 
 export class Language {
     /** Names on the search path that start with a letter, by that letter. */
@@ -79,6 +81,7 @@ export class Language {
      */
     private readonly prefetch = new Set<string>();
     private prefetching = false;
+    private prefetchTimer: ReturnType<typeof setTimeout> | undefined;
 
     constructor(private readonly host: LanguageHost) {}
 
@@ -106,12 +109,24 @@ export class Language {
     }
 
     /**
-     * The session calls this whenever R may have gone idle: the members of
-     * the changed objects are asked for, in one go (each request is bounded
-     * in time by the kernel, and there are at most PREFETCH_MAX of them).
+     * The session calls this whenever R may have gone idle. Once R has
+     * stayed idle for PREFETCH_PAUSE_MS (executions sent back to back never
+     * wait for this), the members of the changed objects are asked for in
+     * one go (each request is bounded in time by the kernel, and there are
+     * at most PREFETCH_MAX of them).
      */
     whenIdle(): void {
-        if (this.prefetching || !this.prefetch.size || !this.host.canAsk()) return;
+        if (this.prefetching || this.prefetchTimer || !this.prefetch.size || !this.host.canAsk()) return;
+        this.prefetchTimer = setTimeout(() => {
+            this.prefetchTimer = undefined;
+            this.fetchMembers();
+        }, PREFETCH_PAUSE_MS);
+    }
+
+    private fetchMembers(): void {
+        if (this.prefetching || !this.prefetch.size) return;
+        // R got busy meanwhile: the next idle moment will do.
+        if (!this.host.canAsk()) return;
         const names = [...this.prefetch];
         this.prefetch.clear();
         this.prefetching = true;
@@ -128,6 +143,9 @@ export class Language {
 
     /** A new R: everything learnt from the last one is forgotten. */
     kernelGone(): void {
+        if (this.prefetchTimer) clearTimeout(this.prefetchTimer);
+        this.prefetchTimer = undefined;
+        this.prefetch.clear();
         this.names.clear();
         this.members.clear();
         this.signatures.clear();
