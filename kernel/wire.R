@@ -118,12 +118,7 @@ fds_on <- function(path) {
 
 read_grant <- function() {
   if (is.null(state$grants_reopen)) return(readBin(state$grants, "raw", 16L))
-  # The grant is usually written already: a non-blocking open and read
-  # takes it without waiting (a record is written whole, so it comes whole
-  # or not at all).
-  con <- fifo(state$grants_reopen, open = "rb", blocking = FALSE)
-  record <- readBin(con, "raw", 16L)
-  close(con)
+  record <- grant_written()
   if (length(record) == 16L) return(record)
   # Else wait for it. Opening a FIFO for reading waits for a writer: with
   # the server gone (killed by SIGKILL, so it could not stop R) it would
@@ -133,6 +128,16 @@ read_grant <- function() {
   con <- fifo(state$grants_reopen, open = "rb", blocking = TRUE)
   on.exit(close(con))
   readBin(con, "raw", 16L)
+}
+
+# The grant if it is written already (usually): a non-blocking open and
+# read takes it without waiting. A record is written whole, so it comes
+# whole or not at all; with none there, R's read fails (no data yet) and
+# nothing is taken.
+grant_written <- function() {
+  con <- fifo(state$grants_reopen, open = "rb", blocking = FALSE)
+  on.exit(close(con))
+  tryCatch(readBin(con, "raw", 16L), error = function(e) raw(0))
 }
 
 parent_pid <- function() {
