@@ -879,7 +879,27 @@ describe('R Bridge in VS Code, driven from the keyboard', function () {
         await frame.locator('.hcell[data-col="0"]').click();
         const sorted = await wb.waitFor(() => grid(frame), (g) => g.sort[0] === 'ascending' && g.loading === 0 && g.firstCells[0] === '00000001-x', 'the sorted strings', 60_000);
         session.log.write('test', `huge sorted: ${JSON.stringify(sorted.firstCells)} in row ${sorted.rows[0]}`);
+        // Its summary comes from a sample of 100,000 rows, marked ≈; the NA count is of every row.
+        await frame.locator('.hcell[data-col="0"]').hover();
+        await frame.locator('.hcell[data-col="0"] .info-button').click();
+        const summary = await wb.waitFor(() => grid(frame), (g) => /evenly spaced rows/.test(g.summary), 'the sampled summary of s', 30_000);
+        session.log.write('test', `sampled summary: ${JSON.stringify(summary.summary)}`);
+        assert.match(summary.summary, /From 100,000 evenly spaced rows of the 5,000,000/);
+        assert.match(summary.summary, /NA\s+0 \(0%\)/, 'the NA count, exact, without ≈');
+        assert.match(summary.summary, /Distinct\s+≈ 100,000/);
+        await shot('data-view-sampled-summary');
         await probe.request('call', { name: 'execute', args: ['rm(huge); gc()'] });
+        await session.page.keyboard.press('Control+1');
+    });
+
+    it('Restart R closes the data views and says so once', async () => {
+        const dataTabs = () => session.page.locator('.tabs-container .tab', { hasText: 'View: ' }).count();
+        assert.ok((await dataTabs()) > 0, 'data views open before the restart');
+        await wb.runCommand(commandTitle(/^rbridge\.restart$/));
+        await wb.waitFor(() => wb.notifications(), (n) => n.some((t) => /R restarted: its data is gone, so the \d+ data views were closed\./.test(t)), 'the note about the closed views');
+        await wb.waitFor(dataTabs, (n) => n === 0, 'no data view tab left');
+        await wb.waitFor(() => wb.statusBar(), (items) => items.some((i) => /R: idle/.test(i)), '"R: idle" after the restart', 60_000);
+        await shot('data-views-closed-on-restart');
         await session.page.keyboard.press('Control+1');
     });
 
