@@ -541,7 +541,7 @@ async function symbolsSection(): Promise<void> {
     details.push(
         '### 6. Changed-symbol bookkeeping (inside R)',
         '',
-        'bench/symbols.R sources the kernel files into `new.env(parent = baseenv())` as kernel/bootstrap.R does, sets `has_rlang <- TRUE`, fills the global environment with numeric vectors of length 10, calls `reset_snapshot()` once, then times single calls of `symbol_changes()` (per-call wall time, median and p99).',
+        'bench/symbols.R sources the kernel files into `new.env(parent = baseenv())` as kernel/bootstrap.R does, sets `has_rlang <- TRUE`, fills the global environment with numeric vectors of length 10, calls `reset_snapshot()` once and `describe_pending()` until nothing is pending (as the server does while R is idle), then times single calls of `symbol_changes()` (per-call wall time, median and p99).',
         '',
         '| Globals | First `reset_snapshot()` | Nothing changed | One binding changed | Changed, name passed as suspect (what exec does after `x <- …`) |',
         '|---:|---:|---:|---:|---:|',
@@ -551,7 +551,7 @@ async function symbolsSection(): Promise<void> {
             return `| ${size.toLocaleString('en-US')} | ${ms(values.get(`reset.${size}`))} | ${cell('unchanged')} | ${cell('changed')} | ${cell('changedSuspect')} |`;
         }),
         '',
-        `Loading rlang (done by the kernel at the first non-empty snapshot): ${ms(values.get('rlangLoad'))}. \`take_snapshot()\` alone with 10,000 globals: ${ms(values.get('snapshot.10000.median'))}.`,
+        `Loading rlang (done by the kernel at the first non-empty snapshot): ${ms(values.get('rlangLoad'))}. Kinds and addresses of the window of bindings every call looks at (\`look_at()\`): ${ms(values.get('window.100.median'))} with 100 globals, ${ms(values.get('window.10000.median'))} with 10,000 (a window of 1,500). With 10,000 globals, nothing changed and "one binding changed" cost the same: the changed binding is found by the call whose window reaches it, or while R is idle (\`describe_pending()\`, which took ${values.get('idleRounds.10000') ?? 'n/a'} rounds of 20 ms after the first snapshot).`,
         '',
         'For comparison, the kernel\'s own per-execution work for `1+1` in R, with an empty global environment and its streams and connection pointed at /dev/null (no pipe, no server), mean per call over 5,000 calls:',
         '',

@@ -77,7 +77,8 @@ next_frame <- function() {
 # next 16-byte record on the grants FIFO, "<id> go" or "<id> no" (the server
 # took the grant back to cancel it). See Grants in server/src/kernel/channel.ts.
 claim <- function(id) {
-  record <- rawToChar(read_grant())
+  record <- read_grant()
+  if (nchar(record, "bytes") != 16L) return(FALSE)
   granted <- substr(record, 14L, 15L) == "go"
   if (as.numeric(substr(record, 1L, 12L)) != as.numeric(id)) {
     log_line("grant for execution ", substr(record, 1L, 12L), " while starting ", id)
@@ -116,29 +117,43 @@ fds_on <- function(path) {
   fds[Sys.readlink(file.path("/proc/self/fd", fds)) %in% normalizePath(path)]
 }
 
+# The next grant record as a string ("" when the server is gone). Each
+# claim of a pipelined burst pays for this, so it avoids what costs more
+# than the read itself: tryCatch(), S3 dispatch of close(), getOption().
 read_grant <- function() {
-  if (is.null(state$grants_reopen)) return(readBin(state$grants, "raw", 16L))
+  if (is.null(state$grants_reopen)) return(read_record(state$grants))
   record <- grant_written()
-  if (length(record) == 16L) return(record)
+  if (nchar(record, "bytes") == 16L) return(record)
   # Else wait for it. Opening a FIFO for reading waits for a writer: with
   # the server gone (killed by SIGKILL, so it could not stop R) it would
   # wait for ever, where a read returns end of file. An orphaned R is
   # adopted by another process, so a new parent means no grant.
-  if (!identical(parent_pid(), state$server_pid)) return(raw(0))
-  con <- fifo(state$grants_reopen, open = "rb", blocking = TRUE)
-  on.exit(close(con))
-  readBin(con, "raw", 16L)
+  if (!identical(parent_pid(), state$server_pid)) return("")
+  con <- fifo(state$grants_reopen, "rb", TRUE, "native.enc")
+  on.exit(close.connection(con))
+  read_record(con)
 }
 
 # The grant if it is written already (usually): a non-blocking open and
 # read takes it without waiting. A record is written whole, so it comes
-# whole or not at all; with none there, R's read fails (no data yet) and
-# nothing is taken.
+# whole or not at all.
 grant_written <- function() {
-  con <- fifo(state$grants_reopen, open = "rb", blocking = FALSE)
-  on.exit(close(con))
-  tryCatch(readBin(con, "raw", 16L), error = function(e) raw(0))
+  con <- fifo(state$grants_reopen, "rb", FALSE, "native.enc")
+  record <- read_record(con)
+  close.connection(con)
+  record
 }
+
+# readChar() reads exactly the bytes asked for, like readBin(), but where
+# nothing is there yet it returns "" with a warning (which is muffled here)
+# rather than failing, so no tryCatch() is needed; at end of file (no
+# writer left) it returns character(0).
+read_record <- function(con) {
+  record <- withCallingHandlers(readChar(con, 16L, useBytes = TRUE), warning = muffle_warning)
+  if (length(record)) record else ""
+}
+
+muffle_warning <- function(w) invokeRestart("muffleWarning")
 
 parent_pid <- function() {
   stat <- readLines("/proc/self/stat", warn = FALSE)

@@ -81,9 +81,15 @@ describe('kernel tier: the frame writer and reader (kernel/wire.R)', function ()
                 granted <- claim(7L)
                 # Another process reads what is left in the FIFO (until timeout stops it).
                 left <- suppressWarnings(system2("timeout", c("1", "cat", sub("self", Sys.getpid(), k$state$grants_reopen)), stdout = TRUE))
+                # Nothing left: the non-blocking read finds no record, and
+                # says nothing; nor once no writer is left (end of file).
+                warned <- character(0)
+                tell <- function(w) warned <<- c(warned, conditionMessage(w))
+                none <- withCallingHandlers(grant_written(), warning = tell)
                 close(w)
                 children <- system("ls -l /proc/self/fd", intern = TRUE)
-                list(reopened = !is.null(k$state$grants_reopen), granted = granted, left = left, inherited = any(grepl(basename(path), children, fixed = TRUE)))`,
+                none <- c(none, withCallingHandlers(grant_written(), warning = tell))
+                list(reopened = !is.null(k$state$grants_reopen), granted = granted, left = left, inherited = any(grepl(basename(path), children, fixed = TRUE)), none = none, warned = warned)`,
         });
     });
 
@@ -133,10 +139,12 @@ describe('kernel tier: the frame writer and reader (kernel/wire.R)', function ()
     });
 
     it('reads a grant through a close-on-exec handle, exactly one record, leaving the rest to the server', () => {
-        const g = r.get<{ reopened: boolean; granted: boolean; left: string[]; inherited: boolean }>('grantsReopened');
+        const g = r.get<{ reopened: boolean; granted: boolean; left: string[]; inherited: boolean; none: string[]; warned: string[] }>('grantsReopened');
         assert.strictEqual(g.reopened, true, 'the grants FIFO is read through /proc/self/fd');
         assert.strictEqual(g.granted, true);
         assert.deepStrictEqual(g.left, ['000000000008 no', '000000000009 go'], 'the claim read ahead');
         assert.strictEqual(g.inherited, false, 'a process R started inherited the grants FIFO');
+        assert.deepStrictEqual(g.none, ['', ''], 'a grant read from an empty FIFO, then with no writer');
+        assert.deepStrictEqual(g.warned, [], 'reading an empty grants FIFO warned');
     });
 });

@@ -66,4 +66,24 @@ describe('variables described within a budget (real R)', function () {
         // A round of describing takes at most 20 ms: generous bound for a shared machine.
         assert.ok(ms < 1000, `1 + 1 took ${ms} ms`);
     });
+
+    it('with more globals than an execution looks at, reports a change made without an assignment to its name once R is idle', async () => {
+        await client.execute('for (i in 1:5000) assign(sprintf("v%04d", i), i); bump <- function(name) assign(name, -1, envir = globalenv())');
+        await until((vars) => !vars.some((v) => v.pending), 'every variable described');
+        // Several executions in a row, each changing one variable the code
+        // does not name: a window of the names after each, the rest once R
+        // has been idle. Each is reported, and with its new value.
+        const names = ['v0100', 'v1700', 'v2900', 'v4321', 'v5000'];
+        for (const name of names) assert.strictEqual((await client.execute(`bump("${name}")`)).status, 'ok');
+        await until((vars) => names.every((name) => vars.find((v) => v.name === name)?.summary === '-1'), `${names.join(', ')} reported changed`);
+        const reported = new Set(changes().flatMap((c) => c.changed.map((v) => v.name)));
+        for (const name of names) assert.ok(reported.has(name), `${name} was not reported as changed`);
+        assert.strictEqual(client.lastStatus()?.state, 'idle', 'checking in the background does not make R busy');
+        // Nothing left for later: an execution that changes nothing reports nothing.
+        const before = changes().length;
+        await client.execute('1 + 1');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const late = changes().slice(before).filter((c) => c.added.length || c.changed.length || c.removed.length);
+        assert.deepStrictEqual(late, [], 'changes reported for an execution that changed nothing');
+    });
 });

@@ -11,7 +11,7 @@
  * out) needs no JSON: its fields are plain text and the body of an exec
  * frame is the code itself.
  */
-import type { ExecutionStatus, SymbolsChangedParams } from '../../../common/protocol';
+import type { ExecutionStatus, SymbolsChangedParams, Variable } from '../../../common/protocol';
 
 export const KERNEL_PROTOCOL_VERSION = 7;
 
@@ -71,7 +71,11 @@ export type FromKernel =
     | { kind: 'hello'; hello: Hello }
     /** The kernel serves from now on; `symbols` lists the global environment. */
     | { kind: 'ready'; symbols: SymbolsChangedParams }
-    | { kind: 'symbols'; id: number; symbols: SymbolsChangedParams }
+    /**
+     * What execution `id` changed; `unchecked`: how many variables it had
+     * no time to look at (see Variables.checkWhenIdle).
+     */
+    | { kind: 'symbols'; id: number; symbols: SymbolsChangedParams; unchecked: number }
     /** A warning or error of execution `id`, raised by the top-level expression starting at `line` (1-based; 0 unknown). */
     | { kind: 'cond'; id: number; condition: 'warning' | 'error'; line: number; message: string; call: string | null }
     /** R waits for a line of input (readline()), or at a question on its console; `browser` when R's browser stopped (see 'browser'). */
@@ -214,9 +218,11 @@ export function decode(frame: RawFrame): FromKernel {
             return { kind: 'hello', hello };
         }
         case 'ready':
-            return { kind: 'ready', symbols: symbolsOf(frame.body) };
-        case 'symbols':
-            return { kind: 'symbols', id, symbols: symbolsOf(frame.body) };
+            return { kind: 'ready', symbols: symbolsOf(parseJson(frame.body)) };
+        case 'symbols': {
+            const value = parseJson(frame.body) as { unchecked?: unknown } | undefined;
+            return { kind: 'symbols', id, symbols: symbolsOf(value), unchecked: typeof value?.unchecked === 'number' ? value.unchecked : 0 };
+        }
         case 'cond': {
             const detail = conditionOf(frame.body);
             return {
@@ -288,10 +294,29 @@ export function decode(frame: RawFrame): FromKernel {
     }
 }
 
-function symbolsOf(body: Buffer): SymbolsChangedParams {
-    const value = parseJson(body) as Partial<SymbolsChangedParams> | undefined;
+/**
+ * The changes in a kernel report (a `symbols` frame, the `ready` frame, a
+ * `variables/refresh` or `variables/describe` result). Variables the kernel
+ * had no time to describe come by name only (`addedPending`,
+ * `changedPending`); they are listed as `pending` variables.
+ */
+export function symbolsOf(parsed: unknown): SymbolsChangedParams {
+    const value = parsed as (Partial<SymbolsChangedParams> & { addedPending?: unknown; changedPending?: unknown }) | undefined;
     if (!value || typeof value !== 'object') return EMPTY_SYMBOLS;
-    return { added: value.added ?? [], changed: value.changed ?? [], removed: value.removed ?? [] };
+    return {
+        added: withPending(value.added ?? [], value.addedPending),
+        changed: withPending(value.changed ?? [], value.changedPending),
+        removed: value.removed ?? [],
+    };
+}
+
+function withPending(described: Variable[], names: unknown): Variable[] {
+    if (!Array.isArray(names)) return described;
+    for (const name of names) {
+        if (typeof name !== 'string') continue;
+        described.push({ name, path: [name], type: '', class: [], length: null, summary: '', hasChildren: false, pending: true });
+    }
+    return described;
 }
 
 function conditionOf(body: Buffer): { message: string; call: string | null } {

@@ -338,7 +338,7 @@ export class Session {
                 this.capabilities.warmup.started();
                 break;
             case 'symbols':
-                this.capabilities.variables.apply(message.symbols, false);
+                this.capabilities.variables.apply(message.symbols, false, message.unchecked);
                 break;
             case 'log':
                 this.client.log(`kernel: ${message.text}`);

@@ -9,6 +9,7 @@ import type { CancellationToken } from 'vscode-jsonrpc';
 import type { SymbolsChangedParams, Variable, VariablesParams, VariablesResult } from '../../../common/protocol';
 import { MAX_VARIABLES_PAGE } from '../../../common/protocol';
 import { compareNames } from '../../../common/names';
+import { symbolsOf } from '../kernel/wire';
 import type { RequestOptions } from './executions';
 
 /** What the variables need of the session: callbacks only, no import back. */
@@ -33,13 +34,14 @@ export class VariablesCache {
      * nothing changed.
      */
     apply(change: SymbolsChangedParams, reset: boolean): SymbolsChangedParams | undefined {
+        const any = change.added.length || change.changed.length || change.removed.length;
+        if (!reset && !any) return undefined;
         if (reset) this.byName.clear();
         for (const name of change.removed) this.byName.delete(name);
         for (const v of change.added) this.byName.set(v.name, v);
         for (const v of change.changed) this.byName.set(v.name, v);
         this.sorted = undefined;
-        if (reset) return { ...change, reset: true };
-        return change.added.length || change.changed.length || change.removed.length ? change : undefined;
+        return reset ? { ...change, reset: true } : change;
     }
 
     /** Forgets every variable (the kernel is gone); returns what clients are to be told, if anything. */
@@ -57,23 +59,40 @@ export class VariablesCache {
     }
 }
 
+/**
+ * How long R must have been idle before the variables the last execution
+ * did not look at are checked (ms): executions sent one after another each
+ * look at a window of them, and never wait for a round.
+ */
+const CHECK_PAUSE_MS = 100;
+
 export class Variables {
     private readonly cache = new VariablesCache();
     /** Whether the kernel has variables whose description is still to come (Variable.pending). */
     private pending = false;
+    /**
+     * Whether the kernel has variables the last execution did not look at
+     * (with more globals than it looks at after each execution; see Changed
+     * symbols in docs/protocol.md).
+     */
+    private unchecked = false;
+    private checkTimer: NodeJS.Timeout | undefined;
     /** A round of describing them is with R. */
     private describing = false;
 
     constructor(private readonly host: VariablesHost) {}
 
-    /** A report from the kernel: a `symbols` frame, or the whole environment (`reset`) at ready. */
-    apply(change: SymbolsChangedParams, reset: boolean): void {
+    /**
+     * A report from the kernel: a `symbols` frame, or the whole environment
+     * (`reset`) at ready. `unchecked`: how many variables the kernel has not
+     * looked at since the execution.
+     */
+    apply(change: SymbolsChangedParams, reset: boolean, unchecked = 0): void {
         const news = this.cache.apply(change, reset);
         if (news) this.host.symbolsChanged(news);
-        if (change.added.some((v) => v.pending) || change.changed.some((v) => v.pending)) {
-            this.pending = true;
-            this.describeWhenIdle();
-        }
+        if (unchecked > 0) this.unchecked = true;
+        if (change.added.some((v) => v.pending) || change.changed.some((v) => v.pending)) this.pending = true;
+        this.describeWhenIdle();
     }
 
     /** The global environment's variables, by name (from the cache). */
@@ -83,6 +102,9 @@ export class Variables {
 
     /** The kernel is gone: its variables too. */
     clear(): void {
+        this.pending = this.unchecked = false;
+        if (this.checkTimer) clearTimeout(this.checkTimer);
+        this.checkTimer = undefined;
         const news = this.cache.clear();
         if (news) this.host.symbolsChanged(news);
     }
@@ -90,20 +112,40 @@ export class Variables {
     /**
      * Variables an execution changed beyond its description budget are
      * described while R is idle, a bounded round at a time (kernel request
-     * `variables/describe`), and reported as changed as they come. A round
-     * goes only while nothing waits, so it never delays more than one round.
-     * The session calls this whenever the work queue may have gone idle.
+     * `variables/describe`), and reported as changed as they come; the
+     * variables it did not look at are checked the same way once R has
+     * been idle for CHECK_PAUSE_MS. A round goes only while nothing waits,
+     * so it never delays more than one round. The session calls this
+     * whenever the work queue may have gone idle.
      */
     describeWhenIdle(): void {
-        if (!this.pending || this.describing || !this.host.idle()) return;
+        // Every change of the work queue calls this: the wait starts again
+        // from the last one.
+        if (this.checkTimer) clearTimeout(this.checkTimer);
+        this.checkTimer = undefined;
+        if (this.describing || !this.host.idle()) return;
+        if (this.pending) {
+            this.describe();
+            return;
+        }
+        if (!this.unchecked) return;
+        this.checkTimer = setTimeout(() => {
+            this.checkTimer = undefined;
+            if (this.unchecked && !this.describing && this.host.idle()) this.describe();
+        }, CHECK_PAUSE_MS);
+    }
+
+    private describe(): void {
         this.describing = true;
         this.host.request('variables/describe', {}, undefined, { background: true }).then(
             (result) => {
                 this.describing = false;
-                const round = result as { changed?: Variable[]; pending?: number } | undefined;
+                const round = result as { pending?: number; unchecked?: number } | undefined;
                 this.pending = (round?.pending ?? 0) > 0;
-                if (round?.changed?.length) this.apply({ added: [], changed: round.changed, removed: [] }, false);
-                this.describeWhenIdle();
+                this.unchecked = (round?.unchecked ?? 0) > 0;
+                const change = symbolsOf(result);
+                if (change.added.length || change.changed.length || change.removed.length) this.apply(change, false);
+                else this.describeWhenIdle();
             },
             (e: Error) => {
                 this.describing = false;
@@ -121,8 +163,7 @@ export class Variables {
         if (!params.path?.length && !params.refresh) return this.cache.page(params.start, params.count);
         this.host.requireKernel();
         if (params.refresh) {
-            const symbols = (await this.host.request('variables/refresh', {}, token)) as SymbolsChangedParams;
-            this.apply({ added: symbols?.added ?? [], changed: symbols?.changed ?? [], removed: symbols?.removed ?? [] }, true);
+            this.apply(symbolsOf(await this.host.request('variables/refresh', {}, token)), true);
             return this.cache.page(params.start, params.count);
         }
         const count = Math.min(params.count ?? MAX_VARIABLES_PAGE, MAX_VARIABLES_PAGE);
