@@ -586,6 +586,77 @@ async function startupSection(): Promise<void> {
         if (r.code !== 0) throw new Error(`Rscript -e 0 failed: ${r.stderr}`);
         bare.push(r.wallMs);
     }
+    // Spawn → first `1+1` answered (sent right after initialize), with the
+    // compiled kernel of an earlier session (its cache folder warmed first)
+    // and without (an empty cache folder each time), against the raw pipe
+    // floor's spawn → first answer.
+    const warmCache = fs.mkdtempSync(path.join(os.tmpdir(), 'rbridge-bench-cache-'));
+    const answers = async (cache: string): Promise<[number, number]> => {
+        const client = new WireClient({ ...serverOptions(serverCwd), env: { XDG_CACHE_HOME: cache } });
+        try {
+            await client.initialize(undefined, 30000);
+            const first = await client.executeReply({ code: '1+1', executionId: 'first' });
+            checkOk(first, 'first 1+1');
+            const second = await client.executeReply({ code: '1+1', executionId: 'second' });
+            checkOk(second, 'second 1+1');
+            return [first.at - client.spawnedAt, second.at - client.spawnedAt];
+        } finally {
+            await bench.stopServer(client, 'start-up server');
+        }
+    };
+    const warming = new WireClient({ ...serverOptions(serverCwd), env: { XDG_CACHE_HOME: warmCache } });
+    try {
+        await warming.initialize(undefined, 30000);
+        const dir = path.join(warmCache, 'rbridge');
+        const deadline = performance.now() + 60000;
+        while (!(fs.existsSync(dir) && fs.readdirSync(dir).some((f) => f.endsWith('.rds')))) {
+            if (performance.now() > deadline) throw new Error('the compiled kernel was not saved within 60 s');
+            await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+    } finally {
+        await bench.stopServer(warming, 'cache-warming server');
+    }
+    const warm: [number, number][] = [];
+    const cold: [number, number][] = [];
+    const floorFirst: number[] = [];
+    for (let i = 0; i < STARTUP_REPS; i++) {
+        warm.push(await answers(warmCache));
+        const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'rbridge-bench-cache-'));
+        try {
+            cold.push(await answers(empty));
+        } finally {
+            fs.rmSync(empty, { recursive: true, force: true });
+        }
+        const floor = new FloorProcess();
+        try {
+            floor.write('1+1\n');
+            floorFirst.push((await floor.until(1, 30000)) - floor.spawnedAt);
+        } finally {
+            await floor.stop();
+        }
+    }
+    fs.rmSync(warmCache, { recursive: true, force: true });
+    const warmFirst = median(warm.map((w) => w[0]));
+    const coldFirst = median(cold.map((c) => c[0]));
+    const floorMed = median(floorFirst);
+    row({
+        section: '7',
+        measure: 'Spawn → first `1+1` answered, compiled kernel kept from an earlier session (median)',
+        result: ms(warmFirst),
+        target: '≤ 1.3× floor',
+        baseline: `floor ${ms(floorMed)}`,
+        ratio: `${fmt(warmFirst / floorMed)}× floor`,
+        verdict: verdict(warmFirst <= 1.3 * floorMed),
+    });
+    row({
+        section: '7',
+        measure: 'Spawn → first `1+1` answered, first session (nothing kept; median)',
+        result: ms(coldFirst),
+        target: '≤ 1.3× floor',
+        baseline: `floor ${ms(floorMed)}`,
+        ratio: `${fmt(coldFirst / floorMed)}× floor`,
+        verdict: verdict(coldFirst <= 1.3 * floorMed),
+    });
     const med = median(ready);
     row({
         section: '7',
@@ -604,6 +675,12 @@ async function startupSection(): Promise<void> {
         `- Spawn → idle: ${ready.map((t) => fmt(t)).join(', ')} ms (median ${ms(med)}).`,
         `- Of which spawn → initialize answered (Node start-up of the server): median ${ms(median(initialized))}.`,
         `- Floor, \`Rscript -e 0\` spawn to exit: ${bare.map((t) => fmt(t)).join(', ')} ms (median ${ms(median(bare))}).`,
+        '',
+        `Spawn → the answers to \`1+1\` and a second \`1+1\` sent right after \`initialize\` (queued until R is ready), ${STARTUP_REPS} fresh servers each way, alternating:`,
+        '',
+        `- With the compiled kernel an earlier session saved (its cache folder warmed by one server first): first ${warm.map((w) => fmt(w[0])).join(', ')} ms; second ${warm.map((w) => fmt(w[1])).join(', ')} ms (medians ${ms(warmFirst)}, ${ms(median(warm.map((w) => w[1])))}).`,
+        `- First session (an empty cache folder; R's JIT compiles the kernel during the first executions): first ${cold.map((c) => fmt(c[0])).join(', ')} ms; second ${cold.map((c) => fmt(c[1])).join(', ')} ms (medians ${ms(coldFirst)}, ${ms(median(cold.map((c) => c[1])))}).`,
+        `- Raw pipe floor (bench/floor.R under Rscript, \`1+1\` written at spawn): ${floorFirst.map((t) => fmt(t)).join(', ')} ms (median ${ms(floorMed)}).`,
         '',
     );
 }

@@ -55,6 +55,10 @@ main <- function() {
   config <- read_frame()
   if (is.null(config) || config$kind != "config") return(1L)
   state$marker <- paste0("\036RBM", config$fields[1L], ":")
+  # The kernel's functions compiled by an earlier session, if any: what
+  # runs from here on runs compiled.
+  state$compiled_cache <- hex_text(config$fields[3L])
+  state$compiled_loaded <- load_compiled(state$compiled_cache)
   install_input_functions()
   install_console_functions()
   options(keep.source = TRUE, device.ask.default = FALSE)

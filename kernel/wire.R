@@ -180,6 +180,15 @@ read_frame_now <- function() {
   list(kind = fields[1L], id = fields[2L], fields = fields[-(1:2)], body = body)
 }
 
+# Text sent as hex digits ("-" for none, then ""): paths in a field.
+hex_text <- function(hex) {
+  if (is.na(hex) || hex == "-" || !nzchar(hex)) return("")
+  digits <- strsplit(hex, "")[[1L]]
+  text <- rawToChar(as.raw(strtoi(paste0(digits[c(TRUE, FALSE)], digits[c(FALSE, TRUE)]), 16L)))
+  Encoding(text) <- "UTF-8"
+  text
+}
+
 body_text <- function(body) {
   if (!length(body)) return("")
   text <- rawToChar(body)

@@ -3,6 +3,7 @@
  * messages in and out, output streams, interrupt, exit. Owned by Session,
  * which decides what to run; this class only knows how to talk to R.
  */
+import { compiledCacheFile } from './compiledCache';
 import { ChildProcess, spawn } from 'child_process';
 import { randomBytes, timingSafeEqual } from 'crypto';
 import * as fs from 'fs';
@@ -247,7 +248,12 @@ export class KernelProcess implements Kernel {
                 // workspace's .Renviron could set) comes on the private channel.
                 this.send({
                     kind: 'config',
-                    config: { marker: this.markerToken, profile: this.options.profile, userProfile: this.userProfile() },
+                    config: {
+                        marker: this.markerToken,
+                        profile: this.options.profile,
+                        userProfile: this.userProfile(),
+                        compiledCache: compiledCacheFile(this.options.kernelDir) ?? '',
+                    },
                 });
             };
             this.onReady = () => {

@@ -52,6 +52,8 @@ export interface KernelConfig {
     profile: 'trusted' | 'home';
     /** The profile R_PROFILE_USER named, if any. */
     userProfile: string;
+    /** The file of the kernel's compiled functions (see compiledCache.ts), or "" for none. */
+    compiledCache: string;
 }
 
 export type ToKernel =
@@ -184,7 +186,13 @@ export function encode(message: ToKernel): Buffer {
         case 'config':
             // Plain fields, no JSON: the kernel reads this before anything
             // else, and loading jsonlite for it would cost every start-up.
-            return encodeFrame('config', 0, [message.config.marker, message.config.profile], message.config.userProfile);
+            // The cache file's path in hex: a path may hold spaces, which separate fields.
+            return encodeFrame(
+                'config',
+                0,
+                [message.config.marker, message.config.profile, message.config.compiledCache ? Buffer.from(message.config.compiledCache, 'utf8').toString('hex') : '-'],
+                message.config.userProfile,
+            );
         case 'exec':
             return encodeFrame('exec', message.id, message.breaks ? [message.flags, message.breaks] : [message.flags], message.code);
         case 'request':
