@@ -11,16 +11,24 @@
 # kernel calls.
 local({
   dir <- Sys.getenv("RBRIDGE_KERNEL_DIR")
-  base <- as.list(baseenv(), all.names = TRUE)
-  originals <- list2env(base[vapply(base, is.function, NA)], envir = new.env(parent = baseenv()))
-  kernel <- new.env(parent = originals)
   # The capabilities' own files (plots, the data viewer) serve requests, not
-  # the execution path: their functions are left to R's JIT instead of
-  # being compiled while R is idle (see compile_round()).
+  # the execution path: their functions are compiled last while R is idle
+  # (see compile_round()).
   core <- c("wire.R", "describe.R", "symbols.R", "input.R", "exec.R", "repl.R", "requests.R")
   capabilities <- c("plots.R", "dataview.R", "language.R", "help.R", "jobs.R", "debug.R")
+  files <- c(core, capabilities, "main.R")
+  # The base functions the kernel's files name (every word of their text,
+  # operators like %in% and replacement functions like Encoding<- too): base
+  # loads its functions lazily, and copying all of them would load every one,
+  # about 70 ms of each start.
+  text <- unlist(lapply(file.path(dir, files), readLines, warn = FALSE))
+  words <- unique(unlist(strsplit(text, "[^A-Za-z0-9._%]+", perl = TRUE)))
+  named <- intersect(c(words, paste0(words, "<-")), ls(baseenv(), all.names = TRUE))
+  base <- mget(named, envir = baseenv())
+  originals <- list2env(base[vapply(base, is.function, NA)], envir = new.env(parent = baseenv()))
+  kernel <- new.env(parent = originals)
   cold <- character(0)
-  for (file in c(core, capabilities, "main.R")) {
+  for (file in files) {
     before <- ls(kernel)
     sys.source(file.path(dir, file), envir = kernel, keep.source = FALSE)
     if (file %in% capabilities) cold <- c(cold, setdiff(ls(kernel), before))

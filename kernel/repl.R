@@ -51,8 +51,8 @@ WARM_FIRST <- c(
   "check_plots", "is_ours"
 )
 
-# Functions left to the JIT (kernel/bootstrap.R lists those of the
-# capabilities' files).
+# The capabilities' functions, compiled last (kernel/bootstrap.R lists
+# them).
 COLD_FUNCTIONS <- character(0)
 
 # Compiles up to `count` kernel functions not compiled yet (or loads rlang
@@ -67,7 +67,9 @@ compile_round <- function(count) {
     return(1L)
   }
   hooks <- c("after_top_level", "on_top_error", "on_top_warning", "on_top_message", "on_top_interrupt")
-  names <- setdiff(union(WARM_FIRST, setdiff(ls(kernel), COLD_FUNCTIONS)), hooks)
+  # The capabilities' functions last: once all are compiled the kernel is
+  # saved, and a later session starts with every function compiled.
+  names <- setdiff(union(union(WARM_FIRST, setdiff(ls(kernel), COLD_FUNCTIONS)), COLD_FUNCTIONS), hooks)
   todo <- names[vapply(names, function(name) {
     f <- get(name, envir = kernel)
     typeof(f) == "closure" && typeof(.Internal(bodyCode(f))) != "bytecode"
@@ -97,7 +99,8 @@ save_compiled <- function(path) {
   functions <- mget(names[keep], envir = kernel)
   temp <- paste0(path, ".", Sys.getpid(), ".tmp")
   on.exit(unlink(temp))
-  saveRDS(list(r = R.version.string, functions = functions), temp, refhook = function(e) if (identical(e, kernel)) "kernel")
+  # Uncompressed: it is read at every start, and is a few megabytes at most.
+  saveRDS(list(r = R.version.string, functions = functions), temp, compress = FALSE, refhook = function(e) if (identical(e, kernel)) "kernel")
   Sys.chmod(temp, "600")
   invisible(file.rename(temp, path))
 }
@@ -108,7 +111,7 @@ save_compiled <- function(path) {
 load_compiled <- function(path) {
   if (is.na(path) || !nzchar(path) || !private_file(path)) return(FALSE)
   kernel <- environment(load_compiled)
-  saved <- tryCatch(readRDS(path, refhook = function(name) kernel), error = function(e) NULL)
+  saved <- tryCatch(unserialize(readBin(path, "raw", file.size(path)), refhook = function(name) kernel), error = function(e) NULL)
   if (!is.list(saved) || !identical(saved$r, R.version.string) || !is.list(saved$functions)) return(FALSE)
   for (name in names(saved$functions)) {
     f <- saved$functions[[name]]

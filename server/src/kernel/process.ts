@@ -136,6 +136,8 @@ export class KernelProcess implements Kernel {
             throw new KernelStartError(`The kernel's private channel could not be made: ${(e as Error).message}`);
         }
         this.listenToChannel(channel);
+        // Worked out (the kernel's files hashed) before R starts, not while R waits for its config.
+        const compiledCache = compiledCacheFile(this.options.kernelDir) ?? '';
         const env: NodeJS.ProcessEnv = {
             ...process.env,
             ...this.options.env,
@@ -252,7 +254,7 @@ export class KernelProcess implements Kernel {
                         marker: this.markerToken,
                         profile: this.options.profile,
                         userProfile: this.userProfile(),
-                        compiledCache: compiledCacheFile(this.options.kernelDir) ?? '',
+                        compiledCache,
                     },
                 });
             };
