@@ -66,6 +66,13 @@ const ENV_FILE = [
 ].join('\n');
 /** A long run whose first line is a long comment that ends in "...". */
 const LONG_FILE = ['# Fit the model on every bootstrap sample and keep the coefficients ...', 'Sys.sleep(5)', 'cat("long run done\\n")', ''].join('\n');
+/** One run that makes a 1e7-row frame, 10,000 globals and a function that assigns a global from inside; then 1 + 1; then a call of it. */
+const BIG_FILE = [
+    'big <- data.frame(a = as.numeric(seq_len(1e7)), b = as.character(seq_len(1e7))); for (i in 1:10000) assign(sprintf("v%05d", i), i); bump <- function(name) assign(name, -1, envir = globalenv())',
+    '1 + 1',
+    'bump("v05000")',
+    '',
+].join('\n');
 
 describe('R Bridge in VS Code, driven from the keyboard', function () {
     this.timeout(120_000);
@@ -1529,5 +1536,149 @@ describe("VS Code's debugger for R: a breakpoint in the gutter, R: Debug File, F
         );
         assert.deepStrictEqual(await stoppedLines(), [], 'no current-line arrow any more');
         await shot('continued-to-end');
+    });
+});
+
+describe('The Variables view with a 1e7-row data.frame and 10,000 globals', function () {
+    this.timeout(180_000);
+    const suite = workbenchSuite('variables', () => ({ name: 'variables', workspaceFiles: { 'big.R': BIG_FILE } }));
+    const shot = (name: string) => suite.wb.screenshot(`variables-${name}`);
+    const view = variablesView();
+    const pane = () => suite.session.page.locator(`.part.sidebar .pane:has(.pane-header:has-text("${view.name}"))`);
+    /**
+     * The rows on screen, top to bottom (the list reuses its row elements,
+     * so their order in the page is not the order shown), each as its name
+     * and description and where it stands among its siblings (aria-posinset
+     * of aria-setsize).
+     */
+    async function shownRows(): Promise<{ text: string; position: number; of: number }[]> {
+        // (This file is compiled without the DOM's types: a row's shape as used here.)
+        type Row = { innerText: string; getAttribute(name: string): string | null; querySelectorAll(selector: string): ArrayLike<{ innerText: string }> };
+        const found = await pane()
+            .locator('.monaco-list-row')
+            .evaluateAll((elements: Row[]) =>
+                elements.map((row) => ({
+                    text: [...Array.from(row.querySelectorAll('.label-name')), ...Array.from(row.querySelectorAll('.label-description'))].map((e) => e.innerText).join(' '),
+                    index: Number(row.getAttribute('data-index')),
+                    position: Number(row.getAttribute('aria-posinset')),
+                    of: Number(row.getAttribute('aria-setsize')),
+                })),
+            );
+        return found.sort((a, b) => a.index - b.index).map(({ text, position, of }) => ({ text: normalize(text).replace(/\s+/g, ' ').trim(), position, of }));
+    }
+    const rows = async () => (await shownRows()).map((r) => r.text);
+    /** A row of the view by its name (only rows on screen are in the page). */
+    const row = (name: string) =>
+        pane()
+            .locator('.monaco-list-row', { has: suite.session.page.locator('.label-name', { hasText: new RegExp(`^${name}$`) }) })
+            .first();
+
+    /** The view has the keyboard (Focus on … View), as after a click into it. */
+    async function focusView(): Promise<void> {
+        await suite.wb.runCommand(`${view.container}: Focus on ${view.name} View`);
+        await suite.session.page.waitForFunction(`!!document.activeElement?.closest('.part.sidebar .monaco-list')`, undefined, { timeout: 10_000 });
+    }
+
+    /** Drags the side bar's edge so that the rows show their descriptions whole (for the screenshots). */
+    async function widenSideBar(width: number): Promise<void> {
+        const page = suite.session.page;
+        const box = (await page.locator('.part.sidebar').boundingBox())!;
+        const edge = box.x + box.width;
+        await page.mouse.move(edge, box.y + box.height / 2);
+        await page.mouse.down();
+        await page.mouse.move(box.x + width, box.y + box.height / 2, { steps: 5 });
+        await page.mouse.up();
+        const now = (await page.locator('.part.sidebar').boundingBox())!;
+        suite.session.log.write('test', `side bar ${box.width} px wide, now ${now.width} px`);
+    }
+
+    /** Ctrl+Enter on a line of big.R (Ctrl+1: the editor has the keyboard again). */
+    async function runLine(line: number): Promise<void> {
+        await suite.session.page.keyboard.press('Control+1');
+        await suite.wb.goToLine(line);
+        await suite.session.page.keyboard.press('Control+Enter');
+    }
+
+    it('lists a 1e7-row data.frame and 10,000 globals to the last one, stays responsive, and shows a change made by a function', async () => {
+        const { session, wb, probe } = suite;
+        const started = Date.now();
+        const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)} s`;
+        await wb.openFile('big.R');
+        await probe.request('activate', {}, 60_000);
+        await wb.waitFor(() => wb.statusBar(), (items) => items.some((i) => /R: idle/.test(i)), '"R: idle" in the status bar', 60_000);
+
+        // One run: the frame, 10,000 globals, the function.
+        await runLine(1);
+        await wb.waitFor(() => wb.terminalText(), (t) => t.includes('> big <- data.frame('), 'the run echoed in the console', 30_000);
+        await wb.runCommand(`${view.container}: Focus on ${view.name} View`);
+        await widenSideBar(560);
+        const first = await wb.waitFor(
+            rows,
+            (r) => r.some((x) => /^big data\.frame \[10,000,000 × 2\] .*10000000 obs\. of 2 variables$/.test(x)) && r.some((x) => /^v00001 integer(?: · \d+ B)? 1$/.test(x)),
+            'big with its summary and v00001 = 1 in the view',
+            60_000,
+        );
+        session.log.write('test', `[${elapsed()}] first rows: ${JSON.stringify(first.slice(0, 8))}`);
+        assert.ok(first.some((x) => /^bump function function \(name\)$/.test(x)), `bump listed as a function: ${JSON.stringify(first.slice(0, 8))}`);
+
+        // The view lists 500 rows at a time: End goes to "Show more…", Enter shows 500 more, up to the last of 10,003 (big, bump, i and v00001..v10000).
+        const pages: number[] = [];
+        await focusView();
+        for (let shown = 500; shown < 10_003; shown += 500) {
+            const more = `Show more… ${shown.toLocaleString('en-US')} of 10,003`;
+            await session.page.keyboard.press('End');
+            await wb.waitFor(rows, (r) => r[r.length - 1] === more, `"${more}" at the end of the view`, 20_000);
+            const t0 = Date.now();
+            await session.page.keyboard.press('Enter');
+            await wb.waitFor(rows, (r) => r[r.length - 1] !== more, `more rows after "${more}"`, 20_000);
+            pages.push(Date.now() - t0);
+        }
+        session.log.write('test', `[${elapsed()}] Show more, ms per page: ${JSON.stringify(pages)}`);
+        await session.page.keyboard.press('End');
+        // The last row, described (rows not described in the run's budget say "describing…" first).
+        const end = await wb.waitFor(shownRows, (r) => r.length > 0 && /^v10000 integer(?: · \d+ B)? 10000$/.test(r[r.length - 1].text), 'v10000 = 10000 as the last row', 30_000);
+        session.log.write('test', `[${elapsed()}] last rows: ${JSON.stringify(end.slice(-3))}`);
+        assert.deepStrictEqual(end[end.length - 1], { text: end[end.length - 1].text, position: 10_003, of: 10_003 }, 'v10000 is row 10,003 of 10,003');
+        await shot('10000-globals');
+
+        // R and the workbench keep up while the view holds all that: 1 + 1 answers at once.
+        const t1 = Date.now();
+        await runLine(2);
+        await wb.waitFor(() => wb.terminalText(), (t) => /^> 1 \+ 1\n\[1\] 2 *$/m.test(t), '"[1] 2" after 1 + 1', 10_000);
+        const answered = Date.now() - t1;
+        session.log.write('test', `[${elapsed()}] 1 + 1 answered ${answered} ms after Ctrl+1, Ctrl+G 2, Ctrl+Enter`);
+        assert.ok(answered < 10_000, `1 + 1 took ${answered} ms`);
+
+        // big expands to its columns.
+        await focusView();
+        await session.page.keyboard.press('Home');
+        const big = row('big');
+        await big.waitFor({ timeout: 10_000 });
+        for (let attempt = 0; attempt < 5 && (await big.getAttribute('aria-expanded')) !== 'true'; attempt++) {
+            await big.click();
+            await wb.waitFor(async () => big.getAttribute('aria-expanded'), (v) => v === 'true', 'big expanded', 3_000).catch(() => undefined);
+        }
+        const columns = await wb.waitFor(
+            rows,
+            (r) => r.some((x) => /^a numeric \[10,000,000\] .*1 2 3/.test(x)) && r.some((x) => /^b character \[10,000,000\] .*"1" "2" "3"/.test(x)),
+            'the columns a and b under big',
+            20_000,
+        );
+        session.log.write('test', `[${elapsed()}] big expanded: ${JSON.stringify(columns.slice(0, 6))}`);
+        await shot('big-expanded');
+
+        // A change no assignment in the code names: bump() assigns v05000 from inside.
+        await runLine(3);
+        await wb.waitFor(() => wb.terminalText(), (t) => t.includes('> bump("v05000")'), 'bump("v05000") echoed in the console', 10_000);
+        await focusView();
+        // Typing in the tree moves to the row whose name starts so.
+        await session.page.keyboard.type('v05000');
+        // (Down and back up again: v05000 in the middle of the view, its neighbours around it.)
+        for (let i = 0; i < 15; i++) await session.page.keyboard.press('ArrowDown');
+        for (let i = 0; i < 15; i++) await session.page.keyboard.press('ArrowUp');
+        const bumped = await wb.waitFor(rows, (r) => r.some((x) => /^v05000 numeric(?: · \d+ B)? -1$/.test(x)), 'v05000 = -1 in the view', 20_000);
+        session.log.write('test', `[${elapsed()}] after bump: ${JSON.stringify(bumped.filter((x) => /^v0500[0-2]/.test(x)))}`);
+        assert.ok(bumped.some((x) => /^v05001 integer(?: · \d+ B)? 5001$/.test(x)), 'its neighbour unchanged');
+        await shot('v05000-bumped');
     });
 });
