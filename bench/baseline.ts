@@ -59,6 +59,8 @@ export interface Comparison {
 }
 
 const ROUNDS = Number(process.env.BENCH_BASELINE_ROUNDS) || 6;
+/** Long enough for either kernel's warm-up rounds to end while R is idle. */
+const WARMUP_WAIT_MS = 3000;
 const RTT_PER_ROUND = 400;
 const PIPELINED_PER_ROUND = 3000;
 
@@ -76,6 +78,11 @@ export async function compareWithBaseline(baseline: BaselineBuild, cwd: string, 
                 await client.waitForIdle(30000);
                 const into = samples[which];
                 into.start.push(client.firstIdleAt! - client.spawnedAt);
+                // The steady state: both kernels compile their functions
+                // while R is idle after it starts (kernel/compile rounds,
+                // which would otherwise slip in between the executions
+                // measured); section 7 measures the start itself.
+                await new Promise((resolve) => setTimeout(resolve, WARMUP_WAIT_MS));
                 into.rtt.push(...(await roundTrips(client, 50, RTT_PER_ROUND)).rtts);
                 client.clearOutputs();
                 const elapsed = await pipelined(client, PIPELINED_PER_ROUND, `b${round}`);

@@ -57,6 +57,7 @@ main <- function() {
   state$marker <- paste0("\036RBM", config$fields[1L], ":")
   # The kernel's functions compiled by an earlier session, if any: what
   # runs from here on runs compiled.
+  state$grants_dir <- hex_text(config$fields[4L])
   state$compiled_cache <- hex_text(config$fields[3L])
   state$compiled_loaded <- load_compiled(state$compiled_cache)
   install_input_functions()

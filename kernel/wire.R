@@ -73,93 +73,34 @@ next_frame <- function() {
   read_frame()
 }
 
-# An execution the server sent ahead of time runs only with a grant: the
-# next 16-byte record on the grants FIFO, "<id> go" or "<id> no" (the server
-# took the grant back to cancel it). See Grants in server/src/kernel/channel.ts.
+# An execution the server sent ahead of time runs only with a grant: an
+# empty file go-<id> in the grants folder, which R removes to claim it. The
+# server renames it to take it back: no-<id> (cancelled: R skips the
+# execution) or held-<id> (R waits). One of the two wins, never both. See
+# Grants in server/src/kernel/channel.ts.
 claim <- function(id) {
-  record <- read_grant()
-  if (nchar(record, "bytes") != 16L) return(FALSE)
-  granted <- substr(record, 14L, 15L) == "go"
-  if (as.numeric(substr(record, 1L, 12L)) != as.numeric(id)) {
-    log_line("grant for execution ", substr(record, 1L, 12L), " while starting ", id)
-    return(FALSE)
+  go <- paste0(state$grants_dir, "/go-", id)
+  repeat {
+    if (remove_file(go)) return(TRUE)
+    if (remove_file(paste0(state$grants_dir, "/no-", id))) return(FALSE)
+    # Held back: the server rings when that changes. At end of file the
+    # server is gone, and with it the grant.
+    if (!length(readBin(state$grants_bell, "raw", 1L))) return(FALSE)
   }
-  granted
 }
 
-# Grant records must be read exactly, 16 bytes at a time: a file()
-# connection's stdio buffer would read ahead into records the server may
-# still take back. fifo() reads exactly (plain read() calls of the size
-# asked) but has no close-on-exec mode, so a fifo() kept open would be
-# inherited by every process R starts. So the FIFO is held by a file()
-# connection opened close-on-exec and never read, and each claim reads its
-# record through a fifo() opened on /proc/self/fd/N of that connection (a
-# new open file description of the same, by then unlinked, FIFO) and closed
-# at once, while no user code runs. Without /proc (macOS) the fifo() stays
-# open, inherited as before (see docs/platforms.md).
-open_grants <- function(path) {
-  before <- fds_on(path)
-  state$grants_holder <- file(path, open = "reb", raw = TRUE)
-  state$grants_reopen <- NULL
-  mine <- setdiff(fds_on(path), before)
-  if (length(mine) == 1L) {
-    state$grants_reopen <- file.path("/proc/self/fd", mine)
-    state$server_pid <- parent_pid()
-    return(invisible())
-  }
-  state$grants <- fifo(path, open = "rb", blocking = TRUE)
-  invisible()
-}
-
-# The descriptors of this process open on `path` (none without /proc).
-fds_on <- function(path) {
-  fds <- list.files("/proc/self/fd")
-  fds[Sys.readlink(file.path("/proc/self/fd", fds)) %in% normalizePath(path)]
-}
-
-# The next grant record as a string ("" when the server is gone). Each
-# claim of a pipelined burst pays for this, so it avoids what costs more
-# than the read itself: tryCatch(), S3 dispatch of close(), getOption().
-read_grant <- function() {
-  if (is.null(state$grants_reopen)) return(read_record(state$grants))
-  record <- grant_written()
-  if (nchar(record, "bytes") == 16L) return(record)
-  # Else wait for it. Opening a FIFO for reading waits for a writer: with
-  # the server gone (killed by SIGKILL, so it could not stop R) it would
-  # wait for ever, where a read returns end of file. An orphaned R is
-  # adopted by another process, so a new parent means no grant.
-  if (!identical(parent_pid(), state$server_pid)) return("")
-  con <- fifo(state$grants_reopen, "rb", TRUE, "native.enc")
-  on.exit(close.connection(con))
-  read_record(con)
-}
-
-# The grant if it is written already (usually): a non-blocking open and
-# read takes it without waiting. A record is written whole, so it comes
-# whole or not at all.
-grant_written <- function() {
-  con <- fifo(state$grants_reopen, "rb", FALSE, "native.enc")
-  record <- read_record(con)
-  close.connection(con)
-  record
-}
-
-# readChar() reads exactly the bytes asked for, like readBin(), but where
-# nothing is there yet it returns "" with a warning (which is muffled here)
-# rather than failing, so no tryCatch() is needed; at end of file (no
-# writer left) it returns character(0).
-read_record <- function(con) {
-  record <- withCallingHandlers(readChar(con, 16L, useBytes = TRUE), warning = muffle_warning)
-  if (length(record)) record else ""
-}
+# file.remove(), which warns where there is no such file: that is an answer
+# here, not a problem.
+remove_file <- function(path) withCallingHandlers(file.remove(path), warning = muffle_warning)
 
 muffle_warning <- function(w) invokeRestart("muffleWarning")
 
-parent_pid <- function() {
-  stat <- readLines("/proc/self/stat", warn = FALSE)
-  # The command name in parentheses may hold spaces; the state and the
-  # parent's pid follow it.
-  strsplit(sub("^.*\\) ", "", stat), " ", fixed = TRUE)[[1L]][2L]
+# The grants FIFO is only a doorbell: its bytes mean nothing, so its file()
+# connection (close-on-exec, so that processes R starts do not inherit it)
+# may read ahead. The folder of the grant files comes with the config frame.
+open_grants <- function(path) {
+  state$grants_bell <- file(path, open = "reb", raw = TRUE)
+  invisible()
 }
 
 # Returns NULL when the server has closed the connection. A frame is read

@@ -52,44 +52,27 @@ describe('kernel tier: the frame writer and reader (kernel/wire.R)', function ()
                 second <- next_frame()
                 list(first = first$id, second = second$id, third = is.null(next_frame()))`,
             grants: String.raw`
-                path <- tempfile()
-                # Three 16-byte records: "<12-digit id> go|no\n".
-                writeBin(charToRaw(paste0(sprintf("%012d go\n", 7L), sprintf("%012d no\n", 8L), sprintf("%012d go\n", 9L))), path)
-                log <- channel_to_file()
-                k$state$grants <- file(path, open = "rb", raw = TRUE)
-                on.exit(close(k$state$grants))
-                granted <- claim(7L)
-                refused <- claim(8L)
-                # The record is for 9, the execution starting is 10: not granted, and logged.
-                mismatch <- claim(10L)
-                list(granted = granted, refused = refused, mismatch = mismatch, logs = frames_in(log))`,
-            grantsReopened: String.raw`
-                path <- tempfile()
-                system2("mkfifo", path)
+                dir <- tempfile("grants-")
+                dir.create(dir, mode = "0700")
+                bell <- tempfile("bell-")
+                system2("mkfifo", bell)
                 # Opened for reading and writing: the test's own writer, so that no open waits.
-                w <- fifo(path, open = "w+b")
-                writeBin(charToRaw(paste0(sprintf("%012d go
-", 7L), sprintf("%012d no
-", 8L), sprintf("%012d go
-", 9L))), w)
-                flush(w)
-                open_grants(path)
-                on.exit({
-                  close(k$state$grants_holder)
-                  k$state$grants_reopen <- NULL
-                })
-                granted <- claim(7L)
-                # Another process reads what is left in the FIFO (until timeout stops it).
-                left <- suppressWarnings(system2("timeout", c("1", "cat", sub("self", Sys.getpid(), k$state$grants_reopen)), stdout = TRUE))
-                # Nothing left: the non-blocking read finds no record, and
-                # says nothing; nor once no writer is left (end of file).
+                w <- fifo(bell, open = "w+b")
+                open_grants(bell)
+                on.exit(close(k$state$grants_bell))
+                k$state$grants_dir <- dir
+                file.create(file.path(dir, c("go-7", "no-8", "held-9")))
                 warned <- character(0)
                 tell <- function(w) warned <<- c(warned, conditionMessage(w))
-                none <- withCallingHandlers(grant_written(), warning = tell)
+                granted <- withCallingHandlers(claim(7L), warning = tell)
+                refused <- withCallingHandlers(claim(8L), warning = tell)
+                left <- sort(list.files(dir))
+                # Held, and the server gone (no writer of the bell left): no claim.
                 close(w)
                 children <- system("ls -l /proc/self/fd", intern = TRUE)
-                none <- c(none, withCallingHandlers(grant_written(), warning = tell))
-                list(reopened = !is.null(k$state$grants_reopen), granted = granted, left = left, inherited = any(grepl(basename(path), children, fixed = TRUE)), none = none, warned = warned)`,
+                gone <- withCallingHandlers(claim(9L), warning = tell)
+                list(granted = granted, refused = refused, left = as.list(left), gone = gone, held = file.exists(file.path(dir, "held-9")),
+                  inherited = any(grepl(basename(bell), children, fixed = TRUE)), warned = warned)`,
         });
     });
 
@@ -128,23 +111,14 @@ describe('kernel tier: the frame writer and reader (kernel/wire.R)', function ()
         assert.deepStrictEqual(r.get('setAside'), { first: '4', second: '5', third: true });
     });
 
-    it('claims an execution only with a "go" grant for its own id, and logs a grant for another', () => {
-        const g = r.get<{ granted: boolean; refused: boolean; mismatch: boolean; logs: Frame[] }>('grants');
+    it('claims an execution by removing its go file, skips one whose grant was taken back, and gives up on a held one once the server is gone', () => {
+        const g = r.get<{ granted: boolean; refused: boolean; left: string[]; gone: boolean; held: boolean; inherited: boolean; warned: string[] }>('grants');
         assert.strictEqual(g.granted, true);
         assert.strictEqual(g.refused, false);
-        assert.strictEqual(g.mismatch, false);
-        assert.strictEqual(g.logs.length, 1);
-        assert.strictEqual(g.logs[0].kind, 'log');
-        assert.match(g.logs[0].body, /grant for execution 000000000009 while starting 10/);
-    });
-
-    it('reads a grant through a close-on-exec handle, exactly one record, leaving the rest to the server', () => {
-        const g = r.get<{ reopened: boolean; granted: boolean; left: string[]; inherited: boolean; none: string[]; warned: string[] }>('grantsReopened');
-        assert.strictEqual(g.reopened, true, 'the grants FIFO is read through /proc/self/fd');
-        assert.strictEqual(g.granted, true);
-        assert.deepStrictEqual(g.left, ['000000000008 no', '000000000009 go'], 'the claim read ahead');
+        assert.deepStrictEqual(g.left, ['held-9'], 'the claim removed go-7, the skip removed no-8');
+        assert.strictEqual(g.gone, false);
+        assert.strictEqual(g.held, true);
         assert.strictEqual(g.inherited, false, 'a process R started inherited the grants FIFO');
-        assert.deepStrictEqual(g.none, ['', ''], 'a grant read from an empty FIFO, then with no writer');
-        assert.deepStrictEqual(g.warned, [], 'reading an empty grants FIFO warned');
+        assert.deepStrictEqual(g.warned, [], 'a grant not there warned');
     });
 });

@@ -144,7 +144,7 @@ export function createKernelChannel(dir: string): KernelChannel {
     const writeFd = fs.openSync(toKernelPath, O_WRONLY | O_NONBLOCK);
     const readFd = fs.openSync(fromKernelPath, O_RDONLY | O_NONBLOCK);
     let placeholderWriter: number | undefined = fs.openSync(fromKernelPath, O_WRONLY | O_NONBLOCK);
-    const grants = new Grants(grantsPath);
+    const grants = new Grants(grantsPath, grantsFolder(dir));
     const writer = new net.Socket({ fd: writeFd, readable: false, writable: true });
     const reader = new net.Socket({ fd: readFd, readable: true, writable: false });
     writer.on('error', () => undefined);
@@ -173,58 +173,139 @@ export function createKernelChannel(dir: string): KernelChannel {
 }
 
 /**
- * Grants for executions sent to the kernel ahead of time: a FIFO of 16-byte
- * records (`<id, 12 wide> go\n` or `... no\n`), one per such execution, in
- * the order of the executions. R reads the next record (blocking) before it
- * starts one and runs it only on `go`. The server holds a reading end too:
- * to cancel, it takes back every record R has not read yet, and writes them
- * again with `no` for the cancelled ones. A record is read by exactly one
- * side (pipe reads and writes of whole records are atomic), so R never runs
- * an execution whose cancellation was answered, and the server never
+ * A new private folder (mode 0700) for the grant files: in /dev/shm where
+ * there is one (a claim and a grant are a file removed and a file made, and
+ * on a disk's file system its journal makes both cost several times more),
+ * else in the kernel's private directory `dir`.
+ */
+export function grantsFolder(dir: string): string {
+    try {
+        if (fs.statSync('/dev/shm').isDirectory()) {
+            const made = fs.mkdtempSync('/dev/shm/rbridge-grants-');
+            const stat = fs.lstatSync(made);
+            if (stat.isDirectory() && (!process.getuid || stat.uid === process.getuid()) && (stat.mode & 0o077) === 0) return made;
+            fs.rmSync(made, { recursive: true, force: true });
+        }
+    } catch {
+        // No usable /dev/shm: the private directory.
+    }
+    const folder = path.join(dir, 'grants.d');
+    fs.mkdirSync(folder, { mode: 0o700 });
+    return folder;
+}
+
+/**
+ * Grants for executions sent to the kernel ahead of time. Each is an empty
+ * file in a folder of the kernel's private directory, named for the
+ * execution: `go-<seq>` while R may run it, `no-<seq>` once the server took
+ * it back (cancelled), `held-<seq>` while held back (an interrupt of the
+ * execution before it may still arrive). R claims an execution by removing
+ * `go-<seq>`; the server takes a grant back by renaming it. A rename or a
+ * removal of the same file succeeds for exactly one of the two, so R never
+ * runs an execution whose cancellation was answered, and the server never
  * answers 'cancelled' for one that R has started.
+ *
+ * A claim is one unlink(), with no descriptor that processes R starts could
+ * inherit and no connection for R to open. R waits for a held grant by
+ * reading the `grants` FIFO, a doorbell: the server writes a byte to it
+ * whenever a grant R may wait for changes (released, or taken back); the
+ * bytes mean nothing else, so R may read them ahead.
  */
 export class Grants {
-    private static readonly RECORD = 16;
     private reader: number | undefined;
     private writer: number | undefined;
+    /** The grants R has not claimed, as far as the server knows, and where they are. */
+    private readonly states = new Map<number, 'go' | 'held'>();
+    /** New grants are held while an interrupt is under way (see hold()). */
+    private holding = false;
 
-    constructor(fifo: string) {
+    constructor(
+        fifo: string,
+        /** The folder of the grant files (see grantsFolder()). */
+        readonly dir: string,
+    ) {
         this.reader = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
         this.writer = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
     }
 
-    write(grants: { id: number; go: boolean }[]): void {
-        if (this.writer === undefined || !grants.length) return;
-        const text = grants.map((g) => `${String(g.id).padStart(12, '0')} ${g.go ? 'go' : 'no'}\n`).join('');
+    /** Lets R run execution `id` (held if grants are being held). */
+    add(id: number): void {
+        const state = this.holding ? 'held' : 'go';
         try {
-            fs.writeSync(this.writer, text);
+            fs.writeFileSync(this.file(state, id), '');
+            this.states.set(id, state);
         } catch {
-            // R is gone; nothing will read the grants.
+            // The kernel's folder is gone with R.
         }
     }
 
-    /** Every record R has not read yet, removed from the FIFO. */
-    takeBack(): { id: number; go: boolean }[] {
-        if (this.reader === undefined) return [];
-        const buffer = Buffer.alloc(64 * Grants.RECORD);
-        const out: { id: number; go: boolean }[] = [];
-        for (;;) {
-            let n: number;
-            try {
-                n = fs.readSync(this.reader, buffer, 0, buffer.length, null);
-            } catch {
-                break;
-            }
-            if (n <= 0) break;
-            for (let at = 0; at + Grants.RECORD <= n; at += Grants.RECORD) {
-                const record = buffer.toString('latin1', at, at + Grants.RECORD);
-                out.push({ id: Number(record.slice(0, 12)), go: record.slice(13, 15) === 'go' });
-            }
+    /** Takes back the grants of `ids` R has not claimed; returns those ids (R will skip them). */
+    revoke(ids: number[]): Set<number> {
+        const revoked = new Set<number>();
+        for (const id of ids) {
+            const state = this.states.get(id);
+            if (!state) continue;
+            this.states.delete(id);
+            if (this.move(state, 'no', id)) revoked.add(id);
         }
-        return out;
+        if (revoked.size) this.ring();
+        return revoked;
+    }
+
+    /** Holds back the grants of executions after `runningId` that R has not claimed, and those given from now on. */
+    hold(runningId: number): void {
+        this.holding = true;
+        for (const [id, state] of this.states) {
+            if (id <= runningId || state !== 'go') continue;
+            if (this.move('go', 'held', id)) this.states.set(id, 'held');
+            else this.states.delete(id);
+        }
+    }
+
+    /** Gives the held grants back. */
+    release(): void {
+        this.holding = false;
+        let moved = false;
+        for (const [id, state] of this.states) {
+            if (state !== 'held') continue;
+            this.move('held', 'go', id);
+            this.states.set(id, 'go');
+            moved = true;
+        }
+        if (moved) this.ring();
+    }
+
+    /** R has started or ended execution `id`: its grant and those before it are used. */
+    started(id: number): void {
+        for (const key of this.states.keys()) if (key <= id) this.states.delete(key);
+    }
+
+    private file(state: 'go' | 'no' | 'held', id: number): string {
+        return path.join(this.dir, `${state}-${id}`);
+    }
+
+    /** Renames a grant; false when it is not there (R claimed it). */
+    private move(from: 'go' | 'held', to: 'go' | 'no' | 'held', id: number): boolean {
+        try {
+            fs.renameSync(this.file(from, id), this.file(to, id));
+            return true;
+        } catch {
+            return false;
+        }
+    }
+
+    /** Wakes R if it waits for a grant. */
+    private ring(): void {
+        if (this.writer === undefined) return;
+        try {
+            fs.writeSync(this.writer, '.');
+        } catch {
+            // Full of unread rings, or R is gone: R will look at the grants anyway.
+        }
     }
 
     close(): void {
+        fs.rmSync(this.dir, { recursive: true, force: true });
         for (const fd of [this.reader, this.writer]) if (fd !== undefined) fs.closeSync(fd);
         this.reader = this.writer = undefined;
     }

@@ -105,7 +105,6 @@ export class KernelProcess implements Kernel {
     private crashTimer: NodeJS.Timeout | undefined;
     /** Whether frames written in this tick are being held for one write. */
     private corked = false;
-    private heldGrants: { id: number; go: boolean }[] | undefined;
     private exitReason: string | undefined;
     private exitCause: ExitInfo['cause'] | undefined;
     private markExited: () => void = () => undefined;
@@ -255,6 +254,7 @@ export class KernelProcess implements Kernel {
                         profile: this.options.profile,
                         userProfile: this.userProfile(),
                         compiledCache,
+                        grants: channel.grants.dir,
                     },
                 });
             };
@@ -335,8 +335,7 @@ export class KernelProcess implements Kernel {
 
     /** Lets the kernel run execution `id`, which was sent ahead of time. */
     grant(id: number): void {
-        if (this.heldGrants) this.heldGrants.push({ id, go: true });
-        else this.channel?.grants.write([{ id, go: true }]);
+        this.channel?.grants.add(id);
     }
 
     /**
@@ -344,40 +343,23 @@ export class KernelProcess implements Kernel {
      * returns those ids; the kernel will skip them.
      */
     revoke(ids: number[]): Set<number> {
-        const grants = this.channel?.grants;
-        if (!grants) return new Set();
-        // Records still in the FIFO go back into it, ahead of any held ones,
-        // in their order: R reads them in the order of its executions.
-        const inFifo = grants.takeBack();
-        const held = this.heldGrants ?? [];
-        const wanted = new Set(ids);
-        const revoked = new Set([...inFifo, ...held].filter((g) => wanted.has(g.id)).map((g) => g.id));
-        const keep = (list: { id: number; go: boolean }[]) => list.map((g) => ({ id: g.id, go: g.go && !revoked.has(g.id) }));
-        grants.write(keep(inFifo));
-        if (this.heldGrants) this.heldGrants = keep(held);
-        return revoked;
+        return this.channel?.grants.revoke(ids) ?? new Set();
     }
 
     /**
      * Holds back the grants R has not used yet, so that R cannot start an
      * execution sent ahead while an interrupt meant for the running one may
      * still arrive (the server repeats interrupts until the running one
-     * ends). R waits for its next grant until releaseGrants().
+     * ends). R waits for its next grant until releaseGrants(). Only grants
+     * of executions after the running one: R may still need the running
+     * one's own grant to start it.
      */
     holdGrants(runningId: number): void {
-        const grants = this.channel?.grants;
-        if (!grants || this.heldGrants) return;
-        // Only grants of executions after the running one: R may still need
-        // the running one's own grant (or skip records before it) to start it.
-        const unused = grants.takeBack();
-        grants.write(unused.filter((g) => g.id <= runningId));
-        this.heldGrants = unused.filter((g) => g.id > runningId);
+        this.channel?.grants.hold(runningId);
     }
 
     releaseGrants(): void {
-        const held = this.heldGrants;
-        this.heldGrants = undefined;
-        if (held?.length) this.channel?.grants.write(held);
+        this.channel?.grants.release();
     }
 
     interrupt(): boolean {
@@ -491,6 +473,8 @@ export class KernelProcess implements Kernel {
                 this.exitCause ??= 'quit';
                 return;
         }
+        // R has used the grants of an execution it ended and of those before it.
+        if (message.kind === 'done') this.channel?.grants.started(message.id);
         this.events.message(message);
         if (message.kind === 'ready') this.onReady();
     }
@@ -568,6 +552,7 @@ export class KernelProcess implements Kernel {
      */
     abandon(): void {
         if (this.pid !== undefined && !this.hasExited) killProcessTree(this.pid, 'SIGKILL');
+        this.channel?.close();
         this.removeTmpDir();
     }
 

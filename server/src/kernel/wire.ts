@@ -54,6 +54,8 @@ export interface KernelConfig {
     userProfile: string;
     /** The file of the kernel's compiled functions (see compiledCache.ts), or "" for none. */
     compiledCache: string;
+    /** The folder of the grant files (see Grants in channel.ts). */
+    grants: string;
 }
 
 export type ToKernel =
@@ -186,11 +188,11 @@ export function encode(message: ToKernel): Buffer {
         case 'config':
             // Plain fields, no JSON: the kernel reads this before anything
             // else, and loading jsonlite for it would cost every start-up.
-            // The cache file's path in hex: a path may hold spaces, which separate fields.
+            // Paths in hex: a path may hold spaces, which separate fields.
             return encodeFrame(
                 'config',
                 0,
-                [message.config.marker, message.config.profile, message.config.compiledCache ? Buffer.from(message.config.compiledCache, 'utf8').toString('hex') : '-'],
+                [message.config.marker, message.config.profile, hexField(message.config.compiledCache), hexField(message.config.grants)],
                 message.config.userProfile,
             );
         case 'exec':
@@ -316,6 +318,11 @@ export function symbolsOf(parsed: unknown): SymbolsChangedParams {
         changed: withPending(value.changed ?? [], value.changedPending),
         removed: value.removed ?? [],
     };
+}
+
+/** A path as a field of a frame: its UTF-8 bytes in hex, "-" for none. */
+function hexField(text: string): string {
+    return text ? Buffer.from(text, 'utf8').toString('hex') : '-';
 }
 
 function withPending(described: Variable[], names: unknown): Variable[] {
