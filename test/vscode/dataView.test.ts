@@ -6,7 +6,7 @@ import type { RBridgeApi } from '../../client/src/api';
 import type { DataViewSnapshot } from '../../client/src/dataView/dataViews';
 import type { ExecuteResult } from '../../common/protocol';
 import { RBusyError } from '../../common/protocol';
-import { PAGE_LOAD_MS, cursorAt, openR, rOk, readyR, running, scratchDir, settled, waitUntil } from './helpers';
+import { PAGE_LOAD_MS, cursorAt, openR, rOk, readyR, reloadSilentPage, running, scratchDir, settled, waitUntil } from './helpers';
 
 function command<T = unknown>(id: string, ...args: unknown[]): Thenable<T | undefined> {
     return vscode.commands.executeCommand<T | undefined>(id, ...args);
@@ -19,6 +19,7 @@ function viewTitled(r: RBridgeApi, title: string): Promise<DataViewSnapshot> {
 
 /** Waits until a view's page shows what `accept` wants (its own report of what is on screen). */
 function pageShows(r: RBridgeApi, viewId: string, accept: (v: DataViewSnapshot) => boolean, what: string, ms = PAGE_LOAD_MS): Promise<DataViewSnapshot> {
+    const stop = reloadSilentPage(() => r.dataViews.get(viewId)?.shown === undefined, `the page of view ${viewId}`);
     return waitUntil(
         () => {
             const v = r.dataViews.get(viewId);
@@ -27,9 +28,11 @@ function pageShows(r: RBridgeApi, viewId: string, accept: (v: DataViewSnapshot) 
         [r.dataViews.onDidChange],
         what,
         ms,
-    ).catch((e: Error) => {
-        throw new Error(`${e.message}; the view: ${JSON.stringify({ ...r.dataViews.get(viewId), lastRows: undefined, schema: undefined })}`);
-    });
+    )
+        .catch((e: Error) => {
+            throw new Error(`${e.message}; the view: ${JSON.stringify({ ...r.dataViews.get(viewId), lastRows: undefined, schema: undefined })}`);
+        })
+        .finally(stop);
 }
 
 /** What R computes, as JSON, through a file (the API's execute() returns no output). */

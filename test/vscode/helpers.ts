@@ -61,6 +61,24 @@ export function waitForEvent<T>(event: vscode.Event<T>, accept: (value: T) => bo
  */
 export const PAGE_LOAD_MS = 75_000;
 
+/**
+ * How long a new webview page may stay silent before the test reloads the
+ * webviews (VS Code's "Developer: Reload Webviews"), once: a full run of
+ * the suite once saw a data view's page never load at all (no message from
+ * it in 150 s) while the server had the view and the extension its panel.
+ */
+export const PAGE_SILENT_MS = 40_000;
+
+/** After PAGE_SILENT_MS, reloads the webviews if `silent()` still holds; returns what stops that. */
+export function reloadSilentPage(silent: () => boolean, what: string): () => void {
+    const timer = setTimeout(() => {
+        if (!silent()) return;
+        console.log(`      (${what} has said nothing for ${PAGE_SILENT_MS / 1000} s: reloading the webviews)`);
+        vscode.commands.executeCommand('workbench.action.webview.reloadWebviewAction').then(undefined, (e: Error) => console.log(`      (reloading the webviews failed: ${e.message})`));
+    }, PAGE_SILENT_MS);
+    return () => clearTimeout(timer);
+}
+
 export function waitUntil<T>(check: () => T | undefined, events: vscode.Event<unknown>[], what: string, ms = 30_000): Promise<T> {
     const now = check();
     if (now !== undefined) return Promise.resolve(now);
