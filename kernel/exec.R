@@ -80,17 +80,19 @@ end_of_output <- function(id) mark_streams(id)
 
 # Writes marker `id` (an execution's seq, or s<n> for a sync) to both
 # streams, after whatever R still holds in its buffers, past any sink().
+# (flush.connection() rather than flush(): this is on the path of every
+# execution, and it skips the S3 dispatch.)
 mark_streams <- function(id) {
-  flush(stdout())
-  flush(stderr())
+  flush.connection(stdout())
+  flush.connection(stderr())
   mark <- paste0(state$marker, id, "\036")
   # A value printed last is still in state$out's buffer (print_buffered):
   # it goes out in the same write as the marker.
   cat(mark, file = state$out)
-  flush(state$out)
+  flush.connection(state$out)
   state$out_pending <- FALSE
   cat(mark, file = state$err)
-  flush(state$err)
+  flush.connection(state$err)
 }
 
 outcome_of <- function(status, line = 0L, detail = "", targets = character(0)) {

@@ -313,7 +313,7 @@ start_run <- function(id, code, stop_on_error, echo, breaks = NA_character_) {
   run$warnings <- 0L
   if (!is.na(breaks)) run$breaks <- parse_breaks(breaks)
   # Bookkeeping must never cost the user their execution.
-  run$targets <- tryCatch(assignment_targets(parsed$exprs, code), error = no_targets)
+  run$targets <- if (may_assign(code)) tryCatch(assignment_targets(parsed$exprs, code), error = no_targets) else character(0)
   state$run <- run
   if (advance()) "fed" else NULL
 }
@@ -377,7 +377,8 @@ advance <- function() {
     if (length(run$breaks) || isTRUE(run$step_top)) {
       if (pause_before(run, group)) return(TRUE)
     }
-    joined <- if (group$simple && run$stop && !run$echo && !length(run$breaks)) join_groups(run, group)
+    # Only when groups follow that it could join.
+    joined <- if (group$simple && run$stop && !run$echo && !length(run$breaks) && run$next_group <= length(run$groups)) join_groups(run, group)
     hand_over(run, group$from, joined$to %||% group$to, joined$text)
     return(TRUE)
   }

@@ -83,10 +83,17 @@ differing <- function(a, b, offset = 0L) {
 # Symbols that `exprs` may have modified in place. `code` is its text: code
 # with no assignment operator and no call that could modify in place is
 # not walked at all.
-MAY_ASSIGN <- "<-|->|=|assign|set"
+MAY_ASSIGN <- c("<-", "->", "=", "assign", "set")
+
+# Five fixed-string searches: a regular expression would be compiled again
+# at every execution.
+may_assign <- function(code) {
+  for (token in MAY_ASSIGN) if (grepl(token, code, fixed = TRUE)) return(TRUE)
+  FALSE
+}
 
 assignment_targets <- function(exprs, code) {
-  if (!grepl(MAY_ASSIGN, code, perl = TRUE)) return(character(0))
+  if (!may_assign(code)) return(character(0))
   # A set (environment keys), not a growing vector: 100,000 assignments in
   # one execution must stay linear.
   found <- new.env(hash = TRUE, parent = emptyenv())

@@ -52,7 +52,7 @@ write_frame <- function(kind, id = 0L, fields = NULL, body = raw(0)) {
   head <- charToRaw(paste(c(kind, id, fields), collapse = " "))
   rest <- length(head) + 1L + length(body)
   writeBin(c(charToRaw(sprintf("%011.0f\n", rest)), head, NEWLINE, body), state$output)
-  flush(state$output)
+  flush.connection(state$output)
 }
 
 read_exactly <- function(n) {
