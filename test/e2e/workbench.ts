@@ -211,25 +211,15 @@ export class Workbench {
             : this.page.locator('.part.sidebar');
         // Read in one go in the page: the tree re-renders its rows whenever
         // it changes, and a row read one call after it was counted may be gone.
-        // A list reuses its row elements, so their order in the page is not
-        // the order on screen: each list's rows are sorted by their index.
         // (This file is compiled without the DOM's types: a row's shape as used here.)
-        type Row = {
-            innerText: string;
-            getAttribute(name: string): string | null;
-            closest(selector: string): unknown;
-            querySelectorAll(selector: string): ArrayLike<{ innerText: string }>;
-        };
-        const rows = await scope.locator('.monaco-list-row').evaluateAll((elements: Row[]) => {
-            const lists: unknown[] = [];
-            return elements.map((row) => {
+        type Row = { innerText: string; querySelectorAll(selector: string): ArrayLike<{ innerText: string }> };
+        const texts = await scope.locator('.monaco-list-row').evaluateAll((rows: Row[]) =>
+            rows.map((row) => {
                 const parts = [...Array.from(row.querySelectorAll('.label-name')), ...Array.from(row.querySelectorAll('.label-description'))].map((e) => e.innerText);
-                const list = row.closest('.monaco-list');
-                if (!lists.includes(list)) lists.push(list);
-                return { list: lists.indexOf(list), index: Number(row.getAttribute('data-index')), text: parts.length ? parts.join(' ') : row.innerText };
-            });
-        });
-        return rows.sort((a, b) => a.list - b.list || a.index - b.index).map((row) => normalize(row.text).replace(/\s+/g, ' ').trim());
+                return parts.length ? parts.join(' ') : row.innerText;
+            }),
+        );
+        return texts.map((text) => normalize(text).replace(/\s+/g, ' ').trim());
     }
 
     /** Polls `read` until `accept` holds, for at most `timeoutMs`; fails naming `what` and the last value. */
