@@ -212,7 +212,12 @@ export function grantsFolder(dir: string): string {
  * bytes mean nothing else, so R may read them ahead.
  */
 export class Grants {
+    /**
+     * Never read: a FIFO's writing end opens without blocking only while a
+     * reader exists, and the server must not wait for R to open its own.
+     */
     private reader: number | undefined;
+    /** The doorbell. */
     private writer: number | undefined;
     /** The grants R has not claimed, as far as the server knows, and where they are. */
     private readonly states = new Map<number, 'go' | 'held'>();
