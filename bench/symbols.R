@@ -71,7 +71,7 @@ local({
     parse = function() kernel$parse_code("1+1"),
     run = function() kernel$run_code("1+1", TRUE, FALSE),
     evalTop = function() kernel$eval_top(parsed$exprs[[1L]], parsed$srcfile),
-    targets = function() kernel$assignment_targets(parsed$exprs, "1+1"),
+    targets = if (length(formals(kernel$assignment_targets)) > 1L) function() kernel$assignment_targets(parsed$exprs, "1+1") else function() kernel$assignment_targets(parsed$exprs),
     markers = function() kernel$end_of_output("1"),
     symbols = function() kernel$symbol_changes(character(0)),
     frame = function() kernel$write_frame("done", "1", c("ok", 0L), body = ""),

@@ -80,20 +80,18 @@ differing <- function(a, b, offset = 0L) {
   )
 }
 
-# Symbols that `exprs` may have modified in place. `code` is its text: code
-# with no assignment operator and no call that could modify in place is
-# not walked at all.
-MAY_ASSIGN <- c("<-", "->", "=", "assign", "set")
+# Symbols that `exprs` may have modified in place. Code that names no
+# assignment operator and no function that could modify in place is not
+# walked at all.
+ASSIGNING <- c("<-", "=", "<<-", "assign", ":=")
 
-# Five fixed-string searches: a regular expression would be compiled again
-# at every execution.
-may_assign <- function(code) {
-  for (token in MAY_ASSIGN) if (grepl(token, code, fixed = TRUE)) return(TRUE)
-  FALSE
+# The names in the code (one C call), rather than searches of its text.
+may_assign <- function(exprs) {
+  names <- all.names(exprs, unique = TRUE)
+  any(match(ASSIGNING, names, 0L) > 0L) || any(startsWith(names, "set"))
 }
 
-assignment_targets <- function(exprs, code) {
-  if (!may_assign(code)) return(character(0))
+assignment_targets <- function(exprs) {
   # A set (environment keys), not a growing vector: 100,000 assignments in
   # one execution must stay linear.
   found <- new.env(hash = TRUE, parent = emptyenv())
@@ -138,12 +136,18 @@ symbol_changes <- function(suspects = character(0), window = CHECK_WINDOW) {
   env <- globalenv()
   before <- snapshot
   now <- before
-  names <- ls(env, sorted = FALSE)
+  # What ls(env, sorted = FALSE) returns, without its argument handling
+  # (this is on the path of every execution).
+  names <- .Internal(ls(env, FALSE, FALSE))
   n <- length(names)
   # Environments (R6 objects among them) change without any assignment to
   # their name (cnt$add()): every execution looks at them again.
   suspects <- c(suspects, before$envs)
   same <- identical(names, before$names)
+  if (!n && same && !length(suspects)) {
+    state$changed_names <- character(0)
+    return(NULL)
+  }
   # The common case, on the path of every execution: a few globals, none
   # the code assigned, and all as they were (one identical() each).
   seen <- NULL

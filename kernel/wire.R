@@ -26,6 +26,52 @@ state$pid <- Sys.getpid()
 
 NEWLINE <- as.raw(10L)
 
+# readBin(), writeBin() and cat() check their arguments at every call
+# (%in%, mode(), typeof()): several times the cost of the transfer itself
+# on the path of every execution. The kernel's frames and markers call what
+# they call, with arguments the kernel knows to be right, where base calls
+# it that way (checked once; another R gets the functions themselves).
+INTERNAL_IO <- local({
+  last <- function(f) body(f)[[length(body(f))]]
+  identical(last(base::readBin), quote(.Internal(readBin(con, what, n, size, signed, swap)))) &&
+    identical(last(base::writeBin), quote(.Internal(writeBin(object, con, size, swap, useBytes)))) &&
+    identical(last(base::cat), quote(.Internal(cat(list(...), file, sep, fill, labels, append))))
+})
+
+read_raw <- if (INTERNAL_IO) {
+  function(con, n) .Internal(readBin(con, "raw", n, NA_integer_, TRUE, FALSE))
+} else {
+  function(con, n) readBin(con, "raw", n)
+}
+
+# Writes text to a text-mode connection (R's own streams, the markers' handles
+# on them) and flushes it.
+write_text <- if (INTERNAL_IO) {
+  function(text, con) {
+    .Internal(cat(list(text), con, "", FALSE, NULL, FALSE))
+    flush.connection(con)
+  }
+} else {
+  function(text, con) {
+    cat(text, file = con)
+    flush.connection(con)
+  }
+}
+
+# Writes raw bytes to a binary connection (the channel, R's stdin) and
+# flushes them.
+write_raw <- if (INTERNAL_IO) {
+  function(bytes, con) {
+    .Internal(writeBin(bytes, con, NA_integer_, FALSE, FALSE))
+    flush.connection(con)
+  }
+} else {
+  function(bytes, con) {
+    writeBin(bytes, con)
+    flush.connection(con)
+  }
+}
+
 connect <- function(to_kernel, from_kernel, grants, secret) {
   # Two FIFOs made by the server in its private folder (see server/src/kernel/channel.ts).
   # Reads and writes on them are plain system calls that an interrupt does
@@ -51,13 +97,12 @@ write_frame <- function(kind, id = 0L, fields = NULL, body = raw(0)) {
   if (is.character(body)) body <- charToRaw(enc2utf8(body))
   head <- charToRaw(paste(c(kind, id, fields), collapse = " "))
   rest <- length(head) + 1L + length(body)
-  writeBin(c(charToRaw(sprintf("%011.0f\n", rest)), head, NEWLINE, body), state$output)
-  flush.connection(state$output)
+  write_raw(c(charToRaw(sprintf("%011.0f\n", rest)), head, NEWLINE, body), state$output)
 }
 
 read_exactly <- function(n) {
   if (n <= 0) return(raw(0))
-  out <- readBin(state$input, "raw", n)
+  out <- read_raw(state$input, n)
   # readBin() on a FIFO returns fewer bytes only at end of file.
   if (length(out) < n) NULL else out
 }

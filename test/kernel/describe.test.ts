@@ -85,9 +85,12 @@ describe('kernel tier: describing values and tracking changes (kernel/describe.R
                   "f(q <- 2)", "names(nm) <- 'a'", "m[, 1] <- 0", "g <<- 1", "lst$el$deep <- 1", "print(not_assigned)",
                   sep = "\n")
                 exprs <- parse(text = code, keep.source = FALSE)
+                one <- function(line) may_assign(parse(text = line, keep.source = FALSE))
                 list(
-                  found = as.list(sort(assignment_targets(exprs, code))),
-                  none = as.list(assignment_targets(parse(text = "print(1); mean(x)"), "print(1); mean(x)"))
+                  found = as.list(sort(assignment_targets(exprs))),
+                  none = as.list(assignment_targets(parse(text = "print(1); mean(x)"))),
+                  may = vapply(strsplit(code, "\n", fixed = TRUE)[[1L]], one, NA, USE.NAMES = FALSE),
+                  mayNot = one("print(1); mean(x); f(y)[2]")
                 )`,
             bookkeeping: String.raw`
                 k$has_rlang <- TRUE
@@ -197,9 +200,13 @@ describe('kernel tier: describing values and tracking changes (kernel/describe.R
     });
 
     it('finds every symbol a piece of code may assign, and none in code without assignments', () => {
-        const t = r.get<{ found: string[]; none: string[] }>('targets');
+        const t = r.get<{ found: string[]; none: string[]; may: boolean[]; mayNot: boolean }>('targets');
         assert.deepStrictEqual(t.found, ['dt', 'g', 'lst', 'm', 'nm', 'q', 'v', 'w', 'x', 'y', 'z']);
         assert.deepStrictEqual(t.none, []);
+        // The quick check that lets code without assignments skip the walk:
+        // every line above but the last may assign.
+        assert.deepStrictEqual(t.may, [...Array(11).fill(true), false]);
+        assert.strictEqual(t.mayNot, false);
     });
 
     it('reports added, changed (in place, when named) and removed globals, and nothing when nothing changed', () => {
