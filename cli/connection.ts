@@ -77,6 +77,7 @@ import {
     StopSessionRequest,
 } from '../common/protocol';
 import { SessionEntry, attachSocket } from '../common/sessions';
+import { launchArgs } from '../common/launch';
 
 /** How long the server gets to shut R down and exit before it is killed. */
 const SHUTDOWN_MS = 3000;
@@ -136,7 +137,8 @@ export class ServerConnection {
 
     /** Starts the server and answers its `initialize`. */
     async start(serverPath: string, init: InitializationOptions): Promise<void> {
-        const child = spawn(process.execPath, [serverPath, '--stdio'], {
+        // --launch: the server starts R while it loads (server/src/kernel/prestart.ts).
+        const child = spawn(process.execPath, [serverPath, '--stdio', ...launchArgs(init)], {
             stdio: ['pipe', 'pipe', 'inherit'],
             // A process group of its own keeps the terminal's Ctrl+C (SIGINT
             // to the whole foreground group) away from the server and R: the

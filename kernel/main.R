@@ -36,6 +36,7 @@ main <- function() {
   from_kernel <- take_env("RBRIDGE_FROM_KERNEL")
   grants <- take_env("RBRIDGE_GRANTS")
   secret <- take_env("RBRIDGE_SECRET")
+  environ_set <- identical(take_env("RBRIDGE_ENVIRON_USER"), "set")
   Sys.unsetenv("R_PROFILE_USER")
   # Private handles on the two output pipes, so that the end-of-output marker
   # reaches the server even while user code diverts output with sink().
@@ -55,6 +56,10 @@ main <- function() {
   config <- read_frame()
   if (is.null(config) || config$kind != "config") return(1L)
   state$marker <- paste0("\036RBM", config$fields[1L], ":")
+  # The server set R_ENVIRON_USER to keep R from reading the working
+  # directory's .Renviron, before it knew the workspace was trusted (R was
+  # started ahead of the session; there was no such file to read).
+  if (environ_set && identical(config$fields[2L], "trusted")) Sys.unsetenv("R_ENVIRON_USER")
   # The kernel's functions compiled by an earlier session, if any: what
   # runs from here on runs compiled.
   state$grants_dir <- hex_text(config$fields[4L])

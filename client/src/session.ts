@@ -130,6 +130,7 @@ import { R_DOCUMENTS } from './language/documents';
 import { sameLaunch } from './launchOptions';
 import { SessionState, restartComing, stateFromStatus } from './sessionState';
 import { Settings } from './settings';
+import { launchArgs } from '../../common/launch';
 
 export type { DeadState, DeathCause, SessionState } from './sessionState';
 
@@ -540,7 +541,8 @@ export class RSession implements vscode.Disposable {
             // The output kept while no window was attached follows `initialized`; the console first says where it comes from.
             if (!fresh) this.heldOutput = [];
         } else {
-            serverOptions = { module: this.serverModule, transport: TransportKind.stdio };
+            // --launch: the server starts R while it loads (server/src/kernel/prestart.ts).
+            serverOptions = { module: this.serverModule, transport: TransportKind.stdio, args: launchArgs(this.launchOptions) };
         }
         const clientOptions: LanguageClientOptions = {
             // Completion, hover and signature help from the live session, for

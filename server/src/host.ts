@@ -5,13 +5,14 @@
  * ends everything; a detached session (`--session`) goes on without
  * clients until r/stopSession, a signal or its idle timeout.
  */
-import * as path from 'path';
 import { CancellationToken, ResponseError } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ExecuteParams, ExecuteResult, InitializationOptions, SessionInfoResult } from '../../common/protocol';
 import { Frontend, FrontendHost } from './frontend';
 import { ClientHub } from './hub';
 import { Session } from './session/session';
+import { kernelDir } from './early';
+import type { PrestartedKernel } from './kernel/prestart';
 
 export interface HostOptions {
     mode: 'stdio' | 'session';
@@ -21,11 +22,12 @@ export interface HostOptions {
     /** A detached session started from an untrusted workspace stays untrusted, whatever a client says. */
     trusted?: boolean;
     idleTimeoutMinutes?: number;
+    /** R started before the first client's initialize (stdio). */
+    prestarted?: PrestartedKernel;
     /** Ends the process (after R is stopped). */
     exit(code: number): void;
 }
 
-const kernelDir = process.env.RBRIDGE_KERNEL_DIR || path.join(__dirname, '..', 'kernel');
 
 export class SessionHost implements FrontendHost {
     session: Session | undefined;
@@ -62,6 +64,7 @@ export class SessionHost implements FrontendHost {
                 helpViewer: options.helpViewer ?? false,
                 document: (uri) => this.document(uri),
                 jobs: options.jobs,
+                prestarted: this.options.prestarted,
             },
             this.hub,
         );

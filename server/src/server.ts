@@ -8,6 +8,8 @@
  *   [--trusted]`: a detached session that outlives its clients, reached
  *   through a private Unix socket (daemon.ts).
  */
+// First: R starts while the rest loads (early.ts).
+import { prestarted } from './early';
 import { StreamMessageWriter, createConnection } from 'vscode-languageserver/node';
 import { CoalescingWriter } from './transport/coalescingWriter';
 import { FramedMessageReader } from './transport/messageReader';
@@ -19,7 +21,7 @@ function runStdio(): void {
     const reader = new FramedMessageReader(process.stdin);
     const writer = new StreamMessageWriter(CoalescingWriter.forStdout() as unknown as NodeJS.WritableStream);
     const connection = createConnection(reader, writer);
-    const host = new SessionHost({ mode: 'stdio', exit: (code) => process.exit(code) });
+    const host = new SessionHost({ mode: 'stdio', prestarted, exit: (code) => process.exit(code) });
     const frontend = new Frontend(connection, host);
     host.connect(frontend);
 

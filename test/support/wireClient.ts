@@ -96,6 +96,8 @@ export interface WireClientOptions {
     server?: string;
     /** Extra flags for the server's node (for example --cpu-prof). */
     nodeArgs?: string[];
+    /** Extra arguments for the server, after --stdio (for example --launch). */
+    serverArgs?: string[];
     /** How server → client requests (r/input) are answered (default: an empty line). */
     onServerRequest?: ServerRequestHandler;
     /**
@@ -184,7 +186,7 @@ export class WireClient {
         }
         const server = options.server ?? (process.env.RBRIDGE_TEST_SERVER || SERVER);
         const child = track(
-            spawn(process.execPath, [...(options.nodeArgs ?? []), server, '--stdio'], {
+            spawn(process.execPath, [...(options.nodeArgs ?? []), server, '--stdio', ...(options.serverArgs ?? [])], {
                 cwd: options.cwd,
                 stdio: ['pipe', 'pipe', 'pipe'],
                 env: { ...process.env, ...options.env },

@@ -11,7 +11,7 @@ import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
 import type { KernelDeathCause } from '../../../common/protocol';
-import { FromKernel, FrameDecoder, FrameError, Hello, KERNEL_PROTOCOL_VERSION, RawFrame, ToKernel, decode, encode } from './wire';
+import { FromKernel, FrameDecoder, FrameError, Hello, KERNEL_PROTOCOL_VERSION, KernelConfig, RawFrame, ToKernel, decode, encode } from './wire';
 import { OutputStream, StreamEvent } from './outputStream';
 import { RConsole } from './console';
 import { KernelChannel, createInputPipe, createKernelChannel, createOutputPipe, makeKernelFifos } from './channel';
@@ -29,6 +29,12 @@ export interface KernelOptions {
     kernelDir: string;
     /** How long R may take to connect and say hello. */
     startTimeoutMs?: number;
+    /**
+     * R started before its session was known (kernel/prestart.ts): once R
+     * has said hello it waits for its config until adopt() says which
+     * profile it runs.
+     */
+    holdConfig?: boolean;
 }
 
 export type { Hello } from './wire';
@@ -111,11 +117,37 @@ export class KernelProcess implements Kernel {
     readonly exited = new Promise<void>((resolve) => (this.markExited = resolve));
     private outputs: (net.Socket | NodeJS.ReadableStream)[] = [];
     private readonly decoder = new FrameDecoder();
+    private starting: Promise<Hello> | undefined;
+    /** The config frame, once R has said hello; held back while options.holdConfig. */
+    private config: KernelConfig | undefined;
 
-    constructor(private readonly options: KernelOptions, private readonly events: KernelEvents) {}
+    constructor(private options: KernelOptions, private readonly events: KernelEvents) {}
 
-    /** Starts R; resolves with the kernel's hello once it is connected and ready to serve. */
-    async start(): Promise<Hello> {
+    /** Starts R (once: a later call gets the same start); resolves with the kernel's hello once it is connected and ready to serve. */
+    start(): Promise<Hello> {
+        this.starting ??= this.spawnR();
+        return this.starting;
+    }
+
+    /** Whether R is gone or going (killed, exited, failed to start). */
+    get gone(): boolean {
+        return this.hasExited || this.exitReason !== undefined;
+    }
+
+    /** A kernel started with holdConfig gets its profile: R goes on starting. */
+    adopt(profile: KernelOptions['profile']): void {
+        this.options = { ...this.options, profile, holdConfig: false };
+        this.sendConfig();
+    }
+
+    private sendConfig(): void {
+        if (!this.config || this.options.holdConfig) return;
+        const config = { ...this.config, profile: this.options.profile };
+        this.config = undefined;
+        this.send({ kind: 'config', config });
+    }
+
+    private async spawnR(): Promise<Hello> {
         let channel: KernelChannel;
         let stdin: ReturnType<typeof createInputPipe>;
         let stdout: ReturnType<typeof createOutputPipe>;
@@ -151,7 +183,14 @@ export class KernelProcess implements Kernel {
         // the kernel runs, and its values win: in an untrusted workspace it
         // could name another profile (R_PROFILE, R_PROFILE_USER) and so run
         // the workspace's code. There R reads the user's own ~/.Renviron only.
-        if (this.options.profile !== 'trusted') env.R_ENVIRON_USER = path.join(env.HOME || os.homedir(), '.Renviron');
+        if (this.options.profile !== 'trusted') {
+            env.R_ENVIRON_USER = path.join(env.HOME || os.homedir(), '.Renviron');
+            // R started before its session was known is adopted by a trusted
+            // one only where R read the same file either way (see
+            // kernel/prestart.ts): the kernel then unsets the variable, as
+            // R started for a trusted workspace does not have it.
+            env.RBRIDGE_ENVIRON_USER = 'set';
+        }
         // R's own temporary folder (tempdir()) inside the kernel's private
         // folder: removed with it when R is killed, which R cannot do itself.
         const rTemp = path.join(this.tmpDir!, 'tmp');
@@ -223,7 +262,14 @@ export class KernelProcess implements Kernel {
             closeChildEnds();
             this.pid = child.pid;
             this.attachOutput('stdout', stdout.open(child.stdout));
-            this.attachOutput('stderr', stderr.open(child.stderr));
+            const errors = stderr.open(child.stderr);
+            this.attachOutput('stderr', errors);
+            // What R wrote before it exited can still be on its way when the exit is seen.
+            const errorsEnded = new Promise<void>((resolve) => {
+                errors.once('end', resolve);
+                errors.once('close', resolve);
+                setTimeout(resolve, 200).unref();
+            });
             // R's stdin is its console: the code it runs (see RConsole).
             this.consoleInput = stdin.open(child.stdin);
             this.consoleInput?.on('error', () => undefined);
@@ -234,7 +280,9 @@ export class KernelProcess implements Kernel {
             child.on('exit', (code, signal) => {
                 clearTimeout(timeout);
                 this.onExit(code, signal);
-                if (!settled) fail(this.exitReason ? `${this.exitReason}.` : startExitMessage(code, signal, this.stderrTail));
+                if (settled) return;
+                if (this.exitReason) fail(`${this.exitReason}.`);
+                else void errorsEnded.then(() => fail(startExitMessage(code, signal, this.stderrTail)));
             });
             this.onHello = (hello) => {
                 const problem = checkHello(hello);
@@ -247,16 +295,14 @@ export class KernelProcess implements Kernel {
                 this.rTempDir = hello.tempDir;
                 // What the kernel must not take from its environment (which a
                 // workspace's .Renviron could set) comes on the private channel.
-                this.send({
-                    kind: 'config',
-                    config: {
-                        marker: this.markerToken,
-                        profile: this.options.profile,
-                        userProfile: this.userProfile(),
-                        compiledCache,
-                        grants: channel.grants.dir,
-                    },
-                });
+                this.config = {
+                    marker: this.markerToken,
+                    profile: this.options.profile,
+                    userProfile: this.userProfile(),
+                    compiledCache,
+                    grants: channel.grants.dir,
+                };
+                this.sendConfig();
             };
             this.onReady = () => {
                 clearTimeout(timeout);

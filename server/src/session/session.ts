@@ -24,7 +24,7 @@ import type {
 } from '../../../common/protocol';
 import { KernelNotRunningError, KernelStartFailedError, RBusyError } from '../../../common/protocol';
 import { StreamMerger } from '../kernel/outputStream';
-import { ExitInfo, Kernel, KernelFactory, KernelProcess, KernelStartError } from '../kernel/process';
+import { ExitInfo, Kernel, KernelEvents, KernelFactory, KernelProcess, KernelStartError } from '../kernel/process';
 import type { FromKernel } from '../kernel/wire';
 import { Capabilities } from './capabilities';
 import type { Debug } from './debug';
@@ -183,19 +183,20 @@ export class Session {
         if (this.disposed) return;
         // R's two output streams, in the order R wrote them.
         const merger = new StreamMerger((stream, event) => this.work.onStream(stream, event));
-        const kernel: Kernel = this.createKernel(
-            { ...this.options, profile: this.options.workspaceTrusted ? 'trusted' : 'home' },
-            {
-                message: (message) => this.kernel === kernel && this.onMessage(kernel, message),
-                output: (stream, events) => this.kernel === kernel && merger.push(stream, events),
-                exit: (info) => {
-                    if (this.kernel !== kernel) return;
-                    // No sync marker will come any more: what was held back is output too.
-                    merger.flush();
-                    this.onExit(kernel, info);
-                },
+        const kernelOptions = { ...this.options, profile: this.options.workspaceTrusted ? ('trusted' as const) : ('home' as const) };
+        const events: KernelEvents = {
+            message: (message) => this.kernel === kernel && this.onMessage(kernel, message),
+            output: (stream, events) => this.kernel === kernel && merger.push(stream, events),
+            exit: (info) => {
+                if (this.kernel !== kernel) return;
+                // No sync marker will come any more: what was held back is output too.
+                merger.flush();
+                this.onExit(kernel, info);
             },
-        );
+        };
+        // The first R may have been started already, before the client's
+        // initialize (kernel/prestart.ts).
+        const kernel: Kernel = (cause === 'initial' ? this.options.prestarted?.take(kernelOptions, events) : undefined) ?? this.createKernel(kernelOptions, events);
         this.life = { kind: 'starting', cause, kernel };
         this.announce({ startCause: cause });
         try {

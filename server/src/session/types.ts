@@ -27,6 +27,7 @@ import type {
     SymbolsChangedParams,
 } from '../../../common/protocol';
 import type { KernelFactory, KernelOptions } from '../kernel/process';
+import type { PrestartedKernel } from '../kernel/prestart';
 
 /** How the session reaches its client; hub.ts implements it for the clients attached. */
 export interface SessionClient {
@@ -54,6 +55,8 @@ export interface SessionOptions extends Omit<KernelOptions, 'profile'> {
     workspaceTrusted: boolean;
     /** Makes the kernels; a real R process unless a test gives a fake. */
     createKernel?: KernelFactory;
+    /** R started before the client's initialize, which the first start adopts when it was started as the session would start it. */
+    prestarted?: PrestartedKernel;
     /** The client shows help pages itself (r/showHelp). */
     helpViewer?: boolean;
     /** The documents the client keeps in sync, for the language features. */

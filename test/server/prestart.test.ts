@@ -1,0 +1,130 @@
+/**
+ * R started before the client's initialize (server/src/kernel/prestart.ts):
+ * adopted when the session would have started it the same way, replaced
+ * otherwise, never left behind. Real R.
+ */
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { launchGuess } from '../../server/src/kernel/prestart';
+import { childrenOf } from '../support/procs';
+import { WireClient } from '../support/wireClient';
+
+/** The R process among the server's children (R's own binary, bin/exec/R). */
+function rOf(serverPid: number): number | undefined {
+    return childrenOf(serverPid).find((pid) => {
+        try {
+            return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0].endsWith('/exec/R');
+        } catch {
+            return false;
+        }
+    });
+}
+
+function alive(pid: number): boolean {
+    try {
+        const state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
+        return state !== undefined && state !== 'Z';
+    } catch {
+        return false;
+    }
+}
+
+async function until<T>(what: string, probe: () => T | undefined, ms = 15000): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+        const value = probe();
+        if (value !== undefined && value !== false) return value;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+}
+
+describe('R started before initialize (real R)', function () {
+    this.timeout(60000);
+    let dir: string;
+    let client: WireClient | undefined;
+    beforeEach(() => {
+        dir = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'rbridge-prestart-')));
+    });
+    afterEach(async () => {
+        await client?.stop();
+        client = undefined;
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    /** A server in `dir` that has started R, before anything is sent to it. */
+    async function serverWithEarlyR(serverArgs: string[] = []): Promise<{ client: WireClient; early: number }> {
+        client = new WireClient({ cwd: dir, keep: ['r/output'], serverArgs });
+        const early = await until('R before initialize', () => rOf(client!.pid));
+        return { client, early };
+    }
+
+    it('starts R before initialize, and the session adopts it: an untrusted workspace', async () => {
+        fs.writeFileSync(path.join(dir, '.Rprofile'), 'from_profile <- TRUE\n');
+        const { client, early } = await serverWithEarlyR();
+        await client.initialize({});
+        await client.waitForIdle();
+        assert.strictEqual(client.kernelPid, early);
+        assert.strictEqual(await client.run('cat(getwd())'), dir);
+        assert.strictEqual(await client.run('cat(exists("from_profile"))'), 'FALSE', "an untrusted workspace's .Rprofile does not run");
+        // As for any untrusted workspace: R read the user's ~/.Renviron, and says so.
+        assert.strictEqual(await client.run('cat(Sys.getenv("R_ENVIRON_USER"))'), path.join(process.env.HOME || os.homedir(), '.Renviron'));
+    });
+
+    it('a trusted workspace without a .Renviron adopts it too: its .Rprofile runs, and R has no R_ENVIRON_USER', async () => {
+        fs.writeFileSync(path.join(dir, '.Rprofile'), 'from_profile <- TRUE\n');
+        const { client, early } = await serverWithEarlyR();
+        await client.initialize({ workspaceTrusted: true });
+        await client.waitForIdle();
+        assert.strictEqual(client.kernelPid, early);
+        assert.strictEqual(await client.run('cat(exists("from_profile"))'), 'TRUE');
+        assert.strictEqual(await client.run('cat(Sys.getenv("R_ENVIRON_USER", "unset"))'), 'unset');
+    });
+
+    it("a trusted workspace with a .Renviron gets a new R that reads it; the early R is stopped", async () => {
+        fs.writeFileSync(path.join(dir, '.Renviron'), 'RBRIDGE_TEST_FROM_RENVIRON=workspace\n');
+        const { client, early } = await serverWithEarlyR();
+        await client.initialize({ workspaceTrusted: true });
+        await client.waitForIdle();
+        assert.notStrictEqual(client.kernelPid, early);
+        await until('the early R to stop', () => !alive(early));
+        assert.strictEqual(await client.run('cat(Sys.getenv("RBRIDGE_TEST_FROM_RENVIRON"))'), 'workspace');
+    });
+
+    it('other settings (a working directory, R arguments) get a new R started with them', async () => {
+        const other = fs.mkdtempSync(path.join(dir, 'other-'));
+        const { client, early } = await serverWithEarlyR();
+        await client.initialize({ cwd: other, rArgs: ['--args', 'given'] });
+        await client.waitForIdle();
+        assert.notStrictEqual(client.kernelPid, early);
+        await until('the early R to stop', () => !alive(early));
+        assert.strictEqual(await client.run('cat(getwd(), commandArgs(TRUE))'), `${other} given`);
+    });
+
+    it('starts R as --launch says, and the session that asks for that adopts it', async () => {
+        const other = fs.mkdtempSync(path.join(dir, 'other-'));
+        const launch = { rPath: 'R', rArgs: ['--args', 'given'], cwd: other };
+        const { client, early } = await serverWithEarlyR(['--launch', Buffer.from(JSON.stringify(launch)).toString('base64')]);
+        await client.initialize({ cwd: other, rArgs: ['--args', 'given'] });
+        await client.waitForIdle();
+        assert.strictEqual(client.kernelPid, early);
+        assert.strictEqual(await client.run('cat(getwd(), commandArgs(TRUE))'), `${other} given`);
+    });
+
+    it('stops the early R when the client leaves without initializing', async () => {
+        const { client, early } = await serverWithEarlyR();
+        client.child!.stdin!.end();
+        await until('the early R to stop', () => !alive(early));
+        await until('the server to exit', () => !client.alive);
+    });
+
+    it('reads --launch, and falls back to R on the PATH; a bad one starts nothing', () => {
+        assert.deepStrictEqual(launchGuess(['--stdio'], '/w'), { rPath: 'R', rArgs: [], cwd: '/w' });
+        const given = { rPath: '/opt/R/bin/R', rArgs: ['--max-ppsize=100000'], cwd: '/x', env: { A: 'b' } };
+        assert.deepStrictEqual(launchGuess(['--stdio', '--launch', Buffer.from(JSON.stringify(given)).toString('base64')], '/w'), given);
+        assert.strictEqual(launchGuess(['--stdio', '--launch', 'not base64 json'], '/w'), undefined);
+        assert.strictEqual(launchGuess(['--stdio', '--launch', Buffer.from('{"env":{"A":1}}').toString('base64')], '/w'), undefined);
+    });
+});
