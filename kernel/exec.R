@@ -18,17 +18,14 @@ SHOW_CALL <- as.call(list(methods::show, quote(x)))
 
 BASE <- baseenv()
 
-# An interrupt R holds pending is delivered and resumed from (R offers the
-# restart "resume" when it signals one): a calling handler costs half of
-# what tryCatch() does, and this is on the path of every execution. R
-# before 4.2 catches it.
-discard_interrupt <- if (getRversion() >= "4.2.0") {
-  function() withCallingHandlers(allowInterrupts(Sys.sleep(0)), interrupt = resume_interrupt)
-} else {
-  function() tryCatch(allowInterrupts(Sys.sleep(0)), interrupt = function(e) NULL)
+# An interrupt R holds pending is delivered and caught. (Not resumed from a
+# calling handler: R delivers it from inside Sys.sleep() without the
+# "resume" restart.)
+discard_interrupt <- function() {
+  tryCatch(allowInterrupts(Sys.sleep(0)), interrupt = no_interrupt)
 }
 
-resume_interrupt <- function(i) invokeRestart("resume")
+no_interrupt <- function(i) NULL
 
 # `breaks`: the breakpoints in the code, when it came from a document that
 # has some ("id:line,..."; see pause_before()); NA for none.
