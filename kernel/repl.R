@@ -43,12 +43,12 @@ state$started <- FALSE
 # execution first. The task callback and the global handlers are left to
 # the JIT: R holds the functions they were registered with.
 WARM_FIRST <- c(
-  "resume", "exec_request", "start_run", "parse_line", "parse_code", "may_assign", "read_raw", "write_raw", "write_text",
+  "resume", "restore_hooks", "exec_request", "start_run", "parse_line", "parse_code", "may_assign", "read_raw", "write_raw", "write_text",
   "discard_interrupt", "code_srcfile", "line_groups", "advance",
   "join_groups", "expr_bytes", "expr_text", "hand_over", "mark_stdout", "expression_done",
   "finish_run", "end_execution", "symbol_changes", "end_of_output", "mark_streams",
   "serve_until_fed", "serve_frames", "handle", "claim", "discard_interrupt", "record_failure",
-  "jumped", "printed_error", "active_run", "error_line", "sync_streams", "to_stderr",
+  "jumped", "printed_error", "active_run", "resume_next", "error_line", "sync_streams", "to_stderr",
   "check_plots", "is_ours"
 )
 
@@ -218,9 +218,9 @@ expression_done <- function() {
 # before reading it (an interrupt at the prompt), and the group follows it.
 resume <- function(feeds) {
   if (feeds < state$feeds) return(invisible())
-  tryCatch(ensure_hooks(), error = function(e) log_line("could not restore the kernel's hooks: ", conditionMessage(e)))
   if (!state$started) {
     state$started <- TRUE
+    restore_hooks()
     attach_tools()
     write_frame("ready", 0L, body = reset_snapshot() %||% "{\"added\":[],\"changed\":[],\"removed\":[]}")
   }
@@ -228,9 +228,22 @@ resume <- function(feeds) {
   if (!is.null(run) && isTRUE(run$fed)) {
     failure <- run$failure %||% printed_error(run) %||% jumped(current_exec$line)
     run$fed <- FALSE
-    if (!record_failure(run, failure)) finish_run() else if (advance()) return(invisible())
+    if (!record_failure(run, failure)) {
+      finish_run()
+    } else if (advance()) {
+      restore_hooks()
+      return(invisible())
+    }
   }
+  # After the answer (an execution that failed waits no longer for this),
+  # before any more code runs.
+  restore_hooks()
   serve_until_fed()
+}
+
+# The failed code may have removed the kernel's hooks.
+restore_hooks <- function() {
+  tryCatch(ensure_hooks(), error = function(e) log_line("could not restore the kernel's hooks: ", conditionMessage(e)))
 }
 
 # The code jumped to the top level (invokeRestart("abort")), as R's console
@@ -494,6 +507,10 @@ CONSOLE_WRITE_BYTES <- 16384L
 # A group the console cannot take, evaluated by the kernel; FALSE when the
 # execution stops there.
 eval_group <- function(run, group) {
+  # Code the kernel evaluates itself: R's loop is not where an interrupt
+  # returns to (see resume_next()).
+  state$own_eval <- TRUE
+  on.exit(state$own_eval <- FALSE)
   if (run$echo) echo_lines(run$lines, group$from - 1L, group$to, run$continued)
   for (k in group$exprs) {
     current_exec$line <- run$srcrefs[[k]][1L]
@@ -560,7 +577,26 @@ on_top_interrupt <- function(i) {
   run <- active_run()
   if (is.null(run) || !is.null(run$failure)) return()
   run$failure <- list(status = "interrupted", line = current_exec$line, detail = condition_json("interrupted", NULL))
+  suspendInterrupts(resume_next(run))
 }
+
+# R goes back to its top-level prompt next, with nothing left to read: the
+# call that hands control back to the kernel goes to R's console now, as
+# the next line R reads, rather than from the server once it has seen the
+# prompt (a round trip less on the way to the answer of an interrupted
+# execution). R's prompt then says that the kernel wrote R's next line
+# (q<id>.<feed>, as for the lines hand_over() writes). Not where R would
+# read that line as something else: on an interrupt R first runs the
+# user's options(error) handler (recover() asks which frame to browse),
+# and an interrupt inside R's browser returns to the browser's prompt.
+resume_next <- function(run) {
+  if (is.null(state$console) || isTRUE(state$own_eval) || !is.null(getOption("error"))) return(invisible())
+  if (!inherits(tryCatch(browserText(), error = identity), "error")) return(invisible())
+  state$feeds <- state$feeds + 1
+  options(prompt = paste0(state$marker, "q", run$id, ".", state$feeds, "\036"))
+  write_raw(charToRaw(paste0(RESUME_TEXT, "(", state$feeds, ")\n")), state$console)
+}
+RESUME_TEXT <- deparse(RESUME_FUNCTION)
 
 # Warnings are R's to collect and print (options(warn), warning.length,
 # "In addition:"); the kernel reports them with their line, and fences those

@@ -59,6 +59,8 @@ describe('responsiveness and interrupts (real R)', function () {
         ['Sys.sleep(100)', 'Sys.sleep(100)'],
         ['repeat {}', 'repeat {}'],
         ['a long computation', 'for (i in 1:1e9) x <- sqrt(i)'],
+        // The kernel evaluates a line longer than R's console reads itself.
+        ['a line longer than R reads at once', `long <- "${'a'.repeat(5000)}"; Sys.sleep(100)`],
     ]) {
         it(`interrupts ${label}; R keeps its variables and runs the next execution`, async () => {
             await client.run('keep <- 123');
@@ -75,6 +77,17 @@ describe('responsiveness and interrupts (real R)', function () {
             assert.strictEqual(client.textOf(next.executionId, 'stdout'), '[1] 124\n');
         });
     }
+
+    it("runs the user's options(error) handler on an interrupt, as R does, and goes on", async () => {
+        await client.run('options(error = function() cat("the handler ran\\n"))');
+        const running = client.execute({ code: announced('Sys.sleep(100)'), executionId: 'with-handler' });
+        await whenRunning('with-handler');
+        await client.connection.sendRequest(InterruptRequest, {});
+        assert.strictEqual((await running).status, 'interrupted');
+        await client.waitFor(() => client.textOf('with-handler', 'stdout').includes('the handler ran'), 5000, 'the handler\'s output');
+        await client.run('options(error = NULL)');
+        assert.strictEqual(await client.run('keep <- 1; keep + 1'), '[1] 2\n');
+    });
 
     it('interrupts a command R waits for in system(), and the code after it', async () => {
         // R ignores SIGINT while system() waits; the interrupt goes to R's
