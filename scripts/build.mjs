@@ -13,7 +13,9 @@ const common = {
 };
 
 const builds = [
-    esbuild.build({ ...common, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js' }),
+    // The entry point starts R before the rest of the server is read (server/src/early.ts).
+    esbuild.build({ ...common, entryPoints: ['server/src/early.ts'], outfile: 'dist/server.js', external: ['./server-main.js'] }),
+    esbuild.build({ ...common, entryPoints: ['server/src/server.ts'], outfile: 'dist/server-main.js' }),
     esbuild.build({
         ...common,
         entryPoints: ['cli/rbridge.ts'],

@@ -5,14 +5,16 @@
  * ends everything; a detached session (`--session`) goes on without
  * clients until r/stopSession, a signal or its idle timeout.
  */
+import * as path from 'path';
 import { CancellationToken, ResponseError } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ExecuteParams, ExecuteResult, InitializationOptions, SessionInfoResult } from '../../common/protocol';
 import { Frontend, FrontendHost } from './frontend';
 import { ClientHub } from './hub';
 import { Session } from './session/session';
-import { kernelDir } from './early';
 import type { PrestartedKernel } from './kernel/prestart';
+
+const kernelDir = process.env.RBRIDGE_KERNEL_DIR || path.join(__dirname, '..', 'kernel');
 
 export interface HostOptions {
     mode: 'stdio' | 'session';

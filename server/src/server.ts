@@ -8,20 +8,25 @@
  *   [--trusted]`: a detached session that outlives its clients, reached
  *   through a private Unix socket (daemon.ts).
  */
-// First: R starts while the rest loads (early.ts).
-import { prestarted } from './early';
 import { StreamMessageWriter, createConnection } from 'vscode-languageserver/node';
 import { CoalescingWriter } from './transport/coalescingWriter';
 import { FramedMessageReader } from './transport/messageReader';
 import { Frontend } from './frontend';
 import { SessionHost } from './host';
 import { parseDaemonArgs, runDaemon } from './daemon';
+import type { PrestartedKernel } from './kernel/prestart';
+
+/** R started by the entry point (early.ts) before this bundle was loaded, if any. */
+function prestarted(): PrestartedKernel | undefined {
+    const value = (globalThis as Record<symbol, unknown>)[Symbol.for('rbridge.prestarted')];
+    return value instanceof Object && 'take' in value ? (value as PrestartedKernel) : undefined;
+}
 
 function runStdio(): void {
     const reader = new FramedMessageReader(process.stdin);
     const writer = new StreamMessageWriter(CoalescingWriter.forStdout() as unknown as NodeJS.WritableStream);
     const connection = createConnection(reader, writer);
-    const host = new SessionHost({ mode: 'stdio', prestarted, exit: (code) => process.exit(code) });
+    const host = new SessionHost({ mode: 'stdio', prestarted: prestarted(), exit: (code) => process.exit(code) });
     const frontend = new Frontend(connection, host);
     host.connect(frontend);
 

@@ -40,11 +40,11 @@ describe('The VSIX in a fresh code-server', function () {
     it('is installed from the VSIX with its server and kernel, and not in development mode', async () => {
         const manifest = readManifest(ROOT);
         const installed = path.join(session.server.extensionsDir, `${extensionId()}-${manifest.version}`);
-        for (const file of ['package.json', 'dist/extension.js', 'dist/server.js', 'kernel/main.R', 'LICENSE.txt']) {
+        for (const file of ['package.json', 'dist/extension.js', 'dist/server.js', 'dist/server-main.js', 'kernel/main.R', 'LICENSE.txt']) {
             assert.ok(fs.existsSync(path.join(installed, file)), `${file} is missing from the installed extension in ${installed}`);
         }
         // A package made before the last build would test yesterday's extension.
-        for (const file of ['dist/extension.js', 'dist/server.js']) {
+        for (const file of ['dist/extension.js', 'dist/server.js', 'dist/server-main.js']) {
             const current = path.join(ROOT, file);
             if (!fs.existsSync(current)) continue;
             assert.ok(
