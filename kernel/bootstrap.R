@@ -17,22 +17,15 @@ local({
   core <- c("wire.R", "describe.R", "symbols.R", "input.R", "exec.R", "repl.R", "requests.R")
   capabilities <- c("plots.R", "dataview.R", "language.R", "help.R", "jobs.R", "debug.R")
   files <- c(core, capabilities, "main.R")
-  # The base functions the kernel's files name (every word of their text,
-  # operators like %in% and replacement functions like Encoding<- too): base
-  # loads its functions lazily, and copying all of them would load every one,
-  # about 70 ms of each start.
-  text <- unlist(lapply(file.path(dir, files), readLines, warn = FALSE))
-  words <- unique(unlist(strsplit(text, "[^A-Za-z0-9._%]+", perl = TRUE)))
-  named <- intersect(c(words, paste0(words, "<-")), ls(baseenv(), all.names = TRUE))
-  base <- mget(named, envir = baseenv())
-  originals <- list2env(base[vapply(base, is.function, NA)], envir = new.env(parent = baseenv()))
+  # The copies of the base functions the kernel names go here once all of
+  # the kernel is read (load_rest() in main.R).
+  originals <- new.env(parent = baseenv())
   kernel <- new.env(parent = originals)
-  cold <- character(0)
-  for (file in files) {
-    before <- ls(kernel)
-    sys.source(file.path(dir, file), envir = kernel, keep.source = FALSE)
-    if (file %in% capabilities) cold <- c(cold, setdiff(ls(kernel), before))
-  }
-  kernel$COLD_FUNCTIONS <- cold
+  # First what says hello and reads the config: the config names the
+  # compiled kernel an earlier session kept, which has the other files
+  # parsed (parsing them is most of what loading the kernel costs).
+  first <- c("wire.R", "describe.R", "main.R")
+  for (file in first) sys.source(file.path(dir, file), envir = kernel, keep.source = FALSE)
+  kernel$KERNEL <- list(dir = dir, files = files, first = first, capabilities = capabilities, originals = originals)
   kernel$start()
 })

@@ -60,11 +60,13 @@ main <- function() {
   # directory's .Renviron, before it knew the workspace was trusted (R was
   # started ahead of the session; there was no such file to read).
   if (environ_set && identical(config$fields[2L], "trusted")) Sys.unsetenv("R_ENVIRON_USER")
-  # The kernel's functions compiled by an earlier session, if any: what
-  # runs from here on runs compiled.
   state$grants_dir <- hex_text(config$fields[4L])
+  # The rest of the kernel, and its functions compiled by an earlier
+  # session if there was one: what runs from here on runs compiled.
   state$compiled_cache <- hex_text(config$fields[3L])
-  state$compiled_loaded <- load_compiled(state$compiled_cache)
+  saved <- read_compiled(state$compiled_cache)
+  load_rest(saved)
+  state$compiled_loaded <- install_compiled(saved)
   install_input_functions()
   install_console_functions()
   options(keep.source = TRUE, device.ask.default = FALSE)
@@ -121,6 +123,99 @@ run_profile <- function(which, user_profile = "") {
     )
     if (!is.null(outcome)) cat("Error in the profile ", f, ": ", outcome, "\n", sep = "", file = stderr())
   }
+}
+
+# The compiled kernel is kept between sessions (see
+# server/src/kernel/compiledCache.ts, which names the file): R's JIT would
+# otherwise compile the kernel's functions during the user's first
+# executions, about 200 ms. Closures refer to the kernel's environment by a
+# name, given back when they are loaded into a new kernel. The file also
+# keeps the kernel's files parsed and the words they name (see
+# load_rest()): reading them is most of what loading the kernel costs.
+save_compiled <- function(path) {
+  if (!nzchar(path)) return(invisible(FALSE))
+  kernel <- environment(save_compiled)
+  names <- ls(kernel)
+  keep <- vapply(names, function(name) {
+    f <- get(name, envir = kernel)
+    typeof(f) == "closure" && identical(environment(f), kernel) && typeof(.Internal(bodyCode(f))) == "bytecode"
+  }, NA)
+  functions <- mget(names[keep], envir = kernel)
+  files <- if (exists("KERNEL", envir = kernel, inherits = FALSE)) read_kernel_files(KERNEL$dir, KERNEL$files)
+  temp <- paste0(path, ".", Sys.getpid(), ".tmp")
+  on.exit(unlink(temp))
+  # Uncompressed: it is read at every start, and is a few megabytes at most.
+  saveRDS(list(r = R.version.string, functions = functions, parsed = files$parsed, named = files$named), temp,
+    compress = FALSE, refhook = function(e) if (identical(e, kernel)) "kernel")
+  Sys.chmod(temp, "600")
+  invisible(file.rename(temp, path))
+}
+
+# What save_compiled() kept, if it is there, belongs to this user, is
+# closed to others and was made by this R; else NULL. The server named the
+# file after a hash of the kernel's files.
+read_compiled <- function(path) {
+  if (is.na(path) || !nzchar(path) || !private_file(path)) return(NULL)
+  kernel <- environment(read_compiled)
+  saved <- tryCatch(unserialize(readBin(path, "raw", file.size(path)), refhook = function(name) kernel), error = function(e) NULL)
+  if (!is.list(saved) || !identical(saved$r, R.version.string) || !is.list(saved$functions)) return(NULL)
+  saved
+}
+
+# Puts the compiled functions read_compiled() found in place of the kernel's
+# own; TRUE when there were any.
+install_compiled <- function(saved) {
+  if (is.null(saved)) return(FALSE)
+  kernel <- environment(install_compiled)
+  for (name in names(saved$functions)) {
+    f <- saved$functions[[name]]
+    if (is.function(f) && identical(environment(f), kernel) && is.function(kernel[[name]])) assign(name, f, envir = kernel)
+  }
+  TRUE
+}
+
+load_compiled <- function(path) install_compiled(read_compiled(path))
+
+# A regular file (not a link) of this user that nobody else can write.
+private_file <- function(path) {
+  info <- file.info(path, extra_cols = TRUE)
+  !is.na(info$isdir) && !info$isdir && !nzchar(Sys.readlink(path)) &&
+    identical(info$uname, Sys.info()[["effective_user"]]) && bitwAnd(as.integer(info$mode), 18L) == 0L
+}
+
+# The kernel's files parsed, and the words they name (every word of their
+# text, operators like %in% and replacement functions like Encoding<- too):
+# the names of the base functions the kernel may call are among them.
+read_kernel_files <- function(dir, files) {
+  paths <- file.path(dir, files)
+  text <- unlist(lapply(paths, readLines, warn = FALSE))
+  words <- unique(unlist(strsplit(text, "[^A-Za-z0-9._%]+", perl = TRUE)))
+  parsed <- lapply(paths, parse, keep.source = FALSE)
+  names(parsed) <- files
+  list(parsed = parsed, named = c(words, paste0(words, "<-")))
+}
+
+# Loads the kernel's files that bootstrap.R left for after the config (all
+# but those that say hello and read it), from what an earlier session kept
+# when there is that, else from the files; and copies the base functions
+# the kernel names into its parent (see bootstrap.R): base loads its
+# functions lazily, and copying all of them would load every one, about
+# 70 ms of each start.
+load_rest <- function(saved) {
+  boot <- KERNEL
+  found <- if (is.list(saved$parsed) && is.character(saved$named)) saved else read_kernel_files(boot$dir, boot$files)
+  named <- intersect(found$named, ls(baseenv(), all.names = TRUE, sorted = FALSE))
+  base <- mget(named, envir = baseenv())
+  list2env(base[vapply(base, is.function, NA)], envir = boot$originals)
+  kernel <- environment(load_rest)
+  cold <- character(0)
+  for (file in setdiff(boot$files, boot$first)) {
+    before <- ls(kernel)
+    for (e in found$parsed[[file]]) eval(e, kernel)
+    if (file %in% boot$capabilities) cold <- c(cold, setdiff(ls(kernel), before))
+  }
+  COLD_FUNCTIONS <<- cold
+  invisible()
 }
 
 serve_frames <- function() {

@@ -84,50 +84,6 @@ compile_round <- function(count) {
   remaining
 }
 
-# The compiled kernel is kept between sessions (see
-# server/src/kernel/compiledCache.ts, which names the file): R's JIT would
-# otherwise compile the kernel's functions during the user's first
-# executions, about 200 ms. Closures refer to the kernel's environment by a
-# name, given back when they are loaded into a new kernel.
-save_compiled <- function(path) {
-  if (!nzchar(path)) return(invisible(FALSE))
-  kernel <- environment(save_compiled)
-  names <- ls(kernel)
-  keep <- vapply(names, function(name) {
-    f <- get(name, envir = kernel)
-    typeof(f) == "closure" && identical(environment(f), kernel) && typeof(.Internal(bodyCode(f))) == "bytecode"
-  }, NA)
-  functions <- mget(names[keep], envir = kernel)
-  temp <- paste0(path, ".", Sys.getpid(), ".tmp")
-  on.exit(unlink(temp))
-  # Uncompressed: it is read at every start, and is a few megabytes at most.
-  saveRDS(list(r = R.version.string, functions = functions), temp, compress = FALSE, refhook = function(e) if (identical(e, kernel)) "kernel")
-  Sys.chmod(temp, "600")
-  invisible(file.rename(temp, path))
-}
-
-# Loads what save_compiled() kept, if it is there, belongs to this user, is
-# closed to others and was made by this R; TRUE when it was loaded. The
-# server named the file after a hash of the kernel's files.
-load_compiled <- function(path) {
-  if (is.na(path) || !nzchar(path) || !private_file(path)) return(FALSE)
-  kernel <- environment(load_compiled)
-  saved <- tryCatch(unserialize(readBin(path, "raw", file.size(path)), refhook = function(name) kernel), error = function(e) NULL)
-  if (!is.list(saved) || !identical(saved$r, R.version.string) || !is.list(saved$functions)) return(FALSE)
-  for (name in names(saved$functions)) {
-    f <- saved$functions[[name]]
-    if (is.function(f) && identical(environment(f), kernel) && is.function(kernel[[name]])) assign(name, f, envir = kernel)
-  }
-  TRUE
-}
-
-# A regular file (not a link) of this user that nobody else can write.
-private_file <- function(path) {
-  info <- file.info(path, extra_cols = TRUE)
-  !is.na(info$isdir) && !info$isdir && !nzchar(Sys.readlink(path)) &&
-    identical(info$uname, Sys.info()[["effective_user"]]) && bitwAnd(as.integer(info$mode), 18L) == 0L
-}
-
 install_repl <- function() {
   state$user_prompt <- getOption("prompt")
   state$user_continue <- getOption("continue")

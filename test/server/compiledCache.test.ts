@@ -1,6 +1,6 @@
 /**
  * The compiled kernel kept between sessions (server/src/kernel/compiledCache.ts,
- * save_compiled() and load_compiled() in kernel/repl.R). Real R.
+ * save_compiled() and load_compiled() in kernel/main.R). Real R.
  */
 import * as assert from 'assert';
 import * as fs from 'fs';
