@@ -532,7 +532,7 @@ on_top_error <- function(e) {
 on_top_interrupt <- function(i) {
   run <- active_run()
   if (is.null(run) || !is.null(run$failure)) return()
-  run$failure <- list(status = "interrupted", line = current_exec$line, detail = condition_json("interrupted", NULL))
+  run$failure <- list(status = "interrupted", line = current_exec$line, detail = INTERRUPTED_DETAIL)
   suspendInterrupts(resume_next(run))
 }
 
@@ -553,6 +553,7 @@ resume_next <- function(run) {
   write_raw(charToRaw(paste0(RESUME_TEXT, "(", state$feeds, ")\n")), state$console)
 }
 RESUME_TEXT <- deparse(RESUME_FUNCTION)
+INTERRUPTED_DETAIL <- "{\"message\":\"interrupted\",\"call\":null}"
 
 # Warnings are R's to collect and print (options(warn), warning.length,
 # "In addition:"); the kernel reports them with their line, and fences those

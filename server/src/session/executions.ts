@@ -666,8 +666,10 @@ export class WorkQueue {
     /** Interrupts the running execution and (unless `keepQueue`) cancels the executions waiting. */
     interrupt(keepQueue = false): InterruptResult {
         let cancelled = 0;
+        // Executions sent ahead are taken back before the signal, so that R
+        // cannot start one once it has stopped this one; those never sent
+        // after it: the signal goes first.
         if (!keepQueue) {
-            cancelled = this.cancelWaiting();
             const ahead = this.sentAhead();
             if (ahead.length) cancelled += this.revokeAhead(ahead);
         }
@@ -675,6 +677,7 @@ export class WorkQueue {
         if (running) this.interruptExecution(running);
         // A kernel request R is serving stops too (it fails as interrupted).
         else if (this.running?.type === 'request') this.kernel?.interrupt();
+        if (!keepQueue) cancelled += this.cancelWaiting();
         this.events.changed();
         return { interrupted: running !== undefined, cancelled };
     }
