@@ -4,8 +4,10 @@
  * R's just-in-time compiler compiles each kernel function on its first or
  * second use, so the user's first two executions after a start waited about
  * 200 ms for it. The kernel saves its functions once they are all compiled
- * (compile_round() in kernel/repl.R, while R is idle) and a later start of
- * the same kernel with the same R loads them instead (load_compiled()).
+ * (compile_round() in kernel/repl.R, while R is idle), with the kernel's
+ * files parsed, and a later start of the same kernel with the same R loads
+ * them instead of reading, parsing and compiling the files (read_compiled()
+ * and load_rest() in kernel/main.R).
  *
  * The file holds code that R runs, so only the server names it, on the
  * private channel (never an environment variable, which a workspace's
