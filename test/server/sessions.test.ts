@@ -212,7 +212,11 @@ describe('detached sessions (real R)', function () {
         assert.deepStrictEqual([other.ok, other.reason, other.protocol, other.serverVersion], [false, 'protocol', 1, '0.1.0']);
         assert.strictEqual(JSON.parse(await raw('Content-Length: 2\r\n\r\n{}')).reason, 'format');
         assert.strictEqual(JSON.parse(await raw(`\u0000\u00ff${'x'.repeat(600)}`)).reason, 'format');
-        const log = fs.readFileSync(path.join(registry, `${session.id}.log`), 'utf8');
+        // The session's log is written asynchronously: the last refusal can reach it after its answer.
+        const logFile = path.join(registry, `${session.id}.log`);
+        const refusals = () => (fs.readFileSync(logFile, 'utf8').match(/connection refused/g) ?? []).length;
+        for (const deadline = Date.now() + 5000; refusals() < 4 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+        const log = fs.readFileSync(logFile, 'utf8');
         assert.match(log, /connection refused: wrong secret/);
         assert.strictEqual((log.match(/connection refused/g) ?? []).length, 4, log);
         const c = await client(session);
