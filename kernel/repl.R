@@ -176,7 +176,6 @@ resume <- function(feeds) {
   if (feeds < state$feeds) return(invisible())
   if (!state$started) {
     state$started <- TRUE
-    restore_hooks()
     attach_tools()
     write_frame("ready", 0L, body = reset_snapshot() %||% "{\"added\":[],\"changed\":[],\"removed\":[]}")
   }
@@ -192,7 +191,7 @@ resume <- function(feeds) {
     }
   }
   # After the answer (an execution that failed waits no longer for this),
-  # before any more code runs.
+  # before any more code runs; at start-up, after the user's profile.
   restore_hooks()
   serve_until_fed()
 }

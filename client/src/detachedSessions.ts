@@ -8,8 +8,9 @@
  */
 import { spawn } from 'child_process';
 import * as path from 'path';
-import type { SessionInfoResult } from '../../common/protocol';
+import type { InitializationOptions, SessionInfoResult } from '../../common/protocol';
 import { SessionEntry, listSessions, sameFolder } from '../../common/sessions';
+import { launchArgs } from '../../common/launch';
 
 /** How long a new session process has to say that it listens. */
 const SPAWN_TIMEOUT_MS = 20_000;
@@ -48,6 +49,8 @@ export interface SpawnOptions {
     workspace: string;
     trusted: boolean;
     idleTimeoutMinutes: number;
+    /** The options the window will initialize the session with: the session starts that R at once (server/src/kernel/prestart.ts). */
+    launch?: InitializationOptions;
     /** Node: the extension host's own executable (Electron runs as Node with ELECTRON_RUN_AS_NODE). */
     execPath?: string;
 }
@@ -60,6 +63,7 @@ export interface SpawnOptions {
 export function spawnSession(options: SpawnOptions): Promise<SpawnedSession> {
     const args = [options.serverModule, '--session', '--workspace', options.workspace, '--idle-timeout', String(options.idleTimeoutMinutes)];
     if (options.trusted) args.push('--trusted');
+    if (options.launch) args.push(...launchArgs(options.launch));
     const env = { ...process.env, ELECTRON_RUN_AS_NODE: '1' };
     const child = spawn(options.execPath ?? process.execPath, args, {
         detached: true,

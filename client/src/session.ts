@@ -632,7 +632,7 @@ export class RSession implements vscode.Disposable {
                 this.log.warn(`the R session ${found.id} (process ${found.pid}) cannot be attached (${errorMessage(e)}); starting a new one`);
             }
         }
-        const spawned = await spawnSession({ serverModule: this.serverModule, workspace, trusted, idleTimeoutMinutes });
+        const spawned = await spawnSession({ serverModule: this.serverModule, workspace, trusted, idleTimeoutMinutes, launch: options });
         const { socket } = await attachSocket(spawned);
         const entry = listSessions({ clean: false }).find((s) => s.id === spawned.id) ?? {
             ...spawned,

@@ -35,6 +35,7 @@ import { Frontend } from './frontend';
 import { SessionHost } from './host';
 import { FramedMessageReader } from './transport/messageReader';
 import { CoalescingWriter } from './transport/coalescingWriter';
+import type { PrestartedKernel } from './kernel/prestart';
 
 export const SERVER_VERSION = '0.1.0';
 /** How long a connection has to send its handshake line. */
@@ -58,7 +59,7 @@ export function parseDaemonArgs(argv: string[]): DaemonArgs {
     return { workspace, idleTimeoutMinutes: Number.isFinite(idle) && idle >= 0 ? idle : 60, trusted: argv.includes('--trusted') };
 }
 
-export function runDaemon(args: DaemonArgs): void {
+export function runDaemon(args: DaemonArgs, prestarted?: PrestartedKernel): void {
     const dir = registryDir(true);
     const files = newSessionFiles(dir);
     const logFile = path.join(dir, `${files.id}.log`);
@@ -71,6 +72,7 @@ export function runDaemon(args: DaemonArgs): void {
         workspace: args.workspace,
         trusted: args.trusted,
         idleTimeoutMinutes: args.idleTimeoutMinutes,
+        prestarted,
         exit: (code) => {
             removeSessionFiles(dir, files.id);
             try {

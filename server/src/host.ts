@@ -5,16 +5,14 @@
  * ends everything; a detached session (`--session`) goes on without
  * clients until r/stopSession, a signal or its idle timeout.
  */
-import * as path from 'path';
 import { CancellationToken, ResponseError } from 'vscode-languageserver/node';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import type { ExecuteParams, ExecuteResult, InitializationOptions, SessionInfoResult } from '../../common/protocol';
 import { Frontend, FrontendHost } from './frontend';
 import { ClientHub } from './hub';
 import { Session } from './session/session';
-import type { PrestartedKernel } from './kernel/prestart';
+import { PrestartedKernel, kernelDir } from './kernel/prestart';
 
-const kernelDir = process.env.RBRIDGE_KERNEL_DIR || path.join(__dirname, '..', 'kernel');
 
 export interface HostOptions {
     mode: 'stdio' | 'session';
@@ -24,7 +22,7 @@ export interface HostOptions {
     /** A detached session started from an untrusted workspace stays untrusted, whatever a client says. */
     trusted?: boolean;
     idleTimeoutMinutes?: number;
-    /** R started before the first client's initialize (stdio). */
+    /** R started before the first client's initialize (early.ts). */
     prestarted?: PrestartedKernel;
     /** Ends the process (after R is stopped). */
     exit(code: number): void;
@@ -61,7 +59,7 @@ export class SessionHost implements FrontendHost {
                 env: options.env,
                 autoRestart: options.autoRestart ?? false,
                 workspaceTrusted: detached ? (this.options.trusted ?? false) && (options.workspaceTrusted ?? false) : (options.workspaceTrusted ?? false),
-                kernelDir,
+                kernelDir: kernelDir(),
                 startTimeoutMs: Number(process.env.RBRIDGE_START_TIMEOUT_MS) || undefined,
                 helpViewer: options.helpViewer ?? false,
                 document: (uri) => this.document(uri),

@@ -14,11 +14,11 @@ import { FramedMessageReader } from './transport/messageReader';
 import { Frontend } from './frontend';
 import { SessionHost } from './host';
 import { parseDaemonArgs, runDaemon } from './daemon';
-import type { PrestartedKernel } from './kernel/prestart';
+import { PRESTARTED, PrestartedKernel } from './kernel/prestart';
 
 /** R started by the entry point (early.ts) before this bundle was loaded, if any. */
 function prestarted(): PrestartedKernel | undefined {
-    const value = (globalThis as Record<symbol, unknown>)[Symbol.for('rbridge.prestarted')];
+    const value = (globalThis as Record<symbol, unknown>)[PRESTARTED];
     return value instanceof Object && 'take' in value ? (value as PrestartedKernel) : undefined;
 }
 
@@ -67,5 +67,5 @@ function runStdio(): void {
     connection.listen();
 }
 
-if (process.argv.includes('--session')) runDaemon(parseDaemonArgs(process.argv.slice(2)));
+if (process.argv.includes('--session')) runDaemon(parseDaemonArgs(process.argv.slice(2)), prestarted());
 else runStdio();

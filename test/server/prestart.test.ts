@@ -7,39 +7,11 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { launchArgs } from '../../common/launch';
 import { launchGuess } from '../../server/src/kernel/prestart';
-import { childrenOf } from '../support/procs';
+import { isRunning, rChildOf } from '../support/procs';
+import { pollUntil } from '../support/time';
 import { WireClient } from '../support/wireClient';
-
-/** The R process among the server's children (R's own binary, bin/exec/R). */
-function rOf(serverPid: number): number | undefined {
-    return childrenOf(serverPid).find((pid) => {
-        try {
-            return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0].endsWith('/exec/R');
-        } catch {
-            return false;
-        }
-    });
-}
-
-function alive(pid: number): boolean {
-    try {
-        const state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0];
-        return state !== undefined && state !== 'Z';
-    } catch {
-        return false;
-    }
-}
-
-async function until<T>(what: string, probe: () => T | undefined, ms = 15000): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-        const value = probe();
-        if (value !== undefined && value !== false) return value;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-}
 
 describe('R started before initialize (real R)', function () {
     this.timeout(60000);
@@ -57,7 +29,8 @@ describe('R started before initialize (real R)', function () {
     /** A server in `dir` that has started R, before anything is sent to it. */
     async function serverWithEarlyR(serverArgs: string[] = []): Promise<{ client: WireClient; early: number }> {
         client = new WireClient({ cwd: dir, keep: ['r/output'], serverArgs });
-        const early = await until('R before initialize', () => rOf(client!.pid));
+        await pollUntil(() => rChildOf(client!.pid) !== undefined, 15000, 'R before initialize');
+        const early = rChildOf(client!.pid)!;
         return { client, early };
     }
 
@@ -89,7 +62,7 @@ describe('R started before initialize (real R)', function () {
         await client.initialize({ workspaceTrusted: true });
         await client.waitForIdle();
         assert.notStrictEqual(client.kernelPid, early);
-        await until('the early R to stop', () => !alive(early));
+        await pollUntil(() => !isRunning(early), 15000, 'the early R to stop');
         assert.strictEqual(await client.run('cat(Sys.getenv("RBRIDGE_TEST_FROM_RENVIRON"))'), 'workspace');
     });
 
@@ -99,14 +72,13 @@ describe('R started before initialize (real R)', function () {
         await client.initialize({ cwd: other, rArgs: ['--args', 'given'] });
         await client.waitForIdle();
         assert.notStrictEqual(client.kernelPid, early);
-        await until('the early R to stop', () => !alive(early));
+        await pollUntil(() => !isRunning(early), 15000, 'the early R to stop');
         assert.strictEqual(await client.run('cat(getwd(), commandArgs(TRUE))'), `${other} given`);
     });
 
     it('starts R as --launch says, and the session that asks for that adopts it', async () => {
         const other = fs.mkdtempSync(path.join(dir, 'other-'));
-        const launch = { rPath: 'R', rArgs: ['--args', 'given'], cwd: other };
-        const { client, early } = await serverWithEarlyR(['--launch', Buffer.from(JSON.stringify(launch)).toString('base64')]);
+        const { client, early } = await serverWithEarlyR(launchArgs({ rPath: 'R', rArgs: ['--args', 'given'], cwd: other }));
         await client.initialize({ cwd: other, rArgs: ['--args', 'given'] });
         await client.waitForIdle();
         assert.strictEqual(client.kernelPid, early);
@@ -116,14 +88,15 @@ describe('R started before initialize (real R)', function () {
     it('stops the early R when the client leaves without initializing', async () => {
         const { client, early } = await serverWithEarlyR();
         client.child!.stdin!.end();
-        await until('the early R to stop', () => !alive(early));
-        await until('the server to exit', () => !client.alive);
+        await pollUntil(() => !isRunning(early), 15000, 'the early R to stop');
+        await pollUntil(() => !client.alive, 15000, 'the server to exit');
     });
 
     it('reads --launch, and falls back to R on the PATH; a bad one starts nothing', () => {
         assert.deepStrictEqual(launchGuess(['--stdio'], '/w'), { rPath: 'R', rArgs: [], cwd: '/w' });
         const given = { rPath: '/opt/R/bin/R', rArgs: ['--max-ppsize=100000'], cwd: '/x', env: { A: 'b' } };
-        assert.deepStrictEqual(launchGuess(['--stdio', '--launch', Buffer.from(JSON.stringify(given)).toString('base64')], '/w'), given);
+        // What the clients pass (common/launch.ts) reads back whole.
+        assert.deepStrictEqual(launchGuess(['--stdio', ...launchArgs(given)], '/w'), given);
         assert.strictEqual(launchGuess(['--stdio', '--launch', 'not base64 json'], '/w'), undefined);
         assert.strictEqual(launchGuess(['--stdio', '--launch', Buffer.from('{"env":{"A":1}}').toString('base64')], '/w'), undefined);
     });

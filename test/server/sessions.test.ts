@@ -14,7 +14,7 @@ import * as os from 'os';
 import * as path from 'path';
 import type { ExecuteResult, SessionInfoResult } from '../../common/protocol';
 import { AttachError, attachSocket, findSession, listSessions, registryDir } from '../../common/sessions';
-import { isRunning } from '../support/procs';
+import { isRunning, rChildOf } from '../support/procs';
 import { attach, privateRegistry, startSession, StartedSession, stopAllSessions } from '../support/sessions';
 import { pollUntil, sleep } from '../support/time';
 import { WireClient } from '../support/wireClient';
@@ -79,6 +79,20 @@ describe('detached sessions (real R)', function () {
         clients.push(c);
         return c;
     }
+
+    it('starts R as --launch says before its first client, which takes it; without --launch it waits for the client', async () => {
+        const launched = await startSession({ workspace, launch: { cwd: workspace } });
+        await pollUntil(() => rChildOf(launched.pid) !== undefined, 15000, 'R before any client');
+        const early = rChildOf(launched.pid);
+        const c = await attach(launched, { init: { cwd: workspace }, keep: ['r/output'] });
+        clients.push(c);
+        assert.strictEqual(c.kernelPid, early, 'the first client takes the R started before it');
+        assert.strictEqual(await c.run('cat(getwd())'), fs.realpathSync(workspace));
+        await stopAllSessions();
+        const plain = await startSession({ workspace });
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        assert.strictEqual(rChildOf(plain.pid), undefined, 'no guess without --launch');
+    });
 
     it('keeps its files private and lists itself in the registry', async () => {
         const session = await startSession({ workspace });

@@ -151,6 +151,17 @@ export function childrenOf(pid: number): number[] {
     return [...out].sort((a, b) => a - b);
 }
 
+/** The R process among the children of `pid` (R's own binary, bin/exec/R), if any. */
+export function rChildOf(pid: number): number | undefined {
+    return childrenOf(pid).find((child) => {
+        try {
+            return fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0')[0].endsWith('/exec/R');
+        } catch {
+            return false;
+        }
+    });
+}
+
 /**
  * Every descendant of `pid`, depth first. With `group`, also every process
  * still in the process group `pid` leads and their descendants: an orphan is

@@ -9,11 +9,13 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import type { InitializationOptions } from '../../common/protocol';
 import { attachSocket, listSessions } from '../../common/sessions';
 import { SERVER } from './paths';
 import { isRunning, killIfRunning, trackPid } from './procs';
 import { sleep } from './time';
 import { WireClient, WireClientOptions } from './wireClient';
+import { launchArgs } from '../../common/launch';
 
 export interface StartedSession {
     id: string;
@@ -31,10 +33,11 @@ export function privateRegistry(): string {
 }
 
 /** Starts `server.js --session` detached, as a client does, and waits for its ready line. */
-export async function startSession(args: { workspace: string; idleTimeout?: number; trusted?: boolean; env?: Record<string, string> }): Promise<StartedSession> {
+export async function startSession(args: { workspace: string; idleTimeout?: number; trusted?: boolean; env?: Record<string, string>; launch?: InitializationOptions }): Promise<StartedSession> {
     const argv = [SERVER, '--session', '--workspace', args.workspace];
     if (args.idleTimeout !== undefined) argv.push('--idle-timeout', String(args.idleTimeout));
     if (args.trusted) argv.push('--trusted');
+    if (args.launch) argv.push(...launchArgs(args.launch));
     const child = spawn(process.execPath, argv, {
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -15,6 +15,7 @@ import type { RBridgeApi } from '../../client/src/api';
 import type { AttachEvent, SessionState } from '../../client/src/session';
 import { StreamMessageReader, StreamMessageWriter, createMessageConnection } from 'vscode-jsonrpc/node';
 import type { ExecuteResult, OutputParams, SessionInfoResult } from '../../common/protocol';
+import { launchArgs } from '../../common/launch';
 import { SESSION_PROTOCOL, SessionEntry, attachSocket, registryDir } from '../../common/sessions';
 import { consoleShows, rOk, readyR, rbridge, running, waitForEvent, waitUntil } from './helpers';
 
@@ -47,6 +48,17 @@ function processGroup(pid: number): number {
 function parentOf(pid: number): number {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/**
+ * The arguments a server process was started with after `--launch`: what
+ * it was told of the R the window will ask for, which it starts before the
+ * window initializes it (server/src/kernel/prestart.ts).
+ */
+function launchOf(pid: number): string[] {
+    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    const at = argv.indexOf('--launch');
+    return at < 0 ? [] : argv.slice(at, at + 2);
 }
 
 /** Polls a condition that no event announces (another process's state), with a deadline. */
@@ -101,6 +113,7 @@ suite('Detached sessions: attach, detach, reattach, stop', () => {
         // Its own process group (so that it outlives the window), parent of R.
         assert.strictEqual(processGroup(entry.pid), entry.pid, 'the session leads a process group of its own');
         assert.strictEqual(parentOf(rPid(r)!), entry.pid, "R is the session's child");
+        assert.deepStrictEqual(launchOf(entry.pid), launchArgs(r.initializationOptions()!), 'the session was told which R the window asks for');
         assert.strictEqual(r.sessions.info()?.mode, 'session');
         assert.strictEqual(r.sessions.info()?.id, entry.id);
         assert.match(r.status().view.text, /R: (idle|busy) · attached/);
@@ -404,6 +417,7 @@ suite('Detached sessions: attach, detach, reattach, stop', () => {
             assert.strictEqual(r.sessions.attached(), undefined);
             const server = parentOf(rPid(r)!);
             assert.strictEqual(parentOf(server), process.pid, 'the server is a child of the extension host');
+            assert.deepStrictEqual(launchOf(server), launchArgs(r.initializationOptions()!), 'the server was told which R the window asks for');
             assert.strictEqual(processGroup(server), processGroup(process.pid), "in the extension host's process group");
             assert.doesNotMatch(r.status().view.text, /attached/);
             assert.strictEqual(await vscode.commands.executeCommand('rbridge.detachSession'), false);

@@ -17,7 +17,19 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { isDeepStrictEqual } from 'util';
 import { KernelEvents, KernelOptions, KernelProcess } from './process';
+
+/**
+ * Where the entry point (server/src/early.ts, a bundle of its own with its
+ * own copy of these classes) leaves the early R for the server's bundle.
+ */
+export const PRESTARTED = Symbol.for('rbridge.prestarted');
+
+/** The kernel's R files, beside the server's bundles in dist/. */
+export function kernelDir(): string {
+    return process.env.RBRIDGE_KERNEL_DIR || path.join(__dirname, '..', 'kernel');
+}
 
 /** What a session would start R with. */
 export interface LaunchGuess {
@@ -92,8 +104,8 @@ export class PrestartedKernel {
     private fits(options: KernelOptions): boolean {
         const guess = this.guess;
         const cwd = options.cwd ?? process.cwd();
-        if (options.rPath !== guess.rPath || !sameList(options.rArgs, guess.rArgs)) return false;
-        if (path.resolve(cwd) !== path.resolve(guess.cwd) || !sameEnv(options.env, guess.env)) return false;
+        if (options.rPath !== guess.rPath || !isDeepStrictEqual(options.rArgs, guess.rArgs)) return false;
+        if (path.resolve(cwd) !== path.resolve(guess.cwd) || !isDeepStrictEqual(options.env ?? {}, guess.env ?? {})) return false;
         if (options.profile === 'trusted') {
             // R was started reading ~/.Renviron, not ./.Renviron: a trusted
             // workspace's R reads the same only where there is no
@@ -103,16 +115,6 @@ export class PrestartedKernel {
         }
         return true;
     }
-}
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-    return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-function sameEnv(a: Record<string, string> | undefined, b: Record<string, string> | undefined): boolean {
-    const ak = Object.keys(a ?? {}).sort();
-    const bk = Object.keys(b ?? {}).sort();
-    return sameList(ak, bk) && ak.every((k) => a![k] === b![k]);
 }
 
 /**
