@@ -136,7 +136,12 @@ describe('responsiveness and interrupts (real R)', function () {
     });
 
     it('says when R ignores interrupts, and a restart then ends it', async () => {
-        const running = client.execute({ code: announced('repeat tryCatch(Sys.sleep(0.05), interrupt = function(e) NULL)'), executionId: 'stubborn' });
+        // Announced from within the handler: an interrupt that lands before
+        // it (while R compiles the loop) interrupts the code, as in R.
+        const running = client.execute({
+            code: 'said <- FALSE; repeat tryCatch({ if (!said) { said <- TRUE; cat(' + JSON.stringify(INSIDE) + ') }; Sys.sleep(0.05) }, interrupt = function(e) NULL)',
+            executionId: 'stubborn',
+        });
         await whenRunning('stubborn');
         await client.connection.sendRequest(InterruptRequest, {});
         await client.waitFor(() => client.statuses.some((s) => s.notice === 'unresponsive'), 10000, 'unresponsive status');

@@ -190,10 +190,11 @@ suite('Restart, death, R not found, workspace trust', () => {
 
     test('R ignoring interrupts: the notice is shown with Restart R, and restarting frees it', async () => {
         const r = await readyR();
-        // It says when it is inside the loop: an interrupt that lands
-        // before (the execution runs, R has not begun its code) interrupts
-        // it, as it should, and the loop would never run.
-        const code = 'cat("inside the loop\\n"); repeat tryCatch(Sys.sleep(0.05), interrupt = function(e) NULL)';
+        // It says when it is inside the loop, within the handler: an
+        // interrupt that lands before (R has not begun the code, or is
+        // compiling the loop) interrupts it, as it would in R, and the loop
+        // would never run.
+        const code = 'said <- FALSE; repeat tryCatch({ if (!said) { said <- TRUE; cat("inside the loop\\n") }; Sys.sleep(0.05) }, interrupt = function(e) NULL)';
         const notice = waitForEvent(r.notices.onDidNotify, (n) => /not responding to the interrupt/.test(n.message), 'the unresponsive notice');
         const stubborn = r.execute(code);
         await running(r, code);
