@@ -246,6 +246,22 @@ describe('the browser and breakpoints (real R)', function () {
         assert.match(client.textOf('intr', 'stdout'), /\[1\] 3\n$/);
     });
 
+    it('an interrupt of code typed at the browser returns to the browser, as in R: the client is asked again', async () => {
+        let asked = 0;
+        onStop = () =>
+            new Promise<string>((resolve) => {
+                asked++;
+                if (asked === 1) {
+                    setTimeout(() => void client.connection.sendRequest(InterruptRequest, {}), 500);
+                    resolve('Sys.sleep(30)');
+                } else resolve('c');
+            });
+        const result = await client.execute({ code: 'f <- function() { v <- 4; browser(); v }\nf()', executionId: 'intr-typed' });
+        assert.strictEqual(result.status, 'ok', JSON.stringify(result.error));
+        assert.strictEqual(asked, 2);
+        assert.match(client.textOf('intr-typed', 'stdout'), /\[1\] 4\n$/);
+    });
+
     it('breakpoints stop R in functions defined from the document, with conditions; one removed while stopped stops R no more', async () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rbridge-bp-'));
         const file = path.join(dir, 'model.R');
