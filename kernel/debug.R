@@ -527,7 +527,7 @@ pause_before <- function(run, group) {
   debug_state$pause <- list(id = hit, line = first)
   state$feeds <- state$feeds + 1
   options(prompt = paste0(state$marker, "q", run$id, ".", state$feeds, "\036"))
-  write_raw(charToRaw(paste0(deparse(as.call(list(PAUSE_FUNCTION))), "\n")), state$console)
+  write_console(paste0(deparse(as.call(list(PAUSE_FUNCTION))), "\n"))
   TRUE
 }
 

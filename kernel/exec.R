@@ -341,7 +341,7 @@ install_console_functions <- function() {
     n <- sink.number()
     if (n > 0L) for (i in seq_len(n)) sink()
     gc()
-    own <- vapply(Filter(Negate(is.null), list(state$input, state$output, state$grants_bell, state$out, state$err, state$console)), as.integer, 0L)
+    own <- vapply(Filter(Negate(is.null), list(state$input, state$output, state$grants_bell, state$out, state$err, state$console, state$console_unread)), as.integer, 0L)
     set <- getAllConnections()
     for (i in set[set > 2L & !(set %in% own)]) close(getConnection(i))
     invisible()

@@ -44,7 +44,7 @@ state$started <- FALSE
 # the JIT: R holds the functions they were registered with.
 WARM_FIRST <- c(
   "resume", "restore_hooks", "exec_request", "start_run", "parse_line", "parse_code", "may_assign", "read_raw", "write_raw", "write_text",
-  "discard_interrupt", "code_srcfile", "line_groups", "advance",
+  "write_console", "discard_interrupt", "code_srcfile", "line_groups", "advance",
   "join_groups", "expr_bytes", "expr_text", "hand_over", "mark_stdout", "expression_done",
   "finish_run", "end_execution", "symbol_changes", "end_of_output", "mark_streams",
   "serve_until_fed", "serve_frames", "handle", "claim", "discard_interrupt", "record_failure",
@@ -104,6 +104,27 @@ install_repl <- function() {
   # R's stdin, opened for writing too (on Linux, /proc/self/fd/0 opens the
   # pipe itself), close-on-exec; NULL where that cannot be done.
   state$console <- tryCatch(file("/proc/self/fd/0", open = "web", raw = TRUE), error = function(e) NULL, warning = function(w) NULL)
+  # And for reading, without waiting, close-on-exec too: what R has not
+  # read of its input when the kernel writes a line is taken out first (see
+  # write_console()).
+  if (!is.null(state$console)) {
+    state$console_unread <- tryCatch(file("/proc/self/fd/0", open = "reb", blocking = FALSE, raw = TRUE), error = function(e) NULL, warning = function(w) NULL)
+  }
+}
+
+# Writes a line to R's input, the one R reads next. R's console reads its
+# input through a buffer and waits for more on the pipe, not in its buffer:
+# of two lines read at once, the second would wait unseen until some other
+# line came. Whatever R has not read when the kernel writes is a line R
+# need no longer read (the server's resume call for a prompt an interrupt
+# cut short, or a line of code the interrupt came before), so it is taken
+# out of the pipe first: the kernel's line goes into an empty pipe and R
+# reads it alone, and no such spare line is left to be read later (each
+# would make R prompt once more, and the server answer with another).
+write_console <- function(text) {
+  unread <- state$console_unread
+  if (!is.null(unread)) while (length(read_raw(unread, 65536L))) NULL
+  write_raw(charToRaw(text), state$console)
 }
 
 # On the search path, as IDEs do ("tools:rstudio"): the base environment
@@ -452,7 +473,7 @@ hand_over <- function(run, from, to, joined = NULL) {
     head <- paste0(run$id, ".", from, ".", to)
     mark_stdout(if (is.null(joined)) paste0("f", head) else paste0("j", head, ":", joined))
   }
-  if (written) write_raw(charToRaw(text), state$console)
+  if (written) write_console(text)
 }
 
 # What the kernel writes to R's stdin itself: R reads it only after the
@@ -530,8 +551,13 @@ on_top_error <- function(e) {
 
 on_top_interrupt <- function(i) {
   run <- active_run()
-  if (is.null(run) || !is.null(run$failure)) return()
-  run$failure <- list(status = "interrupted", line = current_exec$line, detail = INTERRUPTED_DETAIL)
+  if (is.null(run)) return()
+  # Once the execution has failed, R may be at its prompt, reading the
+  # server's resume call: an interrupt there makes R prompt again without
+  # having read it. The kernel's own call replaces it (resume_next() takes
+  # the unread one out), rather than the server writing a second one for
+  # the second prompt, one that R would read after the kernel has moved on.
+  if (is.null(run$failure)) run$failure <- list(status = "interrupted", line = current_exec$line, detail = INTERRUPTED_DETAIL)
   suspendInterrupts(resume_next(run))
 }
 
@@ -549,7 +575,7 @@ resume_next <- function(run) {
   if (!inherits(tryCatch(browserText(), error = identity), "error")) return(invisible())
   state$feeds <- state$feeds + 1
   options(prompt = paste0(state$marker, "q", run$id, ".", state$feeds, "\036"))
-  write_raw(charToRaw(paste0(RESUME_TEXT, "(", state$feeds, ")\n")), state$console)
+  write_console(paste0(RESUME_TEXT, "(", state$feeds, ")\n"))
 }
 RESUME_TEXT <- deparse(RESUME_FUNCTION)
 INTERRUPTED_DETAIL <- "{\"message\":\"interrupted\",\"call\":null}"

@@ -1,6 +1,7 @@
 import * as assert from 'assert';
 import { CancellationTokenSource } from 'vscode-jsonrpc/node';
 import { InterruptRequest, RestartRequest, VariablesRequest } from '../../common/protocol';
+import { resumeCall } from '../../server/src/kernel/console';
 import { TestClient } from '../support/serverClient';
 
 describe('responsiveness and interrupts (real R)', function () {
@@ -159,5 +160,30 @@ describe('responsiveness and interrupts (real R)', function () {
             process.kill(client.lastStatus()!.pid!, 'SIGINT');
             assert.strictEqual(await client.run(`${i}`), `[1] ${i}\n`);
         }
+    });
+
+    /**
+     * A line R reads after the kernel has moved on (the server's resume call
+     * for a prompt an interrupt cut short, when the kernel writes its own)
+     * is taken out of R's input when the kernel next writes there, and R
+     * never reads two lines at once. Here the code itself writes such a
+     * line to R's input, before it ends and before it fails. Were those
+     * lines left (R would answer each with another prompt, and the server
+     * with another resume call), they would go on from execution to
+     * execution, and with more than five the server would take R for stuck
+     * and stop it.
+     */
+    it('takes a line R need not read out of its input before the kernel writes one', async () => {
+        const pid = client.lastStatus()!.pid;
+        const write = `con <- file("/proc/self/fd/0", "w"); writeLines(${JSON.stringify(resumeCall(0))}, con); close(con)`;
+        for (let i = 0; i < 8; i++) {
+            assert.strictEqual(await client.run(`${write}; ${i}`), `[1] ${i}\n`);
+            const failed = await client.execute(`${write}; stop("e${i}")`);
+            assert.strictEqual(failed.status, 'error');
+            assert.strictEqual(failed.error?.message, `e${i}`);
+        }
+        for (let i = 0; i < 20; i++) assert.strictEqual(await client.run(`${i}`), `[1] ${i}\n`);
+        assert.strictEqual(client.lastStatus()!.pid, pid, 'the same R');
+        assert.ok(!client.logs.some((l) => /no longer hands control/.test(l)), client.logs.join('\n'));
     });
 });
