@@ -362,8 +362,14 @@ export class FloorProcess {
     private carry = '';
     private waiter: { count: number; resolve: (at: number) => void } | undefined;
 
-    constructor() {
-        this.child = track(spawn('Rscript', [FLOOR], { stdio: ['pipe', 'pipe', 'pipe'] }));
+    /**
+     * `throughNode`: a Node process whose first line spawns the floor with
+     * its own stdin and stdout: the least any server written for Node adds
+     * to the floor's start (Node's own start before it can spawn R).
+     */
+    constructor(throughNode = false) {
+        const relay = `require('child_process').spawn('Rscript', [${JSON.stringify(FLOOR)}], { stdio: 'inherit' })`;
+        this.child = track(throughNode ? spawn(process.execPath, ['-e', relay], { stdio: ['pipe', 'pipe', 'pipe'] }) : spawn('Rscript', [FLOOR], { stdio: ['pipe', 'pipe', 'pipe'] }));
         this.child.stdin!.on('error', () => undefined);
         this.child.stderr!.on('data', (d: Buffer) => (this.stderr = (this.stderr + d.toString()).slice(-2000)));
         this.child.stdout!.on('data', (chunk: Buffer) => {

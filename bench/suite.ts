@@ -627,6 +627,7 @@ async function startupSection(): Promise<void> {
     const warm: [number, number][] = [];
     const cold: [number, number][] = [];
     const floorFirst: number[] = [];
+    const relayFirst: number[] = [];
     for (let i = 0; i < STARTUP_REPS; i++) {
         warm.push(await answers(warmCache));
         const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'rbridge-bench-cache-'));
@@ -635,18 +636,24 @@ async function startupSection(): Promise<void> {
         } finally {
             fs.rmSync(empty, { recursive: true, force: true });
         }
-        const floor = new FloorProcess();
-        try {
-            floor.write('1+1\n');
-            floorFirst.push((await floor.until(1, 30000)) - floor.spawnedAt);
-        } finally {
-            await floor.stop();
+        for (const [throughNode, into] of [
+            [false, floorFirst],
+            [true, relayFirst],
+        ] as const) {
+            const floor = new FloorProcess(throughNode);
+            try {
+                floor.write('1+1\n');
+                into.push((await floor.until(1, 30000)) - floor.spawnedAt);
+            } finally {
+                await floor.stop();
+            }
         }
     }
     fs.rmSync(warmCache, { recursive: true, force: true });
     const warmFirst = median(warm.map((w) => w[0]));
     const coldFirst = median(cold.map((c) => c[0]));
     const floorMed = median(floorFirst);
+    const relayMed = median(relayFirst);
     for (const [which, first] of [
         ['compiled kernel kept from an earlier session (median)', warmFirst],
         ['first session (nothing kept; median)', coldFirst],
@@ -661,6 +668,15 @@ async function startupSection(): Promise<void> {
             verdict: verdict(first <= 1.3 * floorMed),
         });
     }
+    row({
+        section: '7',
+        measure: 'Spawn → first `1+1` answered by the floor started from a Node process (the least a Node server adds; median)',
+        result: ms(relayMed),
+        target: '—',
+        baseline: `floor ${ms(floorMed)}`,
+        ratio: `${fmt(relayMed / floorMed)}× floor`,
+        verdict: 'info',
+    });
     const med = median(ready);
     row({
         section: '7',
@@ -685,6 +701,7 @@ async function startupSection(): Promise<void> {
         `- With the compiled kernel an earlier session saved (its cache folder warmed by one server first): first ${warm.map((w) => fmt(w[0])).join(', ')} ms; second ${warm.map((w) => fmt(w[1])).join(', ')} ms (medians ${ms(warmFirst)}, ${ms(median(warm.map((w) => w[1])))}).`,
         `- First session (an empty cache folder; R's JIT compiles the kernel during the first executions): first ${cold.map((c) => fmt(c[0])).join(', ')} ms; second ${cold.map((c) => fmt(c[1])).join(', ')} ms (medians ${ms(coldFirst)}, ${ms(median(cold.map((c) => c[1])))}).`,
         `- Raw pipe floor (bench/floor.R under Rscript, \`1+1\` written at spawn): ${floorFirst.map((t) => fmt(t)).join(', ')} ms (median ${ms(floorMed)}).`,
+        `- The same floor spawned by a Node process at its first line (\`node -e\`, stdio passed through): ${relayFirst.map((t) => fmt(t)).join(', ')} ms (median ${ms(relayMed)}, ${fmt(relayMed / floorMed)}× the floor). Node starts before it can spawn R, so no server written for Node answers sooner than this.`,
         '',
     );
 }
