@@ -227,38 +227,38 @@ describe('the browser and breakpoints (real R)', function () {
         assert.strictEqual(client.textOf('behind', 'stdout'), '1');
     });
 
-    it('an interrupt while R waits at the browser leaves it there, as in R: the client is asked again', async () => {
-        let asked = 0;
+    /**
+     * At the first stop the client interrupts after `interruptMs` and answers
+     * what `first` gives (when it gives it); every later stop is continued.
+     * Counts the stops the client was asked at.
+     */
+    function interruptAtFirstStop(interruptMs: number, first: (answer: (text: string) => void) => void): { asked: number } {
+        const stopsAsked = { asked: 0 };
         onStop = () =>
             new Promise<string>((resolve) => {
-                asked++;
-                if (asked === 1) {
-                    // This answer never goes to R: the interrupt withdraws the question.
-                    setTimeout(() => void client.connection.sendRequest(InterruptRequest, {}), 300);
-                    setTimeout(() => resolve('n'), 2000);
-                } else resolve('c');
+                if (++stopsAsked.asked > 1) return resolve('c');
+                setTimeout(() => void client.connection.sendRequest(InterruptRequest, {}), interruptMs);
+                first(resolve);
             });
+        return stopsAsked;
+    }
+
+    it('an interrupt while R waits at the browser leaves it there, as in R: the client is asked again', async () => {
+        // This answer never goes to R: the interrupt withdraws the question.
+        const stopsAsked = interruptAtFirstStop(300, (answer) => setTimeout(() => answer('n'), 2000));
         const result = await client.execute({ code: 'f <- function() { v <- 3; browser(); v }\nf()', executionId: 'intr' });
         assert.strictEqual(result.status, 'ok', JSON.stringify(result.error));
-        assert.strictEqual(asked, 2);
+        assert.strictEqual(stopsAsked.asked, 2);
         assert.strictEqual(stops[1].kind, 'browser');
         assert.deepStrictEqual(stops[1].frames, stops[0].frames, 'the same stop');
         assert.match(client.textOf('intr', 'stdout'), /\[1\] 3\n$/);
     });
 
     it('an interrupt of code typed at the browser returns to the browser, as in R: the client is asked again', async () => {
-        let asked = 0;
-        onStop = () =>
-            new Promise<string>((resolve) => {
-                asked++;
-                if (asked === 1) {
-                    setTimeout(() => void client.connection.sendRequest(InterruptRequest, {}), 500);
-                    resolve('Sys.sleep(30)');
-                } else resolve('c');
-            });
+        const stopsAsked = interruptAtFirstStop(500, (answer) => answer('Sys.sleep(30)'));
         const result = await client.execute({ code: 'f <- function() { v <- 4; browser(); v }\nf()', executionId: 'intr-typed' });
         assert.strictEqual(result.status, 'ok', JSON.stringify(result.error));
-        assert.strictEqual(asked, 2);
+        assert.strictEqual(stopsAsked.asked, 2);
         assert.match(client.textOf('intr-typed', 'stdout'), /\[1\] 4\n$/);
     });
 

@@ -7,6 +7,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import type { InitializationOptions } from '../../common/protocol';
 import { launchArgs } from '../../common/launch';
 import { launchGuess } from '../../server/src/kernel/prestart';
 import { isRunning, rChildOf } from '../support/procs';
@@ -34,11 +35,23 @@ describe('R started before initialize (real R)', function () {
         return { client, early };
     }
 
+    /** serverWithEarlyR(), then initialized with `init` and idle. */
+    async function initializedWithEarlyR(init: InitializationOptions, serverArgs: string[] = []): Promise<{ client: WireClient; early: number }> {
+        const started = await serverWithEarlyR(serverArgs);
+        await started.client.initialize(init);
+        await started.client.waitForIdle();
+        return started;
+    }
+
+    /** The session started an R of its own, and the early one is stopped. */
+    async function replaced(session: WireClient, early: number): Promise<void> {
+        assert.notStrictEqual(session.kernelPid, early);
+        await pollUntil(() => !isRunning(early), 15000, 'the early R to stop');
+    }
+
     it('starts R before initialize, and the session adopts it: an untrusted workspace', async () => {
         fs.writeFileSync(path.join(dir, '.Rprofile'), 'from_profile <- TRUE\n');
-        const { client, early } = await serverWithEarlyR();
-        await client.initialize({});
-        await client.waitForIdle();
+        const { client, early } = await initializedWithEarlyR({});
         assert.strictEqual(client.kernelPid, early);
         assert.strictEqual(await client.run('cat(getwd())'), dir);
         assert.strictEqual(await client.run('cat(exists("from_profile"))'), 'FALSE', "an untrusted workspace's .Rprofile does not run");
@@ -48,9 +61,7 @@ describe('R started before initialize (real R)', function () {
 
     it('a trusted workspace without a .Renviron adopts it too: its .Rprofile runs, and R has no R_ENVIRON_USER', async () => {
         fs.writeFileSync(path.join(dir, '.Rprofile'), 'from_profile <- TRUE\n');
-        const { client, early } = await serverWithEarlyR();
-        await client.initialize({ workspaceTrusted: true });
-        await client.waitForIdle();
+        const { client, early } = await initializedWithEarlyR({ workspaceTrusted: true });
         assert.strictEqual(client.kernelPid, early);
         assert.strictEqual(await client.run('cat(exists("from_profile"))'), 'TRUE');
         assert.strictEqual(await client.run('cat(Sys.getenv("R_ENVIRON_USER", "unset"))'), 'unset');
@@ -58,29 +69,21 @@ describe('R started before initialize (real R)', function () {
 
     it("a trusted workspace with a .Renviron gets a new R that reads it; the early R is stopped", async () => {
         fs.writeFileSync(path.join(dir, '.Renviron'), 'RBRIDGE_TEST_FROM_RENVIRON=workspace\n');
-        const { client, early } = await serverWithEarlyR();
-        await client.initialize({ workspaceTrusted: true });
-        await client.waitForIdle();
-        assert.notStrictEqual(client.kernelPid, early);
-        await pollUntil(() => !isRunning(early), 15000, 'the early R to stop');
+        const { client, early } = await initializedWithEarlyR({ workspaceTrusted: true });
+        await replaced(client, early);
         assert.strictEqual(await client.run('cat(Sys.getenv("RBRIDGE_TEST_FROM_RENVIRON"))'), 'workspace');
     });
 
     it('other settings (a working directory, R arguments) get a new R started with them', async () => {
         const other = fs.mkdtempSync(path.join(dir, 'other-'));
-        const { client, early } = await serverWithEarlyR();
-        await client.initialize({ cwd: other, rArgs: ['--args', 'given'] });
-        await client.waitForIdle();
-        assert.notStrictEqual(client.kernelPid, early);
-        await pollUntil(() => !isRunning(early), 15000, 'the early R to stop');
+        const { client, early } = await initializedWithEarlyR({ cwd: other, rArgs: ['--args', 'given'] });
+        await replaced(client, early);
         assert.strictEqual(await client.run('cat(getwd(), commandArgs(TRUE))'), `${other} given`);
     });
 
     it('starts R as --launch says, and the session that asks for that adopts it', async () => {
         const other = fs.mkdtempSync(path.join(dir, 'other-'));
-        const { client, early } = await serverWithEarlyR(launchArgs({ rPath: 'R', rArgs: ['--args', 'given'], cwd: other }));
-        await client.initialize({ cwd: other, rArgs: ['--args', 'given'] });
-        await client.waitForIdle();
+        const { client, early } = await initializedWithEarlyR({ cwd: other, rArgs: ['--args', 'given'] }, launchArgs({ rPath: 'R', rArgs: ['--args', 'given'], cwd: other }));
         assert.strictEqual(client.kernelPid, early);
         assert.strictEqual(await client.run('cat(getwd(), commandArgs(TRUE))'), `${other} given`);
     });
