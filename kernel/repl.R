@@ -123,7 +123,7 @@ install_repl <- function() {
 # would make R prompt once more, and the server answer with another).
 write_console <- function(text) {
   unread <- state$console_unread
-  if (!is.null(unread)) while (length(read_raw(unread, 65536L))) NULL
+  if (!is.null(unread)) while (length(read_raw(unread, 4096L))) NULL
   write_raw(charToRaw(text), state$console)
 }
 

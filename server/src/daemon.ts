@@ -15,7 +15,6 @@ import { timingSafeEqual } from 'crypto';
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
-import { StreamMessageWriter } from 'vscode-languageserver/node';
 import { createProtocolConnection } from 'vscode-languageserver-protocol/node';
 // The library's own createConnection (node) exits the process when the
 // client's process ends or sends `exit`; a detached session must do
@@ -34,6 +33,7 @@ import {
 import { Frontend } from './frontend';
 import { SessionHost } from './host';
 import { FramedMessageReader } from './transport/messageReader';
+import { FramedMessageWriter } from './transport/messageWriter';
 import { CoalescingWriter } from './transport/coalescingWriter';
 import type { PrestartedKernel } from './kernel/prestart';
 
@@ -183,7 +183,7 @@ export function runDaemon(args: DaemonArgs, prestarted?: PrestartedKernel): void
 
     function open(socket: net.Socket): void {
         const reader = new FramedMessageReader(socket);
-        const writer = new StreamMessageWriter(new CoalescingWriter(socket) as unknown as NodeJS.WritableStream);
+        const writer = new FramedMessageWriter(new CoalescingWriter(socket));
         let frontend: Frontend | undefined = undefined;
         const watchDog = {
             shutdownReceived: false,

@@ -8,9 +8,10 @@
  *   [--trusted]`: a detached session that outlives its clients, reached
  *   through a private Unix socket (daemon.ts).
  */
-import { StreamMessageWriter, createConnection } from 'vscode-languageserver/node';
+import { createConnection } from 'vscode-languageserver/node';
 import { CoalescingWriter } from './transport/coalescingWriter';
 import { FramedMessageReader } from './transport/messageReader';
+import { FramedMessageWriter } from './transport/messageWriter';
 import { Frontend } from './frontend';
 import { SessionHost } from './host';
 import { parseDaemonArgs, runDaemon } from './daemon';
@@ -24,7 +25,7 @@ function prestarted(): PrestartedKernel | undefined {
 
 function runStdio(): void {
     const reader = new FramedMessageReader(process.stdin);
-    const writer = new StreamMessageWriter(CoalescingWriter.forStdout() as unknown as NodeJS.WritableStream);
+    const writer = new FramedMessageWriter(CoalescingWriter.forStdout());
     const connection = createConnection(reader, writer);
     const host = new SessionHost({ mode: 'stdio', prestarted: prestarted(), exit: (code) => process.exit(code) });
     const frontend = new Frontend(connection, host);
