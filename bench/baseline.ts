@@ -7,7 +7,8 @@
  * checkout's node_modules) and built with its own scripts/build.mjs. Each
  * workload then runs on both servers in alternating rounds (current,
  * baseline, current, ...), so that a change in the machine's load hits both
- * alike, and the medians of all rounds are compared.
+ * alike, and the medians of all rounds are compared. Which of the two goes
+ * first in a round alternates as well.
  */
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
@@ -58,7 +59,8 @@ export interface Comparison {
     higherIsBetter: boolean;
 }
 
-const ROUNDS = Number(process.env.BENCH_BASELINE_ROUNDS) || 6;
+/** Each round starts both servers afresh: where the scheduler puts R and the server differs from one start to the next, and six rounds left A/A ratios (this code against itself) between 0.82 and 1.06. */
+const ROUNDS = Number(process.env.BENCH_BASELINE_ROUNDS) || 10;
 /** Long enough for either kernel's warm-up rounds to end while R is idle. */
 const WARMUP_WAIT_MS = 3000;
 const RTT_PER_ROUND = 400;
@@ -73,7 +75,10 @@ const INTERRUPTS_PER_ROUND = 5;
 export async function compareWithBaseline(baseline: BaselineBuild, cwd: string, stop: (client: WireClient, what: string) => Promise<void>): Promise<Comparison[]> {
     const samples = { current: { rtt: [] as number[], rate: [] as number[], interrupt: [] as number[], start: [] as number[] }, baseline: { rtt: [] as number[], rate: [] as number[], interrupt: [] as number[], start: [] as number[] } };
     for (let round = 0; round < ROUNDS; round++) {
-        for (const which of ['current', 'baseline'] as const) {
+        // Which server goes first alternates too: the first of a pair ran
+        // about 5% slower in an A/A comparison (this code against itself).
+        const order = round % 2 === 0 ? (['current', 'baseline'] as const) : (['baseline', 'current'] as const);
+        for (const which of order) {
             const client = new WireClient({ ...serverOptions(cwd), server: which === 'current' ? SERVER : baseline.server });
             try {
                 await client.initialize(undefined, 30000);

@@ -1345,7 +1345,7 @@ async function baselineSection(): Promise<void> {
         details.push(
             `### 8. Against ${baseline.revision}`,
             '',
-            `The server of ${baseline.revision} (built in a temporary worktree) and the current one, each started fresh in alternating rounds and left idle for 3 s (both kernels compile their functions while R is idle after it starts; the start itself is section 7), with the same workloads (bench/baseline.ts: 400 round trips, 3,000 pipelined and 5 interrupts a round); medians over all rounds. "No worse" allows 10% for the machine's noise.`,
+            `The server of ${baseline.revision} (built in a temporary worktree) and the current one, each started fresh in alternating rounds (which of the two goes first alternates too; 10 rounds unless BENCH_BASELINE_ROUNDS says otherwise) and left idle for 3 s (both kernels compile their functions while R is idle after it starts; the start itself is section 7), with the same workloads (bench/baseline.ts: 400 round trips, 3,000 pipelined and 5 interrupts a round); medians over all rounds. "No worse" allows 10% for the machine's noise.`,
             '',
         );
     } finally {
