@@ -5,8 +5,7 @@
  *
  * It replaces vscode-jsonrpc's StreamMessageWriter, which passes every
  * message through a semaphore that starts it from its own turn of the event
- * loop (setImmediate) and a chain of promises, and writes header and body
- * separately. An execution sends six messages (its states, its output, the
+ * loop (setImmediate) and a chain of promises. An execution sends six messages (its states, its output, the
  * kernel's status and the answer): the answer waited for a turn of the loop
  * per message queued before it. Here a message costs one JSON.stringify and
  * one call, and the answer goes out in the same turn as what precedes it
@@ -19,8 +18,6 @@
  */
 import { AbstractMessageWriter, Message, MessageWriter } from 'vscode-languageserver/node';
 import { CoalescingWriter } from './coalescingWriter';
-
-const CRLF2 = '\r\n\r\n';
 
 export class FramedMessageWriter extends AbstractMessageWriter implements MessageWriter {
     private errorCount = 0;
@@ -43,7 +40,7 @@ export class FramedMessageWriter extends AbstractMessageWriter implements Messag
         }
         // Header and body as two chunks: the CoalescingWriter tells a
         // response from a notification by the start of the body.
-        this.out.write(`Content-Length: ${body.byteLength}${CRLF2}`, 'ascii');
+        this.out.write(`Content-Length: ${body.byteLength}\r\n\r\n`, 'ascii');
         return new Promise((resolve) => {
             this.out.write(body, () => resolve());
         });
